@@ -1,0 +1,505 @@
+"""Beneficiaries, their categories, authorized recipients, change records and policy tables.
+
+Months are stored as the first day of the month. Money is integer VND. Coefficients are exact
+decimals (1.5, 2.5), never floats.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from org.models import AdministrativeUnit
+from org.text import search_key
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class DisabilityLevel(models.TextChoices):
+    SEVERE = "severe", _("Severe")
+    EXTREMELY_SEVERE = "extremely_severe", _("Extremely severe")
+
+
+class BeneficiaryStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    ACTIVE = "active", _("Receiving")
+    SUSPENDED = "suspended", _("Suspended")
+    STOPPED = "stopped", _("Stopped")
+    REJECTED = "rejected", _("Registration rejected")
+
+
+# --- Policy tables ------------------------------------------------------------------------------
+
+
+class CategoryKind(models.TextChoices):
+    ALLOWANCE = "allowance", _("Monthly allowance (Art. 5)")
+    CARE_SUPPORT = "care_support", _("Care support (Art. 20)")
+    FUNERAL = "funeral", _("Funeral support (Art. 11)")
+
+
+class Category(models.Model):
+    """A policy category: K1…K8 allowances, care-support kinds, funeral support."""
+
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CategoryKind.choices)
+    name = models.CharField(_("name"), max_length=255)
+    legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    requires_disability_level = models.BooleanField(_("requires disability level"), default=False)
+    requires_dependent_children = models.BooleanField(
+        _("requires number of children"), default=False
+    )
+    # K4 is paid in addition to K5*, K6 or K8 instead of competing for the single highest amount.
+    additive = models.BooleanField(
+        _("paid in addition"),
+        default=False,
+        help_text=_("Paid on top of the highest other allowance (K4 with K5*, K6 or K8)."),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("policy category")
+        verbose_name_plural = _("policy categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class CategoryCoefficient(models.Model):
+    """One band of a category's coefficient (Decree 20 Art. 6, 20; Decree 76).
+
+    A band applies when every condition set on it holds: age in [min_age, max_age), the
+    disability level, the beneficiary group (child/elderly). The highest matching band wins.
+    A new decree adds rows with a later `valid_from`.
+    """
+
+    class AgeGroup(models.TextChoices):
+        ANY = "", _("Any age")
+        CHILD = "child", _("Child (under 16)")
+        ELDERLY = "elderly", _("Elderly (60 and over)")
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="coefficients", verbose_name=_("category")
+    )
+    min_age = models.PositiveSmallIntegerField(_("from age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(
+        _("under age"), null=True, blank=True, help_text=_("Exclusive upper bound.")
+    )
+    age_group = models.CharField(
+        _("age group"), max_length=8, choices=AgeGroup.choices, blank=True, default=""
+    )
+    disability_level = models.CharField(
+        _("disability level"), max_length=20, choices=DisabilityLevel.choices, blank=True
+    )
+    per_child = models.BooleanField(_("per dependent child"), default=False)
+    variant = models.CharField(
+        _("variant"),
+        max_length=32,
+        blank=True,
+        help_text=_("A condition that is neither age nor disability, e.g. two or more children."),
+    )
+    coefficient = models.DecimalField(_("coefficient"), max_digits=5, decimal_places=2)
+    valid_from = models.DateField(_("valid from (month)"))
+    valid_to = models.DateField(_("valid until (month, exclusive)"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("category coefficient")
+        verbose_name_plural = _("category coefficients")
+        ordering = ["category__sort_order", "valid_from", "min_age"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(coefficient__gt=0), name="coefficient_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} × {self.coefficient}"
+
+
+class StandardLevel(models.Model):
+    """The standard social-assistance level (mức chuẩn) from a month, national or provincial."""
+
+    province = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="standard_levels",
+        verbose_name=_("province"),
+        help_text=_("Empty for the national level."),
+        limit_choices_to={"level": "province"},
+    )
+    effective_month = models.DateField(_("effective from (month)"))
+    amount = models.PositiveIntegerField(_("amount (VND)"))
+    legal_basis = models.CharField(_("legal basis"), max_length=255)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("standard level")
+        verbose_name_plural = _("standard levels")
+        ordering = ["province_id", "effective_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "effective_month"],
+                name="standard_level_unique_per_month",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_month__day=1), name="standard_level_first_of_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.province.name if self.province_id else _("National")
+        return f"{scope} {self.effective_month:%m/%Y}: {self.amount}"
+
+
+# --- The register -------------------------------------------------------------------------------
+
+
+class Beneficiary(models.Model):
+    external_id = models.CharField(
+        _("external id"), max_length=64, blank=True, help_text=_("Id in the system it came from.")
+    )
+    full_name = models.CharField(_("full name"), max_length=120)
+    search_name = models.CharField(max_length=120, editable=False, db_index=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=40, default="Kinh")
+    id_number = models.CharField(
+        _("personal ID number"), max_length=12, blank=True, help_text=_("12 digits (CCCD).")
+    )
+    legacy_id_number = models.CharField(
+        _("old ID number (CMND)"), max_length=9, blank=True, db_index=True
+    )
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
+    commune = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="beneficiaries",
+        verbose_name=_("commune"),
+        limit_choices_to={"level": "commune"},
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=BeneficiaryStatus.choices,
+        default=BeneficiaryStatus.PENDING,
+        db_index=True,
+    )
+    disability_level = models.CharField(
+        _("disability level"), max_length=20, choices=DisabilityLevel.choices, blank=True
+    )
+    dependent_children = models.PositiveSmallIntegerField(
+        _("children being raised"), null=True, blank=True
+    )
+    start_month = models.DateField(_("paid from (month)"), null=True, blank=True)
+    end_month = models.DateField(_("paid until (month, inclusive)"), null=True, blank=True)
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        ordering = ["commune_id", "search_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=~models.Q(id_number=""),
+                name="beneficiary_id_number_unique",
+                violation_error_message=_("Another beneficiary already has this ID number."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dependent_children__isnull=True)
+                | models.Q(dependent_children__gte=0),
+                name="beneficiary_children_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["commune", "status"], name="beneficiary_commune_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.full_name)
+        super().save(*args, **kwargs)
+
+
+class BeneficiaryCategory(models.Model):
+    """A category a beneficiary holds, by decision, from a start month."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="categories"
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="holders",
+        verbose_name=_("category"),
+        limit_choices_to={"kind": CategoryKind.ALLOWANCE},
+    )
+    decision_number = models.CharField(_("decision number"), max_length=60)
+    decision_date = models.DateField(_("decision date"))
+    start_month = models.DateField(_("from month"))
+    end_month = models.DateField(_("until month (inclusive)"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("beneficiary category")
+        verbose_name_plural = _("beneficiary categories")
+        ordering = ["beneficiary_id", "category__sort_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "category"],
+                condition=models.Q(active=True),
+                name="beneficiary_category_active_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} – {self.category.code}"
+
+
+class RecipientKind(models.TextChoices):
+    AUTHORIZED = "authorized", _("Authorized recipient")
+    GUARDIAN = "guardian", _("Guardian")
+
+
+class AuthorizedRecipient(models.Model):
+    """The person who receives the money for a beneficiary (người được ủy quyền, người giám hộ)."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="recipients"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=RecipientKind.choices)
+    full_name = models.CharField(_("full name"), max_length=120)
+    id_number = models.CharField(_("personal ID number"), max_length=12)
+    relationship = models.CharField(_("relationship"), max_length=60)
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("authorized recipient or guardian")
+        verbose_name_plural = _("authorized recipients and guardians")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=models.Q(active=True),
+                name="one_active_recipient_per_beneficiary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_kind_display()})"
+
+
+# --- Changes (biến động) ------------------------------------------------------------------------
+
+
+class ChangeKind(models.TextChoices):
+    REGISTER = "register", _("New beneficiary (increase)")
+    STOP = "stop", _("Stop")
+    SUSPEND = "suspend", _("Suspend")
+    RESUME = "resume", _("Resume")
+    CHANGE_CATEGORY = "change_category", _("Change of category")
+    CHANGE_DISABILITY = "change_disability", _("Change of disability level")
+    MOVE = "move", _("Move to another commune")
+    SET_RECIPIENT = "set_recipient", _("Set or replace recipient / guardian")
+    REMOVE_RECIPIENT = "remove_recipient", _("Remove recipient / guardian")
+    SET_ACCOUNT = "set_account", _("Add or replace account")
+    CLOSE_ACCOUNT = "close_account", _("Close account")
+    UPDATE_DETAILS = "update_details", _("Correct personal details")
+
+
+class ChangeReason(models.TextChoices):
+    NEW_DECISION = "new_decision", _("New decision")
+    DEATH = "death", _("Death")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    NOT_ELIGIBLE = "not_eligible", _("No longer eligible")
+    REFUSED = "refused", _("Refused the allowance")
+    IMPRISONED = "imprisoned", _("Imprisoned or detained")
+    NOT_COLLECTED = "not_collected", _("Not collected for 3 months")
+    AGE = "age", _("Age reached")
+    CORRECTION = "correction", _("Correction")
+    OTHER = "other", _("Other")
+
+
+class ChangeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed by the system")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DEFERRED = "deferred", _("Deferred to next month")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ChangeSource(models.TextChoices):
+    OFFICER = "officer", _("Commune officer")
+    SYSTEM = "system", _("System proposal")
+    IMPORT = "import", _("Import")
+    PORTAL = "portal", _("Public-service portal")
+    POPULATION_DB = "population_db", _("Population database check")
+
+
+def decision_upload_to(instance: ChangeRecord, filename: str) -> str:
+    return f"decisions/{instance.commune_id}/{filename}"
+
+
+class ChangeRecord(models.Model):
+    """One monthly change (biến động) to a beneficiary, under maker-checker.
+
+    The proposed values live in typed nullable fields; which ones matter depends on `kind`.
+    """
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("beneficiary"),
+    )
+    commune = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="change_records",
+        verbose_name=_("commune"),
+        help_text=_("The commune whose queue holds the change."),
+    )
+    kind = models.CharField(_("kind of change"), max_length=20, choices=ChangeKind.choices)
+    reason = models.CharField(_("reason"), max_length=16, choices=ChangeReason.choices)
+    reason_detail = models.TextField(_("details"), blank=True)
+    effective_month = models.DateField(_("effective from (month)"))
+    decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decision_file = models.FileField(
+        _("scanned decision"), upload_to=decision_upload_to, blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ChangeStatus.choices,
+        default=ChangeStatus.DRAFT,
+        db_index=True,
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=ChangeSource.choices, default=ChangeSource.OFFICER
+    )
+    source_reference = models.CharField(
+        _("source reference"),
+        max_length=64,
+        blank=True,
+        help_text=_("The portal's dossier id or the check that proposed it."),
+    )
+    # Proposed values, by kind.
+    new_category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new category"),
+    )
+    new_disability_level = models.CharField(
+        _("new disability level"), max_length=20, choices=DisabilityLevel.choices, blank=True
+    )
+    new_commune = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new commune"),
+    )
+    recipient = models.ForeignKey(
+        AuthorizedRecipient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("recipient / guardian"),
+    )
+    account = models.ForeignKey(
+        "accounts.PaymentAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("account"),
+    )
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes_made",
+        verbose_name=_("entered by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes_checked",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(effective_month__day=1), name="change_effective_first_of_month"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(checker__isnull=True) | ~models.Q(checker=models.F("maker")),
+                name="change_checker_is_not_maker",
+                violation_error_message=_("Nobody may approve their own change."),
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_reference"],
+                condition=~models.Q(source_reference=""),
+                name="change_source_reference_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["commune", "status"], name="change_commune_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.beneficiary}"

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.i18n import set_language
+
+from org import views as org_views
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("dang-nhap/", org_views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", org_views.LogoutView.as_view(), name="logout"),
+    path("ngon-ngu/", set_language, name="set_language"),
+    path("healthz/", org_views.healthz, name="healthz"),
+    path("don-vi/", org_views.unit_list, name="unit_list"),
+    path("chinh-sach/", org_views.policy_tables, name="policy_tables"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

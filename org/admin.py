@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from org.models import AdministrativeUnit, User
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "level", "division_type", "code_version", "parent", "active"]
+    list_filter = ["code_version", "level", "active"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["path"]
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin, SimpleHistoryAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
+    list_filter = ["role", "is_active", "unit__level"]
+    search_fields = ["username", "first_name", "last_name", "unit__name"]
+    raw_id_fields = ["unit"]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Role and unit"), {"fields": ("role", "unit", "phone")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("Role and unit"), {"fields": ("role", "unit")}),
+    )

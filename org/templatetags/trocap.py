@@ -1,0 +1,35 @@
+"""Template filters for money, counts, months and percentages, the Vietnamese way."""
+
+import datetime
+
+from django import template
+
+from org.text import format_number, format_vnd
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount):
+    """{{ 1250000|vnd }} -> 1.250.000 ₫"""
+    return format_vnd(amount)
+
+
+@register.filter
+def num(value):
+    """{{ 60738|num }} -> 60.738"""
+    return format_number(value)
+
+
+@register.filter
+def month(value):
+    """{{ date|month }} -> 07/2024"""
+    if isinstance(value, datetime.date):
+        return f"{value.month:02d}/{value.year}"
+    return ""
+
+
+@register.filter
+def percent_of(part, whole):
+    """{{ part|percent_of:whole }} -> 79"""
+    return round(100 * part / whole) if whole else 0

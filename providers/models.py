@@ -1,0 +1,107 @@
+"""Payment providers, the province's contracts with them, and the raw callback inbox."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from org.models import AdministrativeUnit
+
+
+class ProviderCode(models.TextChoices):
+    VIETTELPAY = "VIETTELPAY", "Viettel Pay"
+    VIETINBANK = "VIETINBANK", "VietinBank"
+    VNPOST = "VNPOST", "VNPost"
+
+
+class ProviderChannel(models.TextChoices):
+    WALLET = "wallet", _("E-wallet / mobile money")
+    BANK = "bank", _("Bank account")
+    CASH = "cash", _("Cash through the post office")
+
+
+class Provider(models.Model):
+    code = models.CharField(_("code"), max_length=16, unique=True, choices=ProviderCode.choices)
+    name = models.CharField(_("name"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=8, choices=ProviderChannel.choices)
+    bank_bin = models.CharField(_("bank BIN"), max_length=8, blank=True)
+    adapter = models.CharField(
+        _("adapter"),
+        max_length=200,
+        blank=True,
+        help_text=_("Dotted path of the adapter class that talks to this provider."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment provider")
+        verbose_name_plural = _("payment providers")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def takes_accounts(self) -> bool:
+        return self.channel != ProviderChannel.CASH
+
+
+class ProviderContract(models.Model):
+    """A province's contract with a provider: the service fee on the amount paid."""
+
+    province = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="provider_contracts",
+        verbose_name=_("province"),
+        limit_choices_to={"level": "province"},
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider")
+    )
+    contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
+    fee_percent = models.DecimalField(
+        _("service fee (% of amount paid)"), max_digits=5, decimal_places=3
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("provider contract")
+        verbose_name_plural = _("provider contracts")
+        ordering = ["province_id", "provider_id", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fee_percent__gte=0) & models.Q(fee_percent__lte=100),
+                name="contract_fee_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} – {self.provider} ({self.fee_percent}%)"
+
+
+class CallbackEvent(models.Model):
+    """A provider callback exactly as received, stored before it is trusted or processed."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="callbacks", verbose_name=_("provider")
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    headers = models.JSONField(_("headers"), default=dict)
+    body = models.TextField(_("raw body"))
+    signature_valid = models.BooleanField(_("signature valid"), null=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("provider callback")
+        verbose_name_plural = _("provider callbacks")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider.code} {self.received_at:%d/%m/%Y %H:%M:%S}"
