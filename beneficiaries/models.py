@@ -152,8 +152,13 @@ class StandardLevel(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["province", "effective_month"],
-                name="standard_level_unique_per_month",
-                nulls_distinct=False,
+                condition=models.Q(province__isnull=False),
+                name="standard_level_unique_per_province_month",
+            ),
+            models.UniqueConstraint(
+                fields=["effective_month"],
+                condition=models.Q(province__isnull=True),
+                name="standard_level_unique_national_month",
             ),
             models.CheckConstraint(
                 condition=models.Q(effective_month__day=1), name="standard_level_first_of_month"

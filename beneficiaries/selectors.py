@@ -70,7 +70,9 @@ def _counts_by_commune(*, user) -> dict[int, CoverageFigures]:
         .order_by()
     )
     return {
-        commune_id: CoverageFigures(n, with_account.get(commune_id, 0), via_recipient.get(commune_id, 0))
+        commune_id: CoverageFigures(
+            n, with_account.get(commune_id, 0), via_recipient.get(commune_id, 0)
+        )
         for commune_id, n in totals.items()
     }
 

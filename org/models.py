@@ -115,7 +115,9 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
         verbose_name=_("unit"),
-        help_text=_("The user sees this unit and every unit below it. Administrators may leave it empty."),
+        help_text=_(
+            "The user sees this unit and every unit below it. Administrators may leave it empty."
+        ),
     )
     phone = models.CharField(_("phone"), max_length=15, blank=True)
 

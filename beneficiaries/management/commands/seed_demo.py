@@ -1,0 +1,82 @@
+"""seed_demo [--province 46] [--beneficiaries N] [--seed S] [--as-of YYYY-MM] [--skip-if-seeded]"""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from beneficiaries.services import DemoAlreadySeeded, demo_seed
+from org.text import format_number
+
+
+def parse_month(value: str) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m").date()
+    except ValueError as exc:
+        raise CommandError(f"--as-of must be YYYY-MM, got {value!r}.") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed a realistic demo province (default: Thừa Thiên Huế, three-tier, 60,738 "
+        "beneficiaries), with users for every role whose passwords are printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--province", default="46", help="GSO province code (default 46, Huế)")
+        parser.add_argument("--beneficiaries", type=int, default=60_738)
+        parser.add_argument("--seed", type=int, default=2023, help="Random seed (default 2023)")
+        parser.add_argument(
+            "--as-of",
+            type=parse_month,
+            default=None,
+            help="Month the demo is built as of (default: this month)",
+        )
+        parser.add_argument(
+            "--skip-if-seeded",
+            action="store_true",
+            help="Exit quietly if the province already has beneficiaries",
+        )
+
+    def handle(self, *args, province, beneficiaries, seed, as_of, skip_if_seeded, **options):
+        if beneficiaries < 1:
+            raise CommandError("--beneficiaries must be at least 1.")
+        try:
+            result = demo_seed(province_code=province, count=beneficiaries, seed=seed, as_of=as_of)
+        except DemoAlreadySeeded as exc:
+            if skip_if_seeded:
+                self.stdout.write(f"seed_demo: skipped, {exc}")
+                return
+            raise CommandError(f"{exc} The demo is seeded once; use a fresh database.") from exc
+
+        n = result.beneficiaries
+        self.stdout.write("Users (username / password / role / unit):")
+        shown_roles = set()
+        for user in result.users:
+            # Print the first user of each role; the others share the role's password.
+            if user.role in shown_roles:
+                continue
+            shown_roles.add(user.role)
+            note = "" if user.created else "  (already existed: password unchanged)"
+            self.stdout.write(
+                f"  {user.username:<12} {user.password:<18} {user.role:<17} {user.unit}{note}"
+            )
+        self.stdout.write(
+            "  Every district officer is huyen<district code>, every commune officer xa<commune code>,"
+            " with the password of their role."
+        )
+        self.stdout.write(
+            f"Accounts: {format_number(result.with_account)}/{format_number(n)} "
+            f"({100 * result.with_account / n:.0f}%), "
+            + ", ".join(f"{k} {format_number(v)}" for k, v in sorted(result.by_provider.items()))
+        )
+        self.stdout.write(
+            f"Through a recipient or guardian: {format_number(result.via_recipient)} ({100 * result.via_recipient / n:.0f}%)"
+        )
+        self.stdout.write(
+            "Categories: "
+            + ", ".join(f"{k} {format_number(v)}" for k, v in sorted(result.by_category.items()))
+        )
+        self.stdout.write(
+            f"seed_demo: {format_number(n)} beneficiaries in {result.communes} communes of "
+            f"{result.province.name} seeded in {result.seconds:.1f} s (seed {seed})."
+        )
