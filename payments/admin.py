@@ -29,5 +29,12 @@ class PaymentLineAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "full_name", "amount_total", "channel", "provider", "status"]
     list_filter = ["status", "channel", "provider"]
     search_fields = ["reference", "beneficiary_id_number"]
-    raw_id_fields = ["payment_list", "beneficiary", "commune", "account", "batch", "carried_over_to"]
+    raw_id_fields = [
+        "payment_list",
+        "beneficiary",
+        "commune",
+        "account",
+        "batch",
+        "carried_over_to",
+    ]
     show_full_result_count = False

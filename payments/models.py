@@ -114,9 +114,7 @@ class PaymentBatch(models.Model):
         COMPLETED = "completed", _("All lines final")
         REJECTED = "rejected", _("Rejected by provider")
 
-    payment_list = models.ForeignKey(
-        PaymentList, on_delete=models.PROTECT, related_name="batches"
-    )
+    payment_list = models.ForeignKey(PaymentList, on_delete=models.PROTECT, related_name="batches")
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="batches"
     )
@@ -151,9 +149,7 @@ class PaymentBatch(models.Model):
 class PaymentLine(models.Model):
     """One payee's money for one month: a frozen snapshot once the list is closed."""
 
-    payment_list = models.ForeignKey(
-        PaymentList, on_delete=models.PROTECT, related_name="lines"
-    )
+    payment_list = models.ForeignKey(PaymentList, on_delete=models.PROTECT, related_name="lines")
     line_no = models.PositiveIntegerField(_("line no."))
     reference = models.CharField(_("payment reference"), max_length=40, unique=True)
     beneficiary = models.ForeignKey(

@@ -11,7 +11,14 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProviderContract)
 class ProviderContractAdmin(SimpleHistoryAdmin):
-    list_display = ["province", "provider", "contract_number", "fee_percent", "valid_from", "valid_to"]
+    list_display = [
+        "province",
+        "provider",
+        "contract_number",
+        "fee_percent",
+        "valid_from",
+        "valid_to",
+    ]
     list_filter = ["provider"]
 
 

@@ -62,7 +62,10 @@ class ProviderContract(models.Model):
     )
     contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
     fee_percent = models.DecimalField(
-        _("service fee (% of amount paid)"), max_digits=5, decimal_places=3
+        # xgettext:no-python-format
+        _("service fee (% of amount paid)"),
+        max_digits=5,
+        decimal_places=3,
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until"), null=True, blank=True)

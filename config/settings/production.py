@@ -1,17 +1,20 @@
 """Production: everything from the environment, as docker-compose sets it."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import BASE_DIR, env_bool
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+WHITENOISE_USE_FINDERS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

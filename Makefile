@@ -1,0 +1,61 @@
+# Trợ cấp xã hội: make help lists the targets.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+	print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt -c constraints.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies
+	@echo "setup: $(VENV) is ready."
+
+migrate: setup ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+seed: migrate ## Seed the demo province once (Huế, 60,738 beneficiaries)
+	$(PY) manage.py seed_demo --skip-if-seeded
+
+run: seed ## Set up, migrate, seed the demo once, and run web + worker + mock providers on :8000
+	$(PY) manage.py run_stack --addr 127.0.0.1:8000
+
+test: setup ## Run the test suite (SQLite unless DATABASE_URL/REDIS_URL are set)
+	$(PY) -m pytest
+
+e2e: setup ## Run only the browser tests (needs /usr/bin/chromium)
+	$(PY) -m pytest -m e2e
+
+lint: setup ## Check style with ruff and migrations with makemigrations --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+fmt: setup ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: setup ## Run a Celery worker with beat
+	$(VENV)/bin/celery -A config worker --beat --loglevel INFO
+
+mock: setup ## Run the mock payment providers on :8900
+	$(PY) manage.py run_mock_providers --port 8900
+
+messages: setup ## Extract and compile translations
+	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=staticfiles --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean: ## Remove the demo database, queues and uploads (var/)
+	rm -rf var

@@ -1,0 +1,98 @@
+"""run_stack: start web, Celery worker (with beat) and mock providers; Ctrl-C stops them all."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the whole application for development or the demo: web, worker, beat, mock providers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Where the web server listens")
+        parser.add_argument("--mock-port", type=int, default=8900)
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+
+    def handle(self, *args, addr, mock_port, concurrency, **options):
+        python = sys.executable
+        manage = str(settings.BASE_DIR / "manage.py")
+        celery = str(os.path.join(os.path.dirname(python), "celery"))
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        commands = {
+            "mock-providers": [python, manage, "run_mock_providers", "--port", str(mock_port)],
+            "worker": [
+                celery,
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
+            "web": [python, manage, "runserver", addr, "--noreload"],
+        }
+        processes: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(*_args):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        broker = "Redis" if settings.REDIS_URL else "local filesystem broker"
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(
+            f"Starting web on http://{addr}/, worker ({broker}), mock providers on :{mock_port}; database {database}."
+        )
+        for name, command in commands.items():
+            # Own process groups, so that Ctrl-C reaches us once and we stop the children in order.
+            processes[name] = subprocess.Popen(command, env=env, start_new_session=True)
+        url = f"http://{addr}/healthz/"
+        ready = False
+        try:
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        self.stderr.write(
+                            f"{name} exited with code {process.returncode}; stopping everything."
+                        )
+                        stopping = True
+                if not ready and not stopping:
+                    try:
+                        with urllib.request.urlopen(url, timeout=2) as response:
+                            ready = response.status == 200
+                    except OSError:
+                        pass
+                    if ready:
+                        self.stdout.write(
+                            self.style.SUCCESS(
+                                f"Ready: open http://{addr}/ (Ctrl-C stops everything)."
+                            )
+                        )
+                time.sleep(0.5)
+        finally:
+            # SIGTERM to each leader only: the worker then finishes its tasks and stops its pool.
+            for name, process in reversed(list(processes.items())):
+                if process.poll() is None:
+                    process.terminate()
+            deadline = time.monotonic() + 15
+            for name, process in processes.items():
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        self.stdout.write("run_stack: stopped web, worker and mock providers.")

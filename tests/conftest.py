@@ -1,0 +1,48 @@
+import pytest
+from django.core.management import call_command
+
+from org.models import Role
+from org.services import DATA_DIR
+from tests.factories import UserFactory, unit
+
+THREE_TIER = DATA_DIR / "units_2025-01_three_tier_hue_thai_nguyen.json"
+TWO_TIER = DATA_DIR / "units_2025-10_two_tier_hue_thai_nguyen.json"
+
+
+@pytest.fixture
+def hue_units(db):
+    """Huế's three-tier units (1 province, 9 districts, 134 communes)."""
+    call_command("load_units", str(THREE_TIER), province="46", stdout=open("/dev/null", "w"))
+    province = unit("46", "province")
+    districts = list(province.children.order_by("code"))
+    district = districts[0]
+    communes = list(district.children.order_by("code"))
+    other_district = districts[-1]
+    return {
+        "province": province,
+        "district": district,
+        "commune": communes[0],
+        "neighbour": communes[1],
+        "other_district": other_district,
+        "far_commune": other_district.children.order_by("code").first(),
+    }
+
+
+@pytest.fixture
+def officers(hue_units):
+    """One user per role, on the units of `hue_units`."""
+    return {
+        "admin": UserFactory(
+            username="quantri", role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True
+        ),
+        "province": UserFactory(
+            username="tinh", role=Role.PROVINCE_OFFICER, unit=hue_units["province"]
+        ),
+        "district": UserFactory(
+            username="huyen", role=Role.DISTRICT_OFFICER, unit=hue_units["district"]
+        ),
+        "commune": UserFactory(username="xa", role=Role.COMMUNE_OFFICER, unit=hue_units["commune"]),
+        "neighbour": UserFactory(
+            username="xalang", role=Role.COMMUNE_OFFICER, unit=hue_units["neighbour"]
+        ),
+    }
