@@ -548,9 +548,7 @@ class DemoGenerator:
             p_recipient = 0.93
         elif age >= 80:
             p_recipient = 0.76
-        elif age >= 60:
-            p_recipient = 0.5
-        elif disability == "severe":
+        elif age >= 60 or disability == "severe":
             p_recipient = 0.5
         else:
             p_recipient = 0.12

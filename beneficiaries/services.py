@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import random
 import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -23,7 +25,7 @@ from beneficiaries.models import (
     Category,
 )
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
-from org.services import DATA_DIR, unit_load, unit_load_file, units_from_package
+from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
 from providers.models import Provider
 
 
@@ -65,15 +67,18 @@ def demo_province_ensure(*, province_code: str) -> AdministrativeUnit:
         if province is not None and province.children.exists():
             return province
     three_tier = DATA_DIR / "units_2025-01_three_tier_hue_thai_nguyen.json"
-    version, result = unit_load_file(path=three_tier, province_code=code)
-    if result.total == 0:
+    version, rows = units_from_json(json.loads(three_tier.read_text()), province_code=code)
+    if not rows:
         version, rows = units_from_package(province_code=code)
-        unit_load(rows=rows, code_version=version)
+    if not rows:
+        raise ValidationError(f"Province {code} is neither in {three_tier.name} nor in vietnam-provinces.")
+    unit_load(rows=rows, code_version=version)
     return AdministrativeUnit.objects.get(code_version=version, level=UnitLevel.PROVINCE, code=code)
 
 
 def demo_password(rng: random.Random, word: str) -> str:
-    return f"{word}-{rng.randrange(1000, 10000)}-{rng.choice('abcdefghkmnpqrstuvwxyz')}{rng.randrange(10)}"
+    letter = rng.choice("abcdefghkmnpqrstuvwxyz")
+    return f"{word}-{rng.randrange(1000, 10000)}-{letter}{rng.randrange(10)}"
 
 
 def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUser]:

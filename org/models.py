@@ -64,13 +64,13 @@ class AdministrativeUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def build_path(self) -> str:
-        prefix = self.parent.path if self.parent_id else f"{self.code_version}/"
-        return f"{prefix}{self.code}/"
-
     def save(self, *args, **kwargs):
         self.path = self.build_path()
         super().save(*args, **kwargs)
+
+    def build_path(self) -> str:
+        prefix = self.parent.path if self.parent_id else f"{self.code_version}/"
+        return f"{prefix}{self.code}/"
 
     @property
     def closing_unit(self) -> AdministrativeUnit | None:

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -12,7 +14,7 @@ TWO_TIER = DATA_DIR / "units_2025-10_two_tier_hue_thai_nguyen.json"
 @pytest.fixture
 def hue_units(db):
     """Huế's three-tier units (1 province, 9 districts, 134 communes)."""
-    call_command("load_units", str(THREE_TIER), province="46", stdout=open("/dev/null", "w"))
+    call_command("load_units", str(THREE_TIER), province="46", stdout=io.StringIO())
     province = unit("46", "province")
     districts = list(province.children.order_by("code"))
     district = districts[0]

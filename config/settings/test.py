@@ -10,3 +10,18 @@ LANGUAGE_CODE = "vi"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests start real worker processes that must read the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, REDIS_URL  # noqa: E402
+
+if not REDIS_URL:
+    # Tests get their own local queue, so a `make run` worker never takes a test's task.
+    _queue = VAR_DIR / "test-celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "data_folder_in": str(_queue / "queue"),
+        "data_folder_out": str(_queue / "queue"),
+        "control_folder": str(_queue / "control"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{_queue / 'results'}"
+    for _folder in ("queue", "control", "results"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)

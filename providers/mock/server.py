@@ -68,7 +68,7 @@ class MockHandler(BaseHTTPRequestHandler):
     server: MockServer
     server_version = "TrocapMockProviders/1.0"
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         if self.server.verbose:
             super().log_message(format, *args)
 

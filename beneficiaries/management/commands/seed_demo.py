@@ -1,7 +1,9 @@
 """seed_demo [--province 46] [--beneficiaries N] [--seed S] [--as-of YYYY-MM] [--skip-if-seeded]"""
 
+import argparse
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from beneficiaries.services import DemoAlreadySeeded, demo_seed
@@ -10,9 +12,10 @@ from org.text import format_number
 
 def parse_month(value: str) -> datetime.date:
     try:
-        return datetime.datetime.strptime(value, "%Y-%m").date()
+        year, month = value.split("-")
+        return datetime.date(int(year), int(month), 1)
     except ValueError as exc:
-        raise CommandError(f"--as-of must be YYYY-MM, got {value!r}.") from exc
+        raise argparse.ArgumentTypeError(f"must be YYYY-MM, got {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -42,6 +45,8 @@ class Command(BaseCommand):
             raise CommandError("--beneficiaries must be at least 1.")
         try:
             result = demo_seed(province_code=province, count=beneficiaries, seed=seed, as_of=as_of)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
         except DemoAlreadySeeded as exc:
             if skip_if_seeded:
                 self.stdout.write(f"seed_demo: skipped, {exc}")
@@ -61,8 +66,8 @@ class Command(BaseCommand):
                 f"  {user.username:<12} {user.password:<18} {user.role:<17} {user.unit}{note}"
             )
         self.stdout.write(
-            "  Every district officer is huyen<district code>, every commune officer xa<commune code>,"
-            " with the password of their role."
+            "  Every district officer is huyen<district code>, every commune officer"
+            " xa<commune code>, with the password of their role."
         )
         self.stdout.write(
             f"Accounts: {format_number(result.with_account)}/{format_number(n)} "
@@ -70,7 +75,8 @@ class Command(BaseCommand):
             + ", ".join(f"{k} {format_number(v)}" for k, v in sorted(result.by_provider.items()))
         )
         self.stdout.write(
-            f"Through a recipient or guardian: {format_number(result.via_recipient)} ({100 * result.via_recipient / n:.0f}%)"
+            f"Through a recipient or guardian: {format_number(result.via_recipient)} "
+            f"({100 * result.via_recipient / n:.0f}%)"
         )
         self.stdout.write(
             "Categories: "

@@ -55,7 +55,8 @@ class Command(BaseCommand):
         broker = "Redis" if settings.REDIS_URL else "local filesystem broker"
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(
-            f"Starting web on http://{addr}/, worker ({broker}), mock providers on :{mock_port}; database {database}."
+            f"Starting web on http://{addr}/, worker ({broker}), "
+            f"mock providers on :{mock_port}; database {database}."
         )
         for name, command in commands.items():
             # Own process groups, so that Ctrl-C reaches us once and we stop the children in order.
@@ -85,11 +86,11 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         finally:
             # SIGTERM to each leader only: the worker then finishes its tasks and stops its pool.
-            for name, process in reversed(list(processes.items())):
+            for process in reversed(list(processes.values())):
                 if process.poll() is None:
                     process.terminate()
             deadline = time.monotonic() + 15
-            for name, process in processes.items():
+            for process in processes.values():
                 try:
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:

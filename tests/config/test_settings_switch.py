@@ -1,0 +1,62 @@
+"""With nothing configured: SQLite and a local filesystem broker; DATABASE_URL and REDIS_URL
+switch to PostgreSQL and Redis. Each case runs in a fresh interpreter with its own environment."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
+    "'name': str(s.DATABASES['default']['NAME']), 'host': s.DATABASES['default'].get('HOST', ''), "
+    "'broker': s.CELERY_BROKER_URL, 'backend': s.CELERY_RESULT_BACKEND, "
+    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'debug': s.DEBUG}))"
+)
+
+
+def probe(module: str, **env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE=module)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_nothing_configured_means_sqlite_and_a_local_broker(tmp_path):
+    result = probe("config.settings.dev", TROCAP_VAR_DIR=str(tmp_path))
+    assert result["engine"] == "django.db.backends.sqlite3"
+    assert result["name"] == str(tmp_path / "db.sqlite3")
+    assert result["broker"] == "filesystem://"
+    assert result["backend"].startswith("file://")
+    assert (tmp_path / "celery" / "queue").is_dir()
+    assert result["lang"] == "vi"
+    assert result["tz"] == "Asia/Ho_Chi_Minh"
+    assert result["debug"] is True
+
+
+def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
+    result = probe(
+        "config.settings.dev",
+        TROCAP_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/trocap",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert result["engine"] == "django.db.backends.postgresql"
+    assert result["name"] == "trocap"
+    assert result["host"] == "127.0.0.1"
+    assert result["broker"] == "redis://127.0.0.1:6379/3"
+    assert result["backend"] == "redis://127.0.0.1:6379/3"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings.production", TROCAP_VAR_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, "-c", PROBE], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "SECRET_KEY must be set in production" in run.stderr
+    result = probe("config.settings.production", TROCAP_VAR_DIR=str(tmp_path), SECRET_KEY="x" * 50)
+    assert result["debug"] is False
