@@ -11,7 +11,7 @@ from django.db import connection
 
 from org.tasks import units_summary
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
 def database_url() -> str:

@@ -11,7 +11,7 @@ from beneficiaries.models import AuthorizedRecipient, Beneficiary
 from org.models import AdministrativeUnit
 from org.text import format_number
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def seed_and_read_passwords() -> dict[str, tuple[str, str]]:

@@ -80,7 +80,8 @@ def test_createsuperuser_non_interactive_makes_an_admin_role_user(tmp_path):
     assert user.is_superuser and user.is_staff
 
 
-def test_createsuperuser_from_the_shell_with_a_password_in_the_environment(transactional_db):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_createsuperuser_from_the_shell_with_a_password_in_the_environment():
     """The way docker-compose and `make` do it: a separate process, the password from the env."""
     from django.db import connection
 
