@@ -71,7 +71,9 @@ def demo_province_ensure(*, province_code: str) -> AdministrativeUnit:
     if not rows:
         version, rows = units_from_package(province_code=code)
     if not rows:
-        raise ValidationError(f"Province {code} is neither in {three_tier.name} nor in vietnam-provinces.")
+        raise ValidationError(
+            f"Province {code} is neither in {three_tier.name} nor in vietnam-provinces."
+        )
     unit_load(rows=rows, code_version=version)
     return AdministrativeUnit.objects.get(code_version=version, level=UnitLevel.PROVINCE, code=code)
 

@@ -44,8 +44,12 @@ def test_generator_is_pure_and_repeatable():
     from beneficiaries.demo import DemoCommune
 
     commune = DemoCommune(1, "19777", "Phường Vỹ Dạ", "xã", "Quận Thuận Hóa")
-    a = [DemoGenerator(seed=1, as_of=AS_OF, province_code="46").person(i, commune) for i in range(50)]
-    b = [DemoGenerator(seed=1, as_of=AS_OF, province_code="46").person(i, commune) for i in range(50)]
+    a = [
+        DemoGenerator(seed=1, as_of=AS_OF, province_code="46").person(i, commune) for i in range(50)
+    ]
+    b = [
+        DemoGenerator(seed=1, as_of=AS_OF, province_code="46").person(i, commune) for i in range(50)
+    ]
     assert a == b
 
 
@@ -75,7 +79,11 @@ def test_seed_builds_the_three_tier_province_with_users_for_every_role():
         parts = line.split()
         if len(parts) >= 3 and parts[2] in Role.values:
             assert authenticate(username=parts[0], password=parts[1]) is not None, line
-    printed_roles = {line.split()[2] for line in output.splitlines() if len(line.split()) >= 3 and line.split()[2] in Role.values}
+    printed_roles = {
+        line.split()[2]
+        for line in output.splitlines()
+        if len(line.split()) >= 3 and line.split()[2] in Role.values
+    }
     assert printed_roles == set(Role.values)
 
 
@@ -89,10 +97,16 @@ def test_distributions_echo_the_province_figures():
     categories = Counter(BeneficiaryCategory.objects.values_list("category__code", flat=True))
     elderly = sum(n for code, n in categories.items() if code.startswith("K5"))
     disabled = categories["K6"]
-    assert elderly > disabled > max(n for code, n in categories.items() if not code.startswith(("K5", "K6")))
+    assert (
+        elderly
+        > disabled
+        > max(n for code, n in categories.items() if not code.startswith(("K5", "K6")))
+    )
     # Viettel Pay in some districts, VietinBank in others; never both in one district.
     by_district = Counter(
-        PaymentAccount.objects.values_list("beneficiary__commune__parent__code", "provider__code").distinct()
+        PaymentAccount.objects.values_list(
+            "beneficiary__commune__parent__code", "provider__code"
+        ).distinct()
     )
     providers_per_district = Counter(district for district, _provider in by_district)
     assert max(providers_per_district.values()) == 1
@@ -101,7 +115,11 @@ def test_distributions_echo_the_province_figures():
 
 def test_people_are_consistent_with_their_ids_and_categories():
     seed(beneficiaries=2000, seed=5, as_of=AS_OF)
-    ids = list(Beneficiary.objects.values_list("id_number", "date_of_birth", "sex", "full_name", "search_name"))
+    ids = list(
+        Beneficiary.objects.values_list(
+            "id_number", "date_of_birth", "sex", "full_name", "search_name"
+        )
+    )
     assert len({row[0] for row in ids}) == len(ids)
     for number, dob, sex, name, key in ids:
         assert len(number) == 12 and number.isdigit()
@@ -112,14 +130,18 @@ def test_people_are_consistent_with_their_ids_and_categories():
     # Children are always paid through a guardian; wallets are keyed by the payee's phone.
     for b in Beneficiary.objects.filter(date_of_birth__gt=datetime.date(2010, 11, 1)):
         assert b.recipients.filter(active=True).exists()
-    for account in PaymentAccount.objects.filter(provider__code="VIETTELPAY").select_related("recipient", "beneficiary"):
+    for account in PaymentAccount.objects.filter(provider__code="VIETTELPAY").select_related(
+        "recipient", "beneficiary"
+    ):
         payee_phone = account.recipient.phone if account.recipient else account.beneficiary.phone
         assert account.account_number == payee_phone
     elderly = BeneficiaryCategory.objects.filter(category__code="K5C").select_related("beneficiary")
     for row in elderly:
         age = AS_OF.year - row.beneficiary.date_of_birth.year
         assert age >= 80
-        assert row.start_month >= row.beneficiary.date_of_birth.replace(day=1, year=row.beneficiary.date_of_birth.year + 80)
+        assert row.start_month >= row.beneficiary.date_of_birth.replace(
+            day=1, year=row.beneficiary.date_of_birth.year + 80
+        )
 
 
 def test_history_is_kept_for_bulk_writes():
@@ -144,7 +166,9 @@ def test_a_two_tier_province_can_be_seeded_from_the_package():
     province = AdministrativeUnit.objects.get(level="province", code="68")
     assert province.code_version == "2025-10"
     assert Beneficiary.objects.filter(commune__parent=province).count() == 300
-    assert User.objects.filter(username="duyet68", role=Role.DISTRICT_OFFICER, unit=province).exists()
+    assert User.objects.filter(
+        username="duyet68", role=Role.DISTRICT_OFFICER, unit=province
+    ).exists()
     assert "300 beneficiaries" in output
 
 

@@ -26,7 +26,10 @@ def test_app_services_use_production_settings_postgres_and_redis():
     for name in ("web", "worker", "beat", "migrate"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
-        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert (
+            env["DATABASE_URL"].startswith("postgres://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
         assert env["REDIS_URL"] == "redis://redis:6379/0"
     # Migrations wait for a healthy database; the app services wait for the migrations.
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"

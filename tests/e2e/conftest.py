@@ -19,8 +19,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(_django_db_helper):
+    """Function-scoped on purpose, and started after the database fixtures: once Playwright's
+    event loop runs, Django hands out fresh connection objects, and a serialized-rollback
+    restore must already have happened on the old one."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("E2E_REQUIRED"):
             pytest.fail(f"{CHROMIUM} is missing and E2E_REQUIRED is set (apt-get install chromium)")
@@ -34,6 +37,11 @@ def browser():
         )
         yield browser
         browser.close()
+        # Close the connections opened while the event loop ran, or the test database
+        # cannot be dropped at the end of the session.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture

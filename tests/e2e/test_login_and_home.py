@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 def seed_and_read_passwords() -> dict[str, tuple[str, str]]:
     out = io.StringIO()
-    call_command("seed_demo", beneficiaries=1500, seed=4, as_of=datetime.date(2026, 11, 1), stdout=out)
+    call_command(
+        "seed_demo", beneficiaries=1500, seed=4, as_of=datetime.date(2026, 11, 1), stdout=out
+    )
     users = {}
     for line in out.getvalue().splitlines():
         parts = line.split()
@@ -49,9 +51,15 @@ def test_province_and_commune_officers_see_their_own_figures(page, live_server, 
 
     log_in(page, live_server, *users["province_officer"])
     assert page.locator("h1").inner_text() == "Thành phố Huế"
-    assert figure(page, "beneficiaries") == format_number(Beneficiary.objects.filter(status="active").count())
-    assert figure(page, "with_account") == format_number(PaymentAccount.objects.filter(status="active").count())
-    assert figure(page, "via_recipient") == format_number(AuthorizedRecipient.objects.filter(active=True).count())
+    assert figure(page, "beneficiaries") == format_number(
+        Beneficiary.objects.filter(status="active").count()
+    )
+    assert figure(page, "with_account") == format_number(
+        PaymentAccount.objects.filter(status="active").count()
+    )
+    assert figure(page, "via_recipient") == format_number(
+        AuthorizedRecipient.objects.filter(active=True).count()
+    )
     assert page.locator("table.data tbody tr").count() == 9  # the nine districts
     screenshot("home-province")
 

@@ -92,8 +92,20 @@ def test_createsuperuser_from_the_shell_with_a_password_in_the_environment():
         url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SUPERUSER_PASSWORD": "quan-tri-2026!"}
     run = subprocess.run(
-        [sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", "boss", "--email", "b@x.vn"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "manage.py",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "boss",
+            "--email",
+            "b@x.vn",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr
     user = User.objects.get(username="boss")
@@ -105,10 +117,14 @@ def test_roles_must_fit_their_unit(hue_units):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="commune_officer cannot work at a district"):
-        user_create(username="a", password="x", role=Role.COMMUNE_OFFICER, unit=hue_units["district"])
+        user_create(
+            username="a", password="x", role=Role.COMMUNE_OFFICER, unit=hue_units["district"]
+        )
     with pytest.raises(ValidationError, match="needs a unit"):
         user_create(username="b", password="x", role=Role.DISTRICT_OFFICER, unit=None)
-    user = user_create(username="c", password="x", role=Role.DISTRICT_OFFICER, unit=hue_units["district"])
+    user = user_create(
+        username="c", password="x", role=Role.DISTRICT_OFFICER, unit=hue_units["district"]
+    )
     assert user.unit == hue_units["district"]
 
 
@@ -117,8 +133,8 @@ def test_money_dates_and_search_keys_the_vietnamese_way():
     assert format_vnd(0) == "0 ₫"
     assert search_key("Nguyễn Văn  Ấn") == "nguyen van an"
     assert search_key("ĐẶNG THỊ Đào") == "dang thi dao"
-    rendered = Template("{% load trocap %}{{ d|date:'SHORT_DATE_FORMAT' }} {{ n|vnd }} {{ m|month }}").render(
-        Context({"d": datetime.date(2024, 7, 1), "n": 500000, "m": datetime.date(2024, 7, 1)})
-    )
+    rendered = Template(
+        "{% load trocap %}{{ d|date:'SHORT_DATE_FORMAT' }} {{ n|vnd }} {{ m|month }}"
+    ).render(Context({"d": datetime.date(2024, 7, 1), "n": 500000, "m": datetime.date(2024, 7, 1)}))
     assert rendered == "01/07/2024 500.000 ₫ 07/2024"
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"

@@ -28,7 +28,15 @@ def get(url: str) -> dict:
 
 def start(port: int, db_path) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_mock_providers", "--port", str(port), "--db", str(db_path)],
+        [
+            sys.executable,
+            "manage.py",
+            "run_mock_providers",
+            "--port",
+            str(port),
+            "--db",
+            str(db_path),
+        ],
         cwd=settings.BASE_DIR,
         env={**os.environ},
         stdout=subprocess.PIPE,
