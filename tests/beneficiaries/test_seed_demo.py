@@ -121,7 +121,7 @@ def test_people_are_consistent_with_their_ids_and_categories():
         )
     )
     assert len({row[0] for row in ids}) == len(ids)
-    for number, dob, sex, name, key in ids:
+    for number, dob, sex, _name, key in ids:
         assert len(number) == 12 and number.isdigit()
         century = (dob.year // 100 - 19) * 2 + (1 if sex == "F" else 0)
         assert int(number[3]) == century, (number, dob, sex)

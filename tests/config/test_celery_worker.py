@@ -7,18 +7,11 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from org.tasks import units_summary
+from tests.helpers import test_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 @pytest.fixture
@@ -28,7 +21,7 @@ def worker():
     app.control.purge()  # nothing left over from an earlier, interrupted run
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": test_database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     celery = os.path.join(os.path.dirname(sys.executable), "celery")

@@ -1,4 +1,4 @@
-"""docker-compose.yml cannot be run here (no Docker engine): check what can be checked by reading."""
+"""docker-compose.yml cannot run here (no Docker engine): check what reading can check."""
 
 from pathlib import Path
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from org.models import Role, User
 from org.services import user_create
 from org.text import format_vnd, search_key
+from tests.helpers import test_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -83,14 +84,11 @@ def test_createsuperuser_non_interactive_makes_an_admin_role_user(tmp_path):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_createsuperuser_from_the_shell_with_a_password_in_the_environment():
     """The way docker-compose and `make` do it: a separate process, the password from the env."""
-    from django.db import connection
-
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{s['NAME']}"
-    else:
-        url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SUPERUSER_PASSWORD": "quan-tri-2026!"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SUPERUSER_PASSWORD": "quan-tri-2026!",
+    }
     run = subprocess.run(
         [
             sys.executable,

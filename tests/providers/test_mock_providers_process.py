@@ -70,7 +70,8 @@ def test_mock_providers_serve_health_and_a_ledger_that_survives_a_restart(tmp_pa
     # The ledger is the mock's own file: write to it as the mock would, restart, read it back.
     with sqlite3.connect(db_path) as db:
         db.execute(
-            "INSERT INTO ledger (provider, reference, account, amount, status) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ledger (provider, reference, account, amount, status)"
+            " VALUES (?, ?, ?, ?, ?)",
             ("VIETTELPAY", "TC-2026-11-000001", "0981234567", 750000, "paid"),
         )
     process = start(port, db_path)
