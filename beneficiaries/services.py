@@ -297,61 +297,57 @@ def demo_digest(*, province: AdministrativeUnit) -> str:
     """A fingerprint of a province's register (people, categories, recipients, accounts),
     independent of database ids and timestamps: equal digests mean equal demo data."""
     h = hashlib.sha256()
-    people = (
-        Beneficiary.objects.filter(commune__path__startswith=province.path)
-        .order_by("external_id")
-        .values_list(
-            "external_id",
-            "full_name",
-            "date_of_birth",
-            "sex",
-            "ethnicity",
-            "id_number",
-            "phone",
-            "commune__code",
-            "address",
-            "status",
-            "disability_level",
-            "dependent_children",
-            "start_month",
-        )
-    )
-    for row in people.iterator(chunk_size=5000):
-        h.update(repr(row).encode())
-    for row in (
-        BeneficiaryCategory.objects.filter(beneficiary__commune__path__startswith=province.path)
-        .order_by("beneficiary__external_id", "category__code")
-        .values_list(
-            "beneficiary__external_id",
-            "category__code",
-            "decision_number",
-            "decision_date",
-            "start_month",
-        )
-        .iterator(chunk_size=5000)
-    ):
-        h.update(repr(row).encode())
-    for row in (
-        AuthorizedRecipient.objects.filter(beneficiary__commune__path__startswith=province.path)
-        .order_by("beneficiary__external_id")
-        .values_list(
-            "beneficiary__external_id", "kind", "full_name", "id_number", "relationship", "phone"
-        )
-        .iterator(chunk_size=5000)
-    ):
-        h.update(repr(row).encode())
-    for row in (
-        PaymentAccount.objects.filter(beneficiary__commune__path__startswith=province.path)
-        .order_by("beneficiary__external_id")
-        .values_list(
-            "beneficiary__external_id",
-            "holder",
-            "provider__code",
-            "account_number",
-            "account_name",
-            "status",
-        )
-        .iterator(chunk_size=5000)
-    ):
-        h.update(repr(row).encode())
+    in_province = {"beneficiary__commune__path__startswith": province.path}
+    tables = [
+        (
+            Beneficiary.objects.filter(commune__path__startswith=province.path),
+            ["external_id"],
+            [
+                "external_id",
+                "full_name",
+                "date_of_birth",
+                "sex",
+                "ethnicity",
+                "id_number",
+                "phone",
+                "commune__code",
+                "address",
+                "status",
+                "disability_level",
+                "dependent_children",
+                "start_month",
+            ],
+        ),
+        (
+            BeneficiaryCategory.objects.filter(**in_province),
+            ["beneficiary__external_id", "category__code"],
+            [
+                "beneficiary__external_id",
+                "category__code",
+                "decision_number",
+                "decision_date",
+                "start_month",
+            ],
+        ),
+        (
+            AuthorizedRecipient.objects.filter(**in_province),
+            ["beneficiary__external_id"],
+            ["beneficiary__external_id", "kind", "full_name", "id_number", "relationship", "phone"],
+        ),
+        (
+            PaymentAccount.objects.filter(**in_province),
+            ["beneficiary__external_id"],
+            [
+                "beneficiary__external_id",
+                "holder",
+                "provider__code",
+                "account_number",
+                "account_name",
+                "status",
+            ],
+        ),
+    ]
+    for queryset, order, fields in tables:
+        for row in queryset.order_by(*order).values_list(*fields).iterator(chunk_size=5000):
+            h.update(repr(row).encode())
     return h.hexdigest()

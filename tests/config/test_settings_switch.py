@@ -17,21 +17,23 @@ PROBE = (
 )
 
 
-def probe(module: str, **env: str) -> dict:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
+def run_probe(module: str, **env: str) -> subprocess.CompletedProcess:
+    """Read the settings in a fresh interpreter whose environment is only `env`'s choices."""
+    unset = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env, DJANGO_SETTINGS_MODULE=module)
-    out = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=settings.BASE_DIR,
         env=clean,
         capture_output=True,
         text=True,
-        check=True,
     )
+
+
+def probe(module: str, **env: str) -> dict:
+    out = run_probe(module, **env)
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -62,17 +64,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
-    }
-    clean.update(DJANGO_SETTINGS_MODULE="config.settings.production", TROCAP_VAR_DIR=str(tmp_path))
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=settings.BASE_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-    )
+    run = run_probe("config.settings.production", TROCAP_VAR_DIR=str(tmp_path))
     assert run.returncode != 0
     assert "SECRET_KEY must be set in production" in run.stderr
     result = probe("config.settings.production", TROCAP_VAR_DIR=str(tmp_path), SECRET_KEY="x" * 50)
