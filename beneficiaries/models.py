@@ -344,7 +344,6 @@ class ChangeKind(models.TextChoices):
     REMOVE_RECIPIENT = "remove_recipient", _("Remove recipient / guardian")
     SET_ACCOUNT = "set_account", _("Add or replace account")
     CLOSE_ACCOUNT = "close_account", _("Close account")
-    UPDATE_DETAILS = "update_details", _("Correct personal details")
 
 
 class ChangeReason(models.TextChoices):
@@ -427,6 +426,14 @@ class ChangeRecord(models.Model):
         help_text=_("The portal's dossier id or the check that proposed it."),
     )
     # Proposed values, by kind.
+    old_category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category that ends"),
+    )
     new_category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
@@ -437,6 +444,14 @@ class ChangeRecord(models.Model):
     )
     new_disability_level = models.CharField(
         _("new disability level"), max_length=20, choices=DisabilityLevel.choices, blank=True
+    )
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    funeral_payee_name = models.CharField(_("funeral support paid to"), max_length=120, blank=True)
+    funeral_payee_id_number = models.CharField(
+        _("ID number of the funeral support payee"), max_length=12, blank=True
+    )
+    funeral_payee_relationship = models.CharField(
+        _("relationship to the deceased"), max_length=60, blank=True
     )
     new_commune = models.ForeignKey(
         AdministrativeUnit,
@@ -508,3 +523,39 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.beneficiary}"
+
+
+class FuneralSupportStatus(models.TextChoices):
+    DUE = "due", _("To be paid")
+    LISTED = "listed", _("On a payment list")
+    PAID = "paid", _("Paid")
+
+
+class FuneralSupport(models.Model):
+    """Funeral support (Art. 11): 20 × the standard level, once, paid to the family in the next
+    list after an approved stop for death."""
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.PROTECT, related_name="funeral_support"
+    )
+    change = models.OneToOneField(
+        ChangeRecord, on_delete=models.PROTECT, related_name="funeral_support"
+    )
+    amount = models.PositiveIntegerField(_("amount (VND)"))
+    month_due = models.DateField(_("to be paid from (month)"))
+    payee_name = models.CharField(_("paid to"), max_length=120)
+    payee_id_number = models.CharField(_("payee ID number"), max_length=12, blank=True)
+    payee_relationship = models.CharField(_("relationship to the deceased"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=FuneralSupportStatus.choices, default=FuneralSupportStatus.DUE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("funeral support")
+        verbose_name_plural = _("funeral support")
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} – {self.amount}"

@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
+    BeneficiaryCategory,
     BeneficiaryStatus,
     CategoryCoefficient,
+    ChangeRecord,
+    ChangeStatus,
     StandardLevel,
 )
-from org.models import AdministrativeUnit
-from org.scoping import scope_queryset
+from org.models import AdministrativeUnit, Role, UnitLevel
+from org.scoping import get_in_scope_or_404, scope_queryset
+from org.text import search_key
 
 
 def beneficiary_list(*, user, status: str | None = None) -> QuerySet[Beneficiary]:
@@ -124,3 +129,219 @@ def category_coefficients() -> QuerySet[CategoryCoefficient]:
     return CategoryCoefficient.objects.select_related("category").order_by(
         "category__sort_order", "valid_from", "min_age", "disability_level"
     )
+
+
+# --- The register ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    q: str = ""
+    category: str = ""
+    status: str = ""
+    account: str = ""  # "yes" / "no"
+    recipient: str = ""  # "yes" / "no"
+    commune_id: int | None = None
+
+
+def register_search(*, user, filters: RegisterFilters) -> QuerySet[Beneficiary]:
+    """The register as the user may see it, filtered, ready for a page: the commune, the active
+    account and recipient and the held categories come in a fixed number of queries."""
+    qs = beneficiary_list(user=user)
+    query = filters.q.strip()
+    if query:
+        compact = query.replace(" ", "")
+        if compact.isdigit():
+            qs = qs.filter(Q(id_number__startswith=compact) | Q(legacy_id_number__startswith=compact))
+        else:
+            qs = qs.filter(search_name__contains=search_key(query))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(
+            Exists(
+                BeneficiaryCategory.objects.filter(
+                    beneficiary=OuterRef("pk"), active=True, category__code=filters.category
+                )
+            )
+        )
+    has_account = Exists(PaymentAccount.objects.filter(beneficiary=OuterRef("pk"), status=AccountStatus.ACTIVE))
+    has_recipient = Exists(AuthorizedRecipient.objects.filter(beneficiary=OuterRef("pk"), active=True))
+    if filters.account == "yes":
+        qs = qs.filter(has_account)
+    elif filters.account == "no":
+        qs = qs.filter(~has_account)
+    if filters.recipient == "yes":
+        qs = qs.filter(has_recipient)
+    elif filters.recipient == "no":
+        qs = qs.filter(~has_recipient)
+    if filters.commune_id:
+        qs = qs.filter(commune_id=filters.commune_id)
+    return (
+        qs.select_related("commune")
+        .prefetch_related(
+            Prefetch(
+                "categories",
+                queryset=BeneficiaryCategory.objects.filter(active=True).select_related("category"),
+                to_attr="active_categories",
+            ),
+            Prefetch(
+                "accounts",
+                queryset=PaymentAccount.objects.filter(status=AccountStatus.ACTIVE).select_related("provider"),
+                to_attr="active_accounts",
+            ),
+            Prefetch(
+                "recipients",
+                queryset=AuthorizedRecipient.objects.filter(active=True),
+                to_attr="active_recipients",
+            ),
+        )
+        .order_by("search_name", "id")
+    )
+
+
+def beneficiary_get(*, user, pk: int) -> Beneficiary:
+    """One beneficiary in the user's scope (404 otherwise), with what its page shows."""
+    return get_in_scope_or_404(
+        Beneficiary.objects.select_related("commune", "commune__parent", "created_by"),
+        user=user,
+        unit_field="commune",
+        pk=pk,
+    )
+
+
+def communes_for(*, user) -> QuerySet[AdministrativeUnit]:
+    """The active communes in the user's scope, for choosing where a person lives."""
+    return scope_queryset(
+        AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True), user=user, unit_field=""
+    ).order_by("name")
+
+
+def move_destinations(*, beneficiary: Beneficiary) -> QuerySet[AdministrativeUnit]:
+    """Any active commune of the same code version: people move across districts too."""
+    return AdministrativeUnit.objects.filter(
+        level=UnitLevel.COMMUNE, active=True, code_version=beneficiary.commune.code_version
+    ).exclude(pk=beneficiary.commune_id).order_by("name")
+
+
+# --- Changes ------------------------------------------------------------------------------------
+
+
+def change_queue(*, user, statuses: tuple[str, ...] | None = None) -> QuerySet[ChangeRecord]:
+    """The changes the user may see; by default what waits on them: a commune officer's drafts,
+    proposals and rejected changes, a district officer's submitted changes."""
+    qs = scope_queryset(ChangeRecord.objects.all(), user=user, unit_field="commune")
+    if statuses is None:
+        if user.role == Role.COMMUNE_OFFICER:
+            statuses = (ChangeStatus.DRAFT, ChangeStatus.PROPOSED, ChangeStatus.SUBMITTED, ChangeStatus.REJECTED)
+        else:
+            statuses = (ChangeStatus.SUBMITTED,)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return qs.select_related(
+        "beneficiary", "commune", "maker", "checker", "new_category", "old_category", "new_commune"
+    ).order_by("submitted_at", "created_at", "id")
+
+
+def change_get(*, user, pk: int) -> ChangeRecord:
+    return get_in_scope_or_404(
+        ChangeRecord.objects.select_related(
+            "beneficiary", "commune", "maker", "checker", "new_category", "old_category", "new_commune",
+            "recipient", "account", "account__provider",
+        ),
+        user=user,
+        unit_field="commune",
+        pk=pk,
+    )
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    what: str
+    action: str
+    changes: tuple[FieldChange, ...]
+    reason: str
+
+
+HIDDEN_HISTORY_FIELDS = {"search_name", "updated_at", "created_at", "id", "beneficiary"}
+
+
+def _display(record, field_name: str) -> str:
+    model_field = record.instance_type._meta.get_field(field_name)
+    value = getattr(record, model_field.attname)
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        related = model_field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else str(value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def beneficiary_history(*, beneficiary: Beneficiary) -> list[HistoryEntry]:
+    """Every recorded change to the person, their categories, recipients, accounts and change
+    records: who, when, and each field before and after; newest first."""
+    sources = [
+        (_("Beneficiary"), beneficiary.history.all()),
+        (_("Category"), BeneficiaryCategory.history.filter(beneficiary_id=beneficiary.pk)),
+        (_("Recipient / guardian"), AuthorizedRecipient.history.filter(beneficiary_id=beneficiary.pk)),
+        (_("Account"), PaymentAccount.history.filter(beneficiary_id=beneficiary.pk)),
+        (_("Change record"), ChangeRecord.history.filter(beneficiary_id=beneficiary.pk)),
+    ]
+    entries: list[HistoryEntry] = []
+    for what, records in sources:
+        records = list(records.select_related("history_user").order_by("id", "history_date", "history_id"))
+        previous: dict[int, object] = {}
+        for record in records:
+            before = previous.get(record.id)
+            previous[record.id] = record
+            if before is None:
+                action = _("created")
+                changes = tuple(
+                    FieldChange(str(f.verbose_name), "", _display(record, f.name))
+                    for f in record.instance_type._meta.fields
+                    if f.name not in HIDDEN_HISTORY_FIELDS and _display(record, f.name) != "—"
+                )
+            else:
+                action = _("changed")
+                delta = record.diff_against(before)
+                changes = tuple(
+                    FieldChange(
+                        str(record.instance_type._meta.get_field(c.field).verbose_name),
+                        _display(before, c.field),
+                        _display(record, c.field),
+                    )
+                    for c in delta.changes
+                    if c.field not in HIDDEN_HISTORY_FIELDS
+                )
+                if not changes:
+                    continue
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=str(record.history_user) if record.history_user else _("system"),
+                    what=f"{what}: {record.instance}",
+                    action=str(action),
+                    changes=changes,
+                    reason=record.history_change_reason or "",
+                )
+            )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries

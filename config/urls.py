@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from org import views as org_views
@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz/", org_views.healthz, name="healthz"),
     path("don-vi/", org_views.unit_list, name="unit_list"),
     path("chinh-sach/", org_views.policy_tables, name="policy_tables"),
+    path("", include("beneficiaries.urls")),
     path("admin/", admin.site.urls),
 ]
 

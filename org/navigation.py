@@ -20,6 +20,12 @@ ALL_ROLES = frozenset(Role.values)
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("Overview"), ALL_ROLES),
+    MenuEntry("beneficiaries:list", _("Register"), ALL_ROLES),
+    MenuEntry(
+        "beneficiaries:change_queue",
+        _("Changes"),
+        frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}),
+    ),
     MenuEntry("unit_list", _("Administrative units"), ALL_ROLES),
     MenuEntry(
         "policy_tables",

@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.models import PaymentAccount
 from beneficiaries.demo import DemoGenerator
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
-from beneficiaries.services import demo_digest, demo_seed
+from beneficiaries.demo_seed import demo_digest, demo_seed
 from org.models import AdministrativeUnit, Role, User
 
 pytestmark = pytest.mark.django_db

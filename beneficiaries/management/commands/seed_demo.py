@@ -6,7 +6,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from beneficiaries.services import DemoAlreadySeeded, demo_seed
+from beneficiaries.demo_seed import DemoAlreadySeeded, demo_seed
 from org.text import format_number
 
 

@@ -1,0 +1,27 @@
+"""propose_age_changes [--month YYYY-MM]: propose the changes age brings (what beat runs monthly)."""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from beneficiaries.services import add_months, age_changes_propose
+
+
+class Command(BaseCommand):
+    help = "Propose stops and category changes for children turning 16 (K1, K3), students turning 22 (K2)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--month", help="YYYY-MM (default: next month)")
+
+    def handle(self, *args, month=None, **options):
+        if month:
+            try:
+                year, number = (int(part) for part in month.split("-"))
+                target = datetime.date(year, number, 1)
+            except ValueError as exc:
+                raise CommandError(f"--month must be YYYY-MM, got {month!r}.") from exc
+        else:
+            target = add_months(timezone.localdate().replace(day=1), 1)
+        created = age_changes_propose(month=target)
+        self.stdout.write(f"propose_age_changes: {created} proposals for {target:%m/%Y}.")

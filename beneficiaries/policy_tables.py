@@ -1,0 +1,48 @@
+"""Read the policy reference rows from the database into the pure `PolicyTables` value."""
+
+from __future__ import annotations
+
+from beneficiaries.models import CategoryCoefficient, StandardLevel
+from beneficiaries.policy import (
+    ADDITIVE_PARTNERS,
+    CoefficientBand,
+    PolicyTables,
+    StandardLevelRow,
+)
+
+
+def load_policy_tables() -> PolicyTables:
+    """All coefficient bands and standard levels, in two queries, with no side effects.
+
+    Provincial levels carry the province's GSO code, national ones None. Categories flagged
+    `additive` (K4) are mapped to `ADDITIVE_PARTNERS`; they are found through their bands, since
+    a category without bands could never be paid anyway. Load once per payment list or request
+    and pass the result to the functions in `beneficiaries.policy`.
+    """
+    bands = []
+    additive: dict[str, frozenset[str]] = {}
+    for row in CategoryCoefficient.objects.select_related("category"):
+        code = row.category.code
+        bands.append(
+            CoefficientBand(
+                category_code=code,
+                min_age=row.min_age,
+                max_age=row.max_age,
+                age_group=row.age_group,
+                disability_level=row.disability_level,
+                per_child=row.per_child,
+                variant=row.variant,
+                coefficient=row.coefficient,
+                valid_from=row.valid_from,
+                valid_to=row.valid_to,
+            )
+        )
+        if row.category.additive:
+            additive[code] = ADDITIVE_PARTNERS
+    levels = tuple(
+        StandardLevelRow(province_code=province_code, effective_month=month, amount=amount)
+        for province_code, month, amount in StandardLevel.objects.values_list(
+            "province__code", "effective_month", "amount"
+        )
+    )
+    return PolicyTables(bands=tuple(bands), levels=levels, additive=additive)

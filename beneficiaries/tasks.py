@@ -1,0 +1,18 @@
+"""Celery tasks of the register: thin, idempotent."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from beneficiaries.services import add_months, age_changes_propose
+
+
+@shared_task(acks_late=True)
+def propose_age_changes(month: str | None = None) -> int:
+    """Monthly: propose the changes age brings by next month (or by `month`, YYYY-MM-DD)."""
+    if month:
+        target = datetime.date.fromisoformat(month)
+    else:
+        target = add_months(timezone.localdate().replace(day=1), 1)
+    return age_changes_propose(month=target)

@@ -1,0 +1,430 @@
+"""Pages of the register: list, detail with history, registration, changes and their approval."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from beneficiaries import selectors, services
+from beneficiaries.forms import CHANGE_FIELDS, ChangeForm, RegisterFilterForm, RegistrationForm, RejectForm
+from beneficiaries.models import ChangeKind, ChangeStatus
+from org.models import Role
+
+PAGE_SIZE = 50
+
+
+def _require_role(user, *roles: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied(_("Your role cannot do this."))
+
+
+@login_required
+@require_GET
+def register_list(request):
+    """The register: search by name (with or without diacritics) or ID, filters, 50 a page."""
+    communes = selectors.communes_for(user=request.user)
+    many_communes = request.user.role != Role.COMMUNE_OFFICER
+    form = RegisterFilterForm(request.GET or None, communes=communes if many_communes else None)
+    filters = selectors.RegisterFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.RegisterFilters(
+            q=d["q"],
+            category=d["category"],
+            status=d["status"],
+            account=d["account"],
+            recipient=d["recipient"],
+            commune_id=d["commune"].pk if d.get("commune") else None,
+        )
+    page = Paginator(selectors.register_search(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "beneficiaries/register_list.html",
+        {
+            "title": _("Register of beneficiaries"),
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_register": request.user.role == Role.COMMUNE_OFFICER,
+            "can_import": request.user.role in (Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER),
+        },
+    )
+
+
+@login_required
+@require_GET
+def beneficiary_detail(request, pk: int):
+    beneficiary = selectors.beneficiary_get(user=request.user, pk=pk)
+    can_change = request.user.role == Role.COMMUNE_OFFICER
+    return render(
+        request,
+        "beneficiaries/beneficiary_detail.html",
+        {
+            "title": beneficiary.full_name,
+            "b": beneficiary,
+            "categories": beneficiary.categories.select_related("category").order_by("-active", "start_month"),
+            "recipients": beneficiary.recipients.order_by("-active", "-valid_from"),
+            "accounts": beneficiary.accounts.select_related("provider", "recipient").order_by("-created_at"),
+            "changes": beneficiary.changes.select_related("maker", "checker").order_by("-created_at"),
+            "history": selectors.beneficiary_history(beneficiary=beneficiary),
+            "change_kinds": [(k, ChangeKind(k).label) for k in CHANGE_FIELDS] if can_change else [],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def beneficiary_register(request):
+    """A commune officer registers a new beneficiary (an increase) and submits it."""
+    _require_role(request.user, Role.COMMUNE_OFFICER)
+    communes = selectors.communes_for(user=request.user)
+    form = RegistrationForm(request.POST or None, request.FILES or None, communes=communes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.beneficiary_register(
+                data=form.to_input(),
+                maker=request.user,
+                submit="save_draft" not in request.POST,
+                decision_file=form.cleaned_data.get("decision_file"),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if change.status == ChangeStatus.SUBMITTED:
+                messages.success(request, _("Registered and sent to the district for approval."))
+            else:
+                messages.success(request, _("Saved as a draft. Submit it when it is complete."))
+            return redirect("beneficiaries:detail", pk=change.beneficiary_id)
+    return render(
+        request,
+        "beneficiaries/register_form.html",
+        {"title": _("Register a new beneficiary"), "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_create(request, pk: int, kind: str):
+    """A commune officer records one change to a beneficiary of their commune."""
+    _require_role(request.user, Role.COMMUNE_OFFICER)
+    beneficiary = selectors.beneficiary_get(user=request.user, pk=pk)
+    if kind not in CHANGE_FIELDS:
+        raise Http404
+    communes = selectors.move_destinations(beneficiary=beneficiary) if kind == ChangeKind.MOVE else None
+    form = ChangeForm(
+        request.POST or None, request.FILES or None, kind=kind, beneficiary=beneficiary, communes=communes
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.change_record_create(
+                beneficiary=beneficiary,
+                data=form.to_input(),
+                maker=request.user,
+                submit="save_draft" not in request.POST,
+                decision_file=form.cleaned_data.get("decision_file"),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if change.status == ChangeStatus.SUBMITTED:
+                messages.success(request, _("The change was recorded and sent to the district for approval."))
+            else:
+                messages.success(request, _("Saved as a draft. Submit it when it is complete."))
+            return redirect("beneficiaries:detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/change_form.html",
+        {"title": ChangeKind(kind).label, "form": form, "b": beneficiary, "kind": kind},
+    )
+
+
+@login_required
+@require_GET
+def change_queue(request):
+    """What waits on the user: a district officer's changes to decide, a commune officer's
+    drafts, system proposals and rejected changes."""
+    show = request.GET.get("show", "")
+    statuses = None
+    if show == "all":
+        statuses = ()
+    elif show in ChangeStatus.values:
+        statuses = (show,)
+    changes = selectors.change_queue(user=request.user, statuses=statuses)
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "beneficiaries/change_queue.html",
+        {
+            "title": _("Changes"),
+            "page": page,
+            "show": show,
+            "query": f"show={show}" if show else "",
+            "statuses": ChangeStatus.choices,
+            "can_decide": request.user.role == Role.DISTRICT_OFFICER,
+        },
+    )
+
+
+@login_required
+@require_GET
+def change_detail(request, pk: int):
+    change = selectors.change_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "beneficiaries/change_detail.html",
+        {
+            "title": change.get_kind_display(),
+            "change": change,
+            "reject_form": RejectForm(),
+            "can_decide": request.user.role == Role.DISTRICT_OFFICER
+            and change.status == ChangeStatus.SUBMITTED
+            and change.maker_id != request.user.pk,
+            "can_submit": request.user.role == Role.COMMUNE_OFFICER
+            and change.status in (ChangeStatus.DRAFT, ChangeStatus.PROPOSED),
+            "can_cancel": request.user.role == Role.COMMUNE_OFFICER and change.status in services.OPEN_STATUSES,
+        },
+    )
+
+
+def _decide(request, pk: int, action) -> object:
+    change = selectors.change_get(user=request.user, pk=pk)
+    try:
+        action(change)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    return redirect("beneficiaries:change_detail", pk=change.pk)
+
+
+@login_required
+@require_POST
+def change_approve(request, pk: int):
+    def approve(change):
+        services.change_record_approve(change=change, approved_by=request.user)
+        messages.success(request, _("Approved: %(name)s.") % {"name": change.beneficiary.full_name})
+
+    return _decide(request, pk, approve)
+
+
+@login_required
+@require_POST
+def change_reject(request, pk: int):
+    def reject(change):
+        services.change_record_reject(
+            change=change, rejected_by=request.user, reason=request.POST.get("rejection_reason", "")
+        )
+        messages.success(request, _("Rejected: %(name)s.") % {"name": change.beneficiary.full_name})
+
+    return _decide(request, pk, reject)
+
+
+@login_required
+@require_POST
+def change_submit(request, pk: int):
+    def submit(change):
+        services.change_record_submit(change=change, user=request.user)
+        messages.success(request, _("Sent to the district for approval."))
+
+    return _decide(request, pk, submit)
+
+
+@login_required
+@require_POST
+def change_cancel(request, pk: int):
+    def cancel(change):
+        services.change_record_cancel(change=change, user=request.user)
+        messages.success(request, _("The change was cancelled."))
+
+    return _decide(request, pk, cancel)
+
+
+@login_required
+@require_POST
+def change_bulk_approve(request):
+    """Approve the ticked changes; each is decided on its own, failures are listed."""
+    _require_role(request.user, Role.DISTRICT_OFFICER)
+    ids = [int(i) for i in request.POST.getlist("change") if i.isdigit()]
+    changes = selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,)).filter(pk__in=ids)
+    if not ids:
+        messages.error(request, _("Tick the changes to approve first."))
+        return redirect("beneficiaries:change_queue")
+    approved, failures = services.change_records_approve_bulk(changes=list(changes), approved_by=request.user)
+    if approved:
+        messages.success(request, _("%(n)s changes approved.") % {"n": approved})
+    for failure in failures:
+        messages.error(request, failure)
+    return redirect("beneficiaries:change_queue")
+
+
+@login_required
+@require_GET
+def change_decision_file(request, pk: int):
+    """The scanned decision, to those who may see the change (never a public media URL)."""
+    change = selectors.change_get(user=request.user, pk=pk)
+    if not change.decision_file:
+        raise Http404
+    return FileResponse(change.decision_file.open("rb"), filename=change.decision_file.name.rsplit("/", 1)[-1])
+
+
+
+
+
+# --- Import and export ----------------------------------------------------------------------
+
+IMPORT_SESSION_KEY = "beneficiary_import"
+
+
+def _import_dir():
+    from django.conf import settings
+
+    folder = settings.MEDIA_ROOT / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    """Upload a file: it is checked at once (a dry run) and the preview lists every bad row."""
+    import hashlib
+    import uuid
+
+    from beneficiaries.forms import ImportUploadForm
+    from beneficiaries.importing import MAX_FILE_BYTES, ImportFileError
+
+    _require_role(request.user, Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        initial_load = form.cleaned_data["initial_load"]
+        if upload.size > MAX_FILE_BYTES:
+            form.add_error("file", _("The file is larger than 10 MB."))
+        else:
+            content = upload.read()
+            try:
+                result = services.beneficiaries_import(
+                    name=upload.name, content=content, user=request.user, initial_load=initial_load, dry_run=True
+                )
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+            except PermissionDenied as exc:
+                form.add_error("initial_load", str(exc))
+            else:
+                if result.ok and result.total_rows:
+                    token = uuid.uuid4().hex
+                    suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+                    (_import_dir() / f"{token}{suffix}").write_bytes(content)
+                    request.session[IMPORT_SESSION_KEY] = {
+                        "token": token,
+                        "name": upload.name,
+                        "suffix": suffix,
+                        "sha256": hashlib.sha256(content).hexdigest(),
+                        "initial_load": initial_load,
+                    }
+    return render(
+        request,
+        "beneficiaries/import.html",
+        {"title": _("Import beneficiaries"), "form": form, "result": result,
+         "pending": request.session.get(IMPORT_SESSION_KEY) if result and result.ok else None},
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request):
+    """Import the file that the preview found valid (checked again: all or nothing)."""
+    import hashlib
+
+    from beneficiaries.importing import ImportFileError
+
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or pending.get("token") != request.POST.get("token"):
+        messages.error(request, _("This import has expired. Upload the file again."))
+        return redirect("beneficiaries:import")
+    path = _import_dir() / f"{pending['token']}{pending['suffix']}"
+    try:
+        content = path.read_bytes()
+    except OSError:
+        messages.error(request, _("This import has expired. Upload the file again."))
+        return redirect("beneficiaries:import")
+    if hashlib.sha256(content).hexdigest() != pending["sha256"]:
+        messages.error(request, _("The stored file changed. Upload it again."))
+        return redirect("beneficiaries:import")
+    try:
+        result = services.beneficiaries_import(
+            name=pending["name"], content=content, user=request.user, initial_load=pending["initial_load"]
+        )
+    except (ImportFileError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return redirect("beneficiaries:import")
+    finally:
+        path.unlink(missing_ok=True)
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    if not result.ok:
+        # Something changed since the preview (e.g. an ID registered meanwhile): show it.
+        return render(
+            request,
+            "beneficiaries/import.html",
+            {"title": _("Import beneficiaries"), "form": None, "result": result, "pending": None},
+        )
+    messages.success(request, _("%(n)s beneficiaries imported.") % {"n": result.imported})
+    return redirect("beneficiaries:list")
+
+
+@login_required
+@require_GET
+def import_template(request):
+    from django.http import HttpResponse
+
+    from beneficiaries.importing import template_workbook
+
+    response = HttpResponse(
+        template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-doi-tuong.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def register_export(request):
+    """The register as the user sees it (same filters) as .xlsx; the export is logged."""
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from beneficiaries.exporting import register_workbook
+    from reports.services import export_log
+
+    communes = selectors.communes_for(user=request.user)
+    form = RegisterFilterForm(
+        request.GET or None, communes=communes if request.user.role != Role.COMMUNE_OFFICER else None
+    )
+    filters = selectors.RegisterFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.RegisterFilters(
+            q=d["q"], category=d["category"], status=d["status"], account=d["account"],
+            recipient=d["recipient"], commune_id=d["commune"].pk if d.get("commune") else None,
+        )
+    content, rows = register_workbook(selectors.register_search(user=request.user, filters=filters))
+    export_log(user=request.user, what="register_xlsx", unit=request.user.unit, parameters=request.GET.urlencode(), row_count=rows)
+    unit_code = request.user.unit.code if request.user.unit_id else "all"
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = f"doi-tuong-{unit_code}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
