@@ -23,7 +23,7 @@ def _safe(value):
 
 
 def register_rows(queryset: QuerySet[Beneficiary]):
-    """One row per beneficiary, the contract's columns then the status; a fixed number of queries."""
+    """One row per beneficiary: the contract's columns, then the status. Few queries."""
     # iterator() with a chunk size still runs the prefetches, one batch per chunk.
     for b in queryset.iterator(chunk_size=2000):
         categories = ";".join(c.category.code for c in b.active_categories)

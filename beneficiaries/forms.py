@@ -22,7 +22,9 @@ from beneficiaries.services import AccountInput, ChangeInput, RecipientInput, Re
 from org.models import AdministrativeUnit
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-DATE_INPUT = forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}, format="%d/%m/%Y")
+DATE_INPUT = forms.DateInput(
+    attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}, format="%d/%m/%Y"
+)
 
 
 class MonthField(forms.DateField):
@@ -74,7 +76,10 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
         label=_("Personal ID number"),
         max_length=20,
         required=False,
-        help_text=_("12 digits on the CCCD card. The 4th digit and the year must match sex and date of birth."),
+        help_text=_(
+            "12 digits on the CCCD card. The 4th digit and the year must match sex and "
+            "date of birth."
+        ),
     )
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     commune = forms.ModelChoiceField(label=_("Commune"), queryset=AdministrativeUnit.objects.none())
@@ -103,14 +108,24 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
         choices=[("", _("The beneficiary personally")), *RecipientKind.choices],
         required=False,
     )
-    recipient_full_name = forms.CharField(label=_("Recipient's full name"), max_length=120, required=False)
-    recipient_id_number = forms.CharField(label=_("Recipient's ID number"), max_length=20, required=False)
+    recipient_full_name = forms.CharField(
+        label=_("Recipient's full name"), max_length=120, required=False
+    )
+    recipient_id_number = forms.CharField(
+        label=_("Recipient's ID number"), max_length=20, required=False
+    )
     recipient_relationship = forms.CharField(label=_("Relationship"), max_length=60, required=False)
-    recipient_phone = forms.CharField(label=_("Recipient's mobile phone"), max_length=20, required=False)
+    recipient_phone = forms.CharField(
+        label=_("Recipient's mobile phone"), max_length=20, required=False
+    )
     # Account (optional)
     account_provider = forms.ChoiceField(
         label=_("Account"),
-        choices=[("", _("No account: cash through the post office")), ("VIETTELPAY", "Viettel Pay"), ("VIETINBANK", "VietinBank")],
+        choices=[
+            ("", _("No account: cash through the post office")),
+            ("VIETTELPAY", "Viettel Pay"),
+            ("VIETINBANK", "VietinBank"),
+        ],
         required=False,
     )
     account_number = forms.CharField(
@@ -120,13 +135,18 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
         help_text=_("For Viettel Pay: the holder's Viettel mobile number."),
     )
     account_holder = forms.ChoiceField(
-        label=_("Account holder"), choices=AccountHolder.choices, required=False, initial=AccountHolder.BENEFICIARY
+        label=_("Account holder"),
+        choices=AccountHolder.choices,
+        required=False,
+        initial=AccountHolder.BENEFICIARY,
     )
 
     def __init__(self, *args, communes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["categories"].choices = category_choices()
-        self.fields["commune"].queryset = communes if communes is not None else AdministrativeUnit.objects.none()
+        self.fields["commune"].queryset = (
+            communes if communes is not None else AdministrativeUnit.objects.none()
+        )
         if communes is not None and len(communes) == 1:
             self.fields["commune"].initial = communes[0]
 
@@ -151,10 +171,14 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
     def clean(self):
         data = super().clean()
         has_recipient_fields = any(
-            data.get(f"recipient_{name}") for name in ("full_name", "id_number", "relationship", "phone")
+            data.get(f"recipient_{name}")
+            for name in ("full_name", "id_number", "relationship", "phone")
         )
         if has_recipient_fields and not data.get("recipient_kind"):
-            self.add_error("recipient_kind", _("Choose authorized recipient or guardian, or clear the recipient fields."))
+            self.add_error(
+                "recipient_kind",
+                _("Choose authorized recipient or guardian, or clear the recipient fields."),
+            )
         if data.get("account_number") and not data.get("account_provider"):
             self.add_error("account_provider", _("Choose the provider of this account."))
         if data.get("account_provider") and not data.get("account_number"):
@@ -220,7 +244,12 @@ CHANGE_REASONS = {
 
 # Fields each kind of change shows, besides reason, details, month and decision.
 CHANGE_FIELDS = {
-    ChangeKind.STOP: ["date_of_death", "funeral_payee_name", "funeral_payee_id_number", "funeral_payee_relationship"],
+    ChangeKind.STOP: [
+        "date_of_death",
+        "funeral_payee_name",
+        "funeral_payee_id_number",
+        "funeral_payee_relationship",
+    ],
     ChangeKind.SUSPEND: [],
     ChangeKind.RESUME: [],
     ChangeKind.CHANGE_CATEGORY: ["old_category", "new_category", "new_disability_level"],
@@ -242,34 +271,61 @@ CHANGE_FIELDS = {
 class ChangeForm(ServiceErrorsMixin, forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=())
     effective_month = MonthField(label=_("Takes effect from (month)"), required=False)
-    reason_detail = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason_detail = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     decision_number = forms.CharField(label=_("Decision number"), max_length=60, required=False)
     decision_date = VNDateField(label=_("Decision date"), required=False)
-    decision_file = forms.FileField(label=_("Scanned decision (PDF, JPEG or PNG, at most 5 MB)"), required=False)
+    decision_file = forms.FileField(
+        label=_("Scanned decision (PDF, JPEG or PNG, at most 5 MB)"), required=False
+    )
     date_of_death = VNDateField(label=_("Date of death"), required=False)
-    funeral_payee_name = forms.CharField(label=_("Funeral support paid to"), max_length=120, required=False)
-    funeral_payee_id_number = forms.CharField(label=_("Their ID number"), max_length=20, required=False)
-    funeral_payee_relationship = forms.CharField(label=_("Relationship to the deceased"), max_length=60, required=False)
+    funeral_payee_name = forms.CharField(
+        label=_("Funeral support paid to"), max_length=120, required=False
+    )
+    funeral_payee_id_number = forms.CharField(
+        label=_("Their ID number"), max_length=20, required=False
+    )
+    funeral_payee_relationship = forms.CharField(
+        label=_("Relationship to the deceased"), max_length=60, required=False
+    )
     old_category = forms.ChoiceField(label=_("Category that ends"), required=False, choices=())
     new_category = forms.ChoiceField(label=_("New category"), required=False, choices=())
     new_disability_level = forms.ChoiceField(
-        label=_("New disability level"), choices=[("", "—"), *DisabilityLevel.choices], required=False
+        label=_("New disability level"),
+        choices=[("", "—"), *DisabilityLevel.choices],
+        required=False,
     )
     new_commune = forms.ModelChoiceField(
         label=_("Moves to commune"), queryset=AdministrativeUnit.objects.none(), required=False
     )
-    recipient_kind = forms.ChoiceField(label=_("Kind"), choices=RecipientKind.choices, required=False)
+    recipient_kind = forms.ChoiceField(
+        label=_("Kind"), choices=RecipientKind.choices, required=False
+    )
     recipient_full_name = forms.CharField(label=_("Full name"), max_length=120, required=False)
     recipient_id_number = forms.CharField(label=_("ID number"), max_length=20, required=False)
     recipient_relationship = forms.CharField(label=_("Relationship"), max_length=60, required=False)
     recipient_phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     account_provider = forms.ChoiceField(
-        label=_("Provider"), choices=[("VIETTELPAY", "Viettel Pay"), ("VIETINBANK", "VietinBank")], required=False
+        label=_("Provider"),
+        choices=[("VIETTELPAY", "Viettel Pay"), ("VIETINBANK", "VietinBank")],
+        required=False,
     )
-    account_number = forms.CharField(label=_("Account or wallet number"), max_length=32, required=False)
-    account_holder = forms.ChoiceField(label=_("Account holder"), choices=AccountHolder.choices, required=False)
+    account_number = forms.CharField(
+        label=_("Account or wallet number"), max_length=32, required=False
+    )
+    account_holder = forms.ChoiceField(
+        label=_("Account holder"), choices=AccountHolder.choices, required=False
+    )
 
-    COMMON = ("reason", "effective_month", "reason_detail", "decision_number", "decision_date", "decision_file")
+    COMMON = (
+        "reason",
+        "effective_month",
+        "reason_detail",
+        "decision_number",
+        "decision_date",
+        "decision_file",
+    )
 
     def __init__(self, *args, kind: str, beneficiary, communes=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -280,7 +336,9 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
                 del self.fields[name]
         self.fields["reason"].choices = [(r.value, r.label) for r in CHANGE_REASONS[kind]]
         if kind == ChangeKind.STOP:
-            self.fields["effective_month"].help_text = _("For a death, the month after the death is used.")
+            self.fields["effective_month"].help_text = _(
+                "For a death, the month after the death is used."
+            )
         if "old_category" in self.fields:
             held = beneficiary.categories.filter(active=True).select_related("category")
             self.fields["old_category"].choices = [("", "—")] + [
@@ -365,11 +423,16 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("yes", _("Through a recipient")), ("no", _("Personally"))],
     )
-    commune = forms.ModelChoiceField(label=_("Commune"), required=False, queryset=AdministrativeUnit.objects.none())
+    commune = forms.ModelChoiceField(
+        label=_("Commune"), required=False, queryset=AdministrativeUnit.objects.none()
+    )
 
     def __init__(self, *args, communes=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All")), *[(c, c) for c in validation.CATEGORY_CODES]]
+        self.fields["category"].choices = [
+            ("", _("All")),
+            *[(c, c) for c in validation.CATEGORY_CODES],
+        ]
         if communes is not None:
             self.fields["commune"].queryset = communes
         else:
@@ -379,6 +442,6 @@ class RegisterFilterForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("File (.xlsx or .csv)"))
     initial_load = forms.BooleanField(
-        label=_("Initial load: these people are already approved in an older system"), required=False
+        label=_("Initial load: these people are already approved in an older system"),
+        required=False,
     )
-

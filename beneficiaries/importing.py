@@ -47,7 +47,16 @@ COLUMNS = [
     "account_number",
     "account_holder",
 ]
-REQUIRED = {"full_name", "date_of_birth", "gender", "commune_code", "category", "decision_number", "decision_date", "start_month"}
+REQUIRED = {
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "commune_code",
+    "category",
+    "decision_number",
+    "decision_date",
+    "start_month",
+}
 
 # Vietnamese labels accepted as headers, compared without diacritics or case.
 LABELS = {
@@ -245,7 +254,9 @@ def parse_disability(value) -> str:
     raise ValueError
 
 
-def parse(name: str, content: bytes, *, communes: dict[str, object], today: datetime.date) -> ParsedFile:
+def parse(
+    name: str, content: bytes, *, communes: dict[str, object], today: datetime.date
+) -> ParsedFile:
     """Read every row into a RegistrationInput, or into RowErrors for what cannot be read.
 
     `communes` maps GSO commune codes to the unit rows the importing user may use.
@@ -265,33 +276,46 @@ def parse(name: str, content: bytes, *, communes: dict[str, object], today: date
         if column is None:
             unknown.append(label)
         elif column in columns.values():
-            raise ImportFileError(_("Column %(column)s appears twice in the header.") % {"column": column})
+            raise ImportFileError(
+                _("Column %(column)s appears twice in the header.") % {"column": column}
+            )
         else:
             columns[index] = column
     missing = sorted(REQUIRED - set(columns.values()))
     if missing:
         raise ImportFileError(
-            _("The header row lacks the columns: %(columns)s. Download the template to see them all.")
+            _(
+                "The header row lacks the columns: %(columns)s. Download the template to "
+                "see them all."
+            )
             % {"columns": ", ".join(missing)}
         )
     if unknown:
-        raise ImportFileError(_("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)})
+        raise ImportFileError(
+            _("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)}
+        )
 
     parsed = ParsedFile()
     seen_ids: dict[str, int] = {}
     for number, cells in table:
-        values = {column: cells[index] if index < len(cells) else None for index, column in columns.items()}
+        values = {
+            column: cells[index] if index < len(cells) else None
+            for index, column in columns.items()
+        }
         if all(_text(v) == "" for v in values.values()):
             continue
         parsed.total_rows += 1
         if parsed.total_rows > MAX_ROWS:
-            raise ImportFileError(_("A file may hold at most %(n)s rows; split it.") % {"n": f"{MAX_ROWS:,}".replace(",", ".")})
+            raise ImportFileError(
+                _("A file may hold at most %(n)s rows; split it.")
+                % {"n": f"{MAX_ROWS:,}".replace(",", ".")}
+            )
         row_errors: list[RowError] = []
 
         def bad(column: str, message: str, row=number, errors=row_errors) -> None:
             errors.append(RowError(row, column, message))
 
-        def required_text(column: str) -> str:
+        def required_text(column: str, values=values) -> str:
             text = _text(values.get(column))
             if column in REQUIRED and not text:
                 bad(column, _("This column is required."))
@@ -315,8 +339,16 @@ def parse(name: str, content: bytes, *, communes: dict[str, object], today: date
         if commune_code:
             commune = communes.get(commune_code.zfill(5))
             if commune is None:
-                bad("commune_code", _("Commune %(code)s does not exist or is outside your area.") % {"code": commune_code})
-        categories = tuple(c.strip().upper() for c in required_text("category").replace(",", ";").split(";") if c.strip())
+                bad(
+                    "commune_code",
+                    _("Commune %(code)s does not exist or is outside your area.")
+                    % {"code": commune_code},
+                )
+        categories = tuple(
+            c.strip().upper()
+            for c in required_text("category").replace(",", ";").split(";")
+            if c.strip()
+        )
         decision_date = None
         if required_text("decision_date"):
             try:
@@ -344,20 +376,30 @@ def parse(name: str, content: bytes, *, communes: dict[str, object], today: date
         id_number = validation.normalize_id_number(_digits_cell(values.get("id_number"), 12))
         if id_number:
             if id_number in seen_ids:
-                bad("id_number", _("The same ID number is also on row %(row)s of this file.") % {"row": seen_ids[id_number]})
+                bad(
+                    "id_number",
+                    _("The same ID number is also on row %(row)s of this file.")
+                    % {"row": seen_ids[id_number]},
+                )
             else:
                 seen_ids[id_number] = number
         phone = validation.normalize_phone(_digits_cell(values.get("phone"), 10))
 
         recipient = None
         recipient_name = _text(values.get("recipient_full_name"))
-        recipient_fields = [_text(values.get(f"recipient_{n}")) for n in ("id_number", "relationship", "phone")]
+        recipient_fields = [
+            _text(values.get(f"recipient_{n}")) for n in ("id_number", "relationship", "phone")
+        ]
         if recipient_name or any(recipient_fields):
-            is_child = dob is not None and start_month is not None and (start_month.year - dob.year) < 16
+            is_child = (
+                dob is not None and start_month is not None and (start_month.year - dob.year) < 16
+            )
             recipient = RecipientInput(
                 kind="guardian" if is_child else "authorized",
                 full_name=recipient_name,
-                id_number=validation.normalize_id_number(_digits_cell(values.get("recipient_id_number"), 12)),
+                id_number=validation.normalize_id_number(
+                    _digits_cell(values.get("recipient_id_number"), 12)
+                ),
                 relationship=_text(values.get("recipient_relationship")),
                 phone=validation.normalize_phone(_digits_cell(values.get("recipient_phone"), 10)),
             )
@@ -366,16 +408,34 @@ def parse(name: str, content: bytes, *, communes: dict[str, object], today: date
         account_number = _text(values.get("account_number"))
         if provider or account_number:
             if provider not in ("VIETTELPAY", "VIETINBANK"):
-                bad("account_provider", _("Write VIETTELPAY or VIETINBANK, or leave both account columns empty."))
-            holder = search_key(_text(values.get("account_holder"))) or ("recipient" if recipient else "beneficiary")
-            holder = {"doi tuong": "beneficiary", "nguoi nhan thay": "recipient"}.get(holder, holder)
+                bad(
+                    "account_provider",
+                    _("Write VIETTELPAY or VIETINBANK, or leave both account columns empty."),
+                )
+            holder = search_key(_text(values.get("account_holder"))) or (
+                "recipient" if recipient else "beneficiary"
+            )
+            holder = {"doi tuong": "beneficiary", "nguoi nhan thay": "recipient"}.get(
+                holder, holder
+            )
             if holder not in ("beneficiary", "recipient"):
                 bad("account_holder", _("Write beneficiary or recipient."))
             if provider == "VIETTELPAY":
-                account_number = validation.normalize_phone(_digits_cell(values.get("account_number"), 10))
-            account = AccountInput(provider_code=provider, account_number=account_number, holder=holder)
+                account_number = validation.normalize_phone(
+                    _digits_cell(values.get("account_number"), 10)
+                )
+            account = AccountInput(
+                provider_code=provider, account_number=account_number, holder=holder
+            )
 
-        if row_errors or commune is None or dob is None or decision_date is None or start_month is None or not sex:
+        if (
+            row_errors
+            or commune is None
+            or dob is None
+            or decision_date is None
+            or start_month is None
+            or not sex
+        ):
             parsed.errors.extend(row_errors)
             continue
         parsed.rows.append(
@@ -424,15 +484,26 @@ def template_workbook() -> bytes:
             cell.fill = PatternFill("solid", fgColor="FFF3D6")
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(column) + 2)
         # Keep numbers with leading zeros as text.
-        if column in ("id_number", "phone", "recipient_id_number", "recipient_phone", "account_number", "commune_code"):
+        if column in (
+            "id_number",
+            "phone",
+            "recipient_id_number",
+            "recipient_phone",
+            "account_number",
+            "commune_code",
+        ):
             for row in range(2, 1002):
                 sheet.cell(row=row, column=index).number_format = "@"
     guide = workbook.create_sheet("huong_dan")
-    guide.append(["Cột", "Tên tiếng Việt (cũng được chấp nhận làm tiêu đề)", "Bắt buộc", "Cách ghi"])
+    guide.append(
+        ["Cột", "Tên tiếng Việt (cũng được chấp nhận làm tiêu đề)", "Bắt buộc", "Cách ghi"]
+    )
     for cell in guide[1]:
         cell.font = bold
     for column in COLUMNS:
-        guide.append([column, LABELS[column], "có" if column in REQUIRED else "", HELP.get(column, "")])
+        guide.append(
+            [column, LABELS[column], "có" if column in REQUIRED else "", HELP.get(column, "")]
+        )
     for letter, width in zip("ABCD", (24, 40, 10, 70), strict=True):
         guide.column_dimensions[letter].width = width
     out = io.BytesIO()

@@ -545,9 +545,14 @@ class FuneralSupport(models.Model):
     month_due = models.DateField(_("to be paid from (month)"))
     payee_name = models.CharField(_("paid to"), max_length=120)
     payee_id_number = models.CharField(_("payee ID number"), max_length=12, blank=True)
-    payee_relationship = models.CharField(_("relationship to the deceased"), max_length=60, blank=True)
+    payee_relationship = models.CharField(
+        _("relationship to the deceased"), max_length=60, blank=True
+    )
     status = models.CharField(
-        _("status"), max_length=8, choices=FuneralSupportStatus.choices, default=FuneralSupportStatus.DUE
+        _("status"),
+        max_length=8,
+        choices=FuneralSupportStatus.choices,
+        default=FuneralSupportStatus.DUE,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

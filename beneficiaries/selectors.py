@@ -152,7 +152,9 @@ def register_search(*, user, filters: RegisterFilters) -> QuerySet[Beneficiary]:
     if query:
         compact = query.replace(" ", "")
         if compact.isdigit():
-            qs = qs.filter(Q(id_number__startswith=compact) | Q(legacy_id_number__startswith=compact))
+            qs = qs.filter(
+                Q(id_number__startswith=compact) | Q(legacy_id_number__startswith=compact)
+            )
         else:
             qs = qs.filter(search_name__contains=search_key(query))
     if filters.status:
@@ -165,8 +167,12 @@ def register_search(*, user, filters: RegisterFilters) -> QuerySet[Beneficiary]:
                 )
             )
         )
-    has_account = Exists(PaymentAccount.objects.filter(beneficiary=OuterRef("pk"), status=AccountStatus.ACTIVE))
-    has_recipient = Exists(AuthorizedRecipient.objects.filter(beneficiary=OuterRef("pk"), active=True))
+    has_account = Exists(
+        PaymentAccount.objects.filter(beneficiary=OuterRef("pk"), status=AccountStatus.ACTIVE)
+    )
+    has_recipient = Exists(
+        AuthorizedRecipient.objects.filter(beneficiary=OuterRef("pk"), active=True)
+    )
     if filters.account == "yes":
         qs = qs.filter(has_account)
     elif filters.account == "no":
@@ -187,7 +193,9 @@ def register_search(*, user, filters: RegisterFilters) -> QuerySet[Beneficiary]:
             ),
             Prefetch(
                 "accounts",
-                queryset=PaymentAccount.objects.filter(status=AccountStatus.ACTIVE).select_related("provider"),
+                queryset=PaymentAccount.objects.filter(status=AccountStatus.ACTIVE).select_related(
+                    "provider"
+                ),
                 to_attr="active_accounts",
             ),
             Prefetch(
@@ -213,15 +221,21 @@ def beneficiary_get(*, user, pk: int) -> Beneficiary:
 def communes_for(*, user) -> QuerySet[AdministrativeUnit]:
     """The active communes in the user's scope, for choosing where a person lives."""
     return scope_queryset(
-        AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True), user=user, unit_field=""
+        AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True),
+        user=user,
+        unit_field="",
     ).order_by("name")
 
 
 def move_destinations(*, beneficiary: Beneficiary) -> QuerySet[AdministrativeUnit]:
     """Any active commune of the same code version: people move across districts too."""
-    return AdministrativeUnit.objects.filter(
-        level=UnitLevel.COMMUNE, active=True, code_version=beneficiary.commune.code_version
-    ).exclude(pk=beneficiary.commune_id).order_by("name")
+    return (
+        AdministrativeUnit.objects.filter(
+            level=UnitLevel.COMMUNE, active=True, code_version=beneficiary.commune.code_version
+        )
+        .exclude(pk=beneficiary.commune_id)
+        .order_by("name")
+    )
 
 
 # --- Changes ------------------------------------------------------------------------------------
@@ -233,7 +247,12 @@ def change_queue(*, user, statuses: tuple[str, ...] | None = None) -> QuerySet[C
     qs = scope_queryset(ChangeRecord.objects.all(), user=user, unit_field="commune")
     if statuses is None:
         if user.role == Role.COMMUNE_OFFICER:
-            statuses = (ChangeStatus.DRAFT, ChangeStatus.PROPOSED, ChangeStatus.SUBMITTED, ChangeStatus.REJECTED)
+            statuses = (
+                ChangeStatus.DRAFT,
+                ChangeStatus.PROPOSED,
+                ChangeStatus.SUBMITTED,
+                ChangeStatus.REJECTED,
+            )
         else:
             statuses = (ChangeStatus.SUBMITTED,)
     if statuses:
@@ -246,8 +265,16 @@ def change_queue(*, user, statuses: tuple[str, ...] | None = None) -> QuerySet[C
 def change_get(*, user, pk: int) -> ChangeRecord:
     return get_in_scope_or_404(
         ChangeRecord.objects.select_related(
-            "beneficiary", "commune", "maker", "checker", "new_category", "old_category", "new_commune",
-            "recipient", "account", "account__provider",
+            "beneficiary",
+            "commune",
+            "maker",
+            "checker",
+            "new_category",
+            "old_category",
+            "new_commune",
+            "recipient",
+            "account",
+            "account__provider",
         ),
         user=user,
         unit_field="commune",
@@ -301,13 +328,18 @@ def beneficiary_history(*, beneficiary: Beneficiary) -> list[HistoryEntry]:
     sources = [
         (_("Beneficiary"), beneficiary.history.all()),
         (_("Category"), BeneficiaryCategory.history.filter(beneficiary_id=beneficiary.pk)),
-        (_("Recipient / guardian"), AuthorizedRecipient.history.filter(beneficiary_id=beneficiary.pk)),
+        (
+            _("Recipient / guardian"),
+            AuthorizedRecipient.history.filter(beneficiary_id=beneficiary.pk),
+        ),
         (_("Account"), PaymentAccount.history.filter(beneficiary_id=beneficiary.pk)),
         (_("Change record"), ChangeRecord.history.filter(beneficiary_id=beneficiary.pk)),
     ]
     entries: list[HistoryEntry] = []
     for what, records in sources:
-        records = list(records.select_related("history_user").order_by("id", "history_date", "history_id"))
+        records = list(
+            records.select_related("history_user").order_by("id", "history_date", "history_id")
+        )
         previous: dict[int, object] = {}
         for record in records:
             before = previous.get(record.id)

@@ -24,7 +24,6 @@ from beneficiaries.models import (
     BeneficiaryCategory,
     BeneficiaryStatus,
     Category,
-    CategoryKind,
     ChangeKind,
     ChangeReason,
     ChangeRecord,
@@ -160,7 +159,8 @@ def _check_account(
             f"{prefix}number",
             [
                 _(
-                    "This account already receives the allowance of another beneficiary in their own name."
+                    "This account already receives the allowance of another beneficiary in "
+                    "their own name."
                 )
             ],
         )
@@ -310,11 +310,18 @@ def beneficiary_register(
     errors.add("decision_file", check_decision_file(decision_file))
     errors.raise_if_any()
     return _register(
-        data=data, maker=maker, submit=submit, decision_file=decision_file, source=source, initial_load=initial_load
+        data=data,
+        maker=maker,
+        submit=submit,
+        decision_file=decision_file,
+        source=source,
+        initial_load=initial_load,
     )
 
 
-def _register(*, data: RegistrationInput, maker, submit: bool, decision_file, source: str, initial_load: bool):
+def _register(
+    *, data: RegistrationInput, maker, submit: bool, decision_file, source: str, initial_load: bool
+):
     """Write a registration that has been checked (see beneficiary_register)."""
     status = BeneficiaryStatus.ACTIVE if initial_load else BeneficiaryStatus.PENDING
     beneficiary = Beneficiary(
@@ -505,7 +512,12 @@ def change_errors(
     if data.kind == ChangeKind.STOP and data.reason not in STOP_REASONS:
         errors.add(
             "reason",
-            [_("A stop needs one of: death, moved away, no longer eligible, refused, imprisoned, age reached.")],
+            [
+                _(
+                    "A stop needs one of: death, moved away, no longer eligible, refused, "
+                    "imprisoned, age reached."
+                )
+            ],
         )
     if data.kind == ChangeKind.SUSPEND and beneficiary.status != BeneficiaryStatus.ACTIVE:
         errors.add("kind", [_("Only a beneficiary who is receiving can be suspended.")])
@@ -953,24 +965,42 @@ def beneficiaries_import(
 
     today = today or timezone.localdate()
     if user.role != Role.COMMUNE_OFFICER and not initial_load:
-        raise PermissionDenied(_("Only a commune officer imports new registrations; use the initial load to migrate."))
+        raise PermissionDenied(
+            _("Only a commune officer imports new registrations; use the initial load to migrate.")
+        )
     communes = {
         unit.code: unit
         for unit in scope_queryset(
-            AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True), user=user, unit_field=""
+            AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True),
+            user=user,
+            unit_field="",
         )
     }
     parsed = importing.parse(name, content, communes=communes, today=today)
-    result = ImportResult(total_rows=parsed.total_rows, errors=list(parsed.errors), dry_run=dry_run, initial_load=initial_load)
+    result = ImportResult(
+        total_rows=parsed.total_rows,
+        errors=list(parsed.errors),
+        dry_run=dry_run,
+        initial_load=initial_load,
+    )
     for number, data in parsed.rows:
         for field_name, messages in registration_errors(data, today=today).items():
             for message in messages:
-                result.errors.append(importing.RowError(number, importing.column_for(field_name), message))
-    result.errors.sort(key=lambda e: (e.row, importing.COLUMNS.index(e.column) if e.column in importing.COLUMNS else 99))
+                result.errors.append(
+                    importing.RowError(number, importing.column_for(field_name), message)
+                )
+    result.errors.sort(
+        key=lambda e: (
+            e.row,
+            importing.COLUMNS.index(e.column) if e.column in importing.COLUMNS else 99,
+        )
+    )
     if result.errors or dry_run:
         return result
     if result.total_rows == 0:
-        result.errors.append(importing.RowError(2, "full_name", _("The file has no rows below the header.")))
+        result.errors.append(
+            importing.RowError(2, "full_name", _("The file has no rows below the header."))
+        )
         return result
     with transaction.atomic():
         for _number, data in parsed.rows:
@@ -1017,7 +1047,10 @@ def age_changes_propose(*, month: datetime.date, rule: str | None = None) -> int
     rule = rule or settings.TROCAP_AGE_RULE
     month = month.replace(day=1)
     created = 0
-    youngest = {code: datetime.date(month.year - limit, month.month, 1) for code, limit in AGE_LIMITS.items()}
+    youngest = {
+        code: datetime.date(month.year - limit, month.month, 1)
+        for code, limit in AGE_LIMITS.items()
+    }
     rows = (
         BeneficiaryCategory.objects.filter(
             active=True,
@@ -1036,16 +1069,24 @@ def age_changes_propose(*, month: datetime.date, rule: str | None = None) -> int
         if effective > month:
             continue
         reference = f"age:{b.pk}:{code}"
-        if ChangeRecord.objects.filter(source=ChangeSource.SYSTEM, source_reference=reference).exists():
+        if ChangeRecord.objects.filter(
+            source=ChangeSource.SYSTEM, source_reference=reference
+        ).exists():
             continue
-        others = set(b.categories.filter(active=True).exclude(pk=row.pk).values_list("category__code", flat=True))
+        others = set(
+            b.categories.filter(active=True)
+            .exclude(pk=row.pk)
+            .values_list("category__code", flat=True)
+        )
         detail = _("Turns %(age)s in %(month)s: category %(code)s ends.") % {
             "age": AGE_LIMITS[code],
             "month": effective.strftime("%m/%Y"),
             "code": code,
         }
         if code == "K1" and "K2" not in others:
-            detail += " " + _("If the young person is still studying, register category K2 instead of stopping.")
+            detail += " " + _(
+                "If the young person is still studying, register category K2 instead of stopping."
+            )
         change = ChangeRecord(
             beneficiary=b,
             commune=b.commune,

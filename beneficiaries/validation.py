@@ -60,7 +60,8 @@ def check_id_number(number: str, date_of_birth: datetime.date | None, sex: str |
     if century_sex > 5:
         errors.append(
             _(
-                "The 4th digit of the ID number (%(digit)s) is not a valid century and sex code (0 to 5)."
+                "The 4th digit of the ID number (%(digit)s) is not a valid century and sex "
+                "code (0 to 5)."
             )
             % {"digit": number[3]}
         )
@@ -70,7 +71,8 @@ def check_id_number(number: str, date_of_birth: datetime.date | None, sex: str |
     if sex and sex != id_sex:
         errors.append(
             _(
-                "The ID number says %(id_sex)s (4th digit %(digit)s), but the person is entered as %(sex)s."
+                "The ID number says %(id_sex)s (4th digit %(digit)s), but the person is "
+                "entered as %(sex)s."
             )
             % {
                 "id_sex": _("female") if id_sex == "F" else _("male"),
@@ -97,7 +99,8 @@ def check_phone(phone: str) -> list[str]:
     if not MOBILE_RE.match(phone):
         return [
             _(
-                "%(phone)s is not a Vietnamese mobile number: 10 digits starting with 03, 05, 07, 08 or 09."
+                "%(phone)s is not a Vietnamese mobile number: 10 digits starting with 03, "
+                "05, 07, 08 or 09."
             )
             % {"phone": phone}
         ]
@@ -113,7 +116,8 @@ def check_account_number(provider_code: str, number: str) -> list[str]:
         if not number.startswith(VIETTEL_PREFIXES):
             return [
                 _(
-                    "%(number)s is not a Viettel number (086, 096, 097, 098, 032–039): a Viettel Pay wallet needs one."
+                    "%(number)s is not a Viettel number (086, 096, 097, 098, 032–039): a "
+                    "Viettel Pay wallet needs one."
                 )
                 % {"number": number}
             ]

@@ -8,12 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries import selectors, services
-from beneficiaries.forms import CHANGE_FIELDS, ChangeForm, RegisterFilterForm, RegistrationForm, RejectForm
+from beneficiaries.forms import (
+    CHANGE_FIELDS,
+    ChangeForm,
+    RegisterFilterForm,
+    RegistrationForm,
+    RejectForm,
+)
 from beneficiaries.models import ChangeKind, ChangeStatus
 from org.models import Role
 
@@ -43,9 +48,9 @@ def register_list(request):
             recipient=d["recipient"],
             commune_id=d["commune"].pk if d.get("commune") else None,
         )
-    page = Paginator(selectors.register_search(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.register_search(user=request.user, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -57,7 +62,9 @@ def register_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_register": request.user.role == Role.COMMUNE_OFFICER,
-            "can_import": request.user.role in (Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER),
+            "show_commune": many_communes,
+            "can_import": request.user.role
+            in (Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER),
         },
     )
 
@@ -73,10 +80,16 @@ def beneficiary_detail(request, pk: int):
         {
             "title": beneficiary.full_name,
             "b": beneficiary,
-            "categories": beneficiary.categories.select_related("category").order_by("-active", "start_month"),
+            "categories": beneficiary.categories.select_related("category").order_by(
+                "-active", "start_month"
+            ),
             "recipients": beneficiary.recipients.order_by("-active", "-valid_from"),
-            "accounts": beneficiary.accounts.select_related("provider", "recipient").order_by("-created_at"),
-            "changes": beneficiary.changes.select_related("maker", "checker").order_by("-created_at"),
+            "accounts": beneficiary.accounts.select_related("provider", "recipient").order_by(
+                "-created_at"
+            ),
+            "changes": beneficiary.changes.select_related("maker", "checker").order_by(
+                "-created_at"
+            ),
             "history": selectors.beneficiary_history(beneficiary=beneficiary),
             "change_kinds": [(k, ChangeKind(k).label) for k in CHANGE_FIELDS] if can_change else [],
         },
@@ -121,9 +134,15 @@ def change_create(request, pk: int, kind: str):
     beneficiary = selectors.beneficiary_get(user=request.user, pk=pk)
     if kind not in CHANGE_FIELDS:
         raise Http404
-    communes = selectors.move_destinations(beneficiary=beneficiary) if kind == ChangeKind.MOVE else None
+    communes = (
+        selectors.move_destinations(beneficiary=beneficiary) if kind == ChangeKind.MOVE else None
+    )
     form = ChangeForm(
-        request.POST or None, request.FILES or None, kind=kind, beneficiary=beneficiary, communes=communes
+        request.POST or None,
+        request.FILES or None,
+        kind=kind,
+        beneficiary=beneficiary,
+        communes=communes,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,7 +157,9 @@ def change_create(request, pk: int, kind: str):
             form.add_service_errors(error)
         else:
             if change.status == ChangeStatus.SUBMITTED:
-                messages.success(request, _("The change was recorded and sent to the district for approval."))
+                messages.success(
+                    request, _("The change was recorded and sent to the district for approval.")
+                )
             else:
                 messages.success(request, _("Saved as a draft. Submit it when it is complete."))
             return redirect("beneficiaries:detail", pk=beneficiary.pk)
@@ -192,7 +213,8 @@ def change_detail(request, pk: int):
             and change.maker_id != request.user.pk,
             "can_submit": request.user.role == Role.COMMUNE_OFFICER
             and change.status in (ChangeStatus.DRAFT, ChangeStatus.PROPOSED),
-            "can_cancel": request.user.role == Role.COMMUNE_OFFICER and change.status in services.OPEN_STATUSES,
+            "can_cancel": request.user.role == Role.COMMUNE_OFFICER
+            and change.status in services.OPEN_STATUSES,
         },
     )
 
@@ -257,11 +279,15 @@ def change_bulk_approve(request):
     """Approve the ticked changes; each is decided on its own, failures are listed."""
     _require_role(request.user, Role.DISTRICT_OFFICER)
     ids = [int(i) for i in request.POST.getlist("change") if i.isdigit()]
-    changes = selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,)).filter(pk__in=ids)
+    changes = selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,)).filter(
+        pk__in=ids
+    )
     if not ids:
         messages.error(request, _("Tick the changes to approve first."))
         return redirect("beneficiaries:change_queue")
-    approved, failures = services.change_records_approve_bulk(changes=list(changes), approved_by=request.user)
+    approved, failures = services.change_records_approve_bulk(
+        changes=list(changes), approved_by=request.user
+    )
     if approved:
         messages.success(request, _("%(n)s changes approved.") % {"n": approved})
     for failure in failures:
@@ -276,10 +302,9 @@ def change_decision_file(request, pk: int):
     change = selectors.change_get(user=request.user, pk=pk)
     if not change.decision_file:
         raise Http404
-    return FileResponse(change.decision_file.open("rb"), filename=change.decision_file.name.rsplit("/", 1)[-1])
-
-
-
+    return FileResponse(
+        change.decision_file.open("rb"), filename=change.decision_file.name.rsplit("/", 1)[-1]
+    )
 
 
 # --- Import and export ----------------------------------------------------------------------
@@ -317,7 +342,11 @@ def import_upload(request):
             content = upload.read()
             try:
                 result = services.beneficiaries_import(
-                    name=upload.name, content=content, user=request.user, initial_load=initial_load, dry_run=True
+                    name=upload.name,
+                    content=content,
+                    user=request.user,
+                    initial_load=initial_load,
+                    dry_run=True,
                 )
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
@@ -338,8 +367,12 @@ def import_upload(request):
     return render(
         request,
         "beneficiaries/import.html",
-        {"title": _("Import beneficiaries"), "form": form, "result": result,
-         "pending": request.session.get(IMPORT_SESSION_KEY) if result and result.ok else None},
+        {
+            "title": _("Import beneficiaries"),
+            "form": form,
+            "result": result,
+            "pending": request.session.get(IMPORT_SESSION_KEY) if result and result.ok else None,
+        },
     )
 
 
@@ -366,7 +399,10 @@ def import_confirm(request):
         return redirect("beneficiaries:import")
     try:
         result = services.beneficiaries_import(
-            name=pending["name"], content=content, user=request.user, initial_load=pending["initial_load"]
+            name=pending["name"],
+            content=content,
+            user=request.user,
+            initial_load=pending["initial_load"],
         )
     except (ImportFileError, PermissionDenied) as exc:
         messages.error(request, str(exc))
@@ -412,19 +448,32 @@ def register_export(request):
 
     communes = selectors.communes_for(user=request.user)
     form = RegisterFilterForm(
-        request.GET or None, communes=communes if request.user.role != Role.COMMUNE_OFFICER else None
+        request.GET or None,
+        communes=communes if request.user.role != Role.COMMUNE_OFFICER else None,
     )
     filters = selectors.RegisterFilters()
     if form.is_valid():
         d = form.cleaned_data
         filters = selectors.RegisterFilters(
-            q=d["q"], category=d["category"], status=d["status"], account=d["account"],
-            recipient=d["recipient"], commune_id=d["commune"].pk if d.get("commune") else None,
+            q=d["q"],
+            category=d["category"],
+            status=d["status"],
+            account=d["account"],
+            recipient=d["recipient"],
+            commune_id=d["commune"].pk if d.get("commune") else None,
         )
     content, rows = register_workbook(selectors.register_search(user=request.user, filters=filters))
-    export_log(user=request.user, what="register_xlsx", unit=request.user.unit, parameters=request.GET.urlencode(), row_count=rows)
+    export_log(
+        user=request.user,
+        what="register_xlsx",
+        unit=request.user.unit,
+        parameters=request.GET.urlencode(),
+        row_count=rows,
+    )
     unit_code = request.user.unit.code if request.user.unit_id else "all"
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     filename = f"doi-tuong-{unit_code}-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

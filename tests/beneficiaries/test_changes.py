@@ -18,7 +18,12 @@ from beneficiaries.services import (
     change_record_submit,
     change_records_approve_bulk,
 )
-from tests.factories import AccountFactory, BeneficiaryCategoryFactory, BeneficiaryFactory, RecipientFactory
+from tests.factories import (
+    AccountFactory,
+    BeneficiaryCategoryFactory,
+    BeneficiaryFactory,
+    RecipientFactory,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 21)
@@ -27,13 +32,17 @@ M = datetime.date(2026, 12, 1)
 
 @pytest.fixture
 def person(hue_units):
-    b = BeneficiaryFactory(commune=hue_units["commune"], date_of_birth=datetime.date(1940, 3, 2), sex="F")
+    b = BeneficiaryFactory(
+        commune=hue_units["commune"], date_of_birth=datetime.date(1940, 3, 2), sex="F"
+    )
     BeneficiaryCategoryFactory(beneficiary=b)  # K5C since 07/2024
     return b
 
 
 def make(person, officers, **kwargs):
-    return change_record_create(beneficiary=person, data=ChangeInput(**kwargs), maker=officers["commune"], today=TODAY)
+    return change_record_create(
+        beneficiary=person, data=ChangeInput(**kwargs), maker=officers["commune"], today=TODAY
+    )
 
 
 def approve(change, officers):
@@ -74,21 +83,39 @@ def test_death_needs_its_date_and_who_receives_the_funeral_support(person, offic
 
 
 def test_suspend_then_resume(person, officers):
-    approve(make(person, officers, kind="suspend", reason="not_collected", effective_month=M), officers)
+    approve(
+        make(person, officers, kind="suspend", reason="not_collected", effective_month=M), officers
+    )
     person.refresh_from_db()
     assert person.status == "suspended"
     with pytest.raises(ValidationError):
         make(person, officers, kind="suspend", reason="other", effective_month=M)
-    approve(make(person, officers, kind="resume", reason="other", effective_month=datetime.date(2027, 2, 1)), officers)
+    approve(
+        make(
+            person,
+            officers,
+            kind="resume",
+            reason="other",
+            effective_month=datetime.date(2027, 2, 1),
+        ),
+        officers,
+    )
     person.refresh_from_db()
     assert person.status == "active"
 
 
 def test_change_of_category_ends_the_old_and_starts_the_new(person, officers):
     change = make(
-        person, officers, kind="change_category", reason="new_decision", effective_month=M,
-        old_category="K5C", new_category="K6", new_disability_level="severe",
-        decision_number="77/QĐ-UBND", decision_date=datetime.date(2026, 11, 20),
+        person,
+        officers,
+        kind="change_category",
+        reason="new_decision",
+        effective_month=M,
+        old_category="K5C",
+        new_category="K6",
+        new_disability_level="severe",
+        decision_number="77/QĐ-UBND",
+        decision_date=datetime.date(2026, 11, 20),
     )
     approve(change, officers)
     rows = {r.category.code: r for r in BeneficiaryCategory.objects.filter(beneficiary=person)}
@@ -100,19 +127,39 @@ def test_change_of_category_ends_the_old_and_starts_the_new(person, officers):
 
 def test_category_requirements_apply_to_changes(person, officers):
     with pytest.raises(ValidationError) as excinfo:
-        make(person, officers, kind="change_category", reason="new_decision", effective_month=M,
-             new_category="K6", decision_number="1/QĐ")
+        make(
+            person,
+            officers,
+            kind="change_category",
+            reason="new_decision",
+            effective_month=M,
+            new_category="K6",
+            decision_number="1/QĐ",
+        )
     assert "new_disability_level" in excinfo.value.message_dict
 
 
 def test_effective_month_before_the_start_is_refused(person, officers):
     with pytest.raises(ValidationError) as excinfo:
-        make(person, officers, kind="suspend", reason="other", effective_month=datetime.date(2024, 1, 1))
+        make(
+            person,
+            officers,
+            kind="suspend",
+            reason="other",
+            effective_month=datetime.date(2024, 1, 1),
+        )
     assert "effective_month" in excinfo.value.message_dict
 
 
 def test_move_changes_the_commune_and_the_new_commune_sees_the_person(person, officers, hue_units):
-    change = make(person, officers, kind="move", reason="moved_away", effective_month=M, new_commune=hue_units["far_commune"])
+    change = make(
+        person,
+        officers,
+        kind="move",
+        reason="moved_away",
+        effective_month=M,
+        new_commune=hue_units["far_commune"],
+    )
     approve(change, officers)
     person.refresh_from_db()
     assert person.commune == hue_units["far_commune"]
@@ -126,8 +173,14 @@ def test_replacing_the_recipient_closes_the_old_recipients_account(person, offic
     old = RecipientFactory(beneficiary=person)
     AccountFactory(beneficiary=person, holder="recipient", recipient=old)
     change = make(
-        person, officers, kind="set_recipient", reason="other", effective_month=M,
-        recipient=RecipientInput("authorized", "Lê Thị Hoa", "046185004321", "Con gái", "0351234567"),
+        person,
+        officers,
+        kind="set_recipient",
+        reason="other",
+        effective_month=M,
+        recipient=RecipientInput(
+            "authorized", "Lê Thị Hoa", "046185004321", "Con gái", "0351234567"
+        ),
     )
     assert change.recipient.active is False
     approve(change, officers)
@@ -141,7 +194,11 @@ def test_replacing_the_recipient_closes_the_old_recipients_account(person, offic
 def test_adding_an_account_replaces_the_active_one(person, officers):
     old = AccountFactory(beneficiary=person)
     change = make(
-        person, officers, kind="set_account", reason="other", effective_month=M,
+        person,
+        officers,
+        kind="set_account",
+        reason="other",
+        effective_month=M,
         account=AccountInput("VIETINBANK", "108812345678", "beneficiary"),
     )
     assert change.account.status == "pending"
@@ -165,26 +222,46 @@ def test_bulk_approval_decides_each_change_on_its_own(hue_units, officers):
     draft = change_record_create(
         beneficiary=BeneficiaryFactory(commune=hue_units["commune"]),
         data=ChangeInput(kind="suspend", reason="other", effective_month=M),
-        maker=officers["commune"], submit=False, today=TODAY,
+        maker=officers["commune"],
+        submit=False,
+        today=TODAY,
     )
-    approved, failures = change_records_approve_bulk(changes=[*changes, draft], approved_by=officers["district"])
+    approved, failures = change_records_approve_bulk(
+        changes=[*changes, draft], approved_by=officers["district"]
+    )
     assert approved == 3
     assert len(failures) == 1
-    assert all(p.status == "suspended" for p in type(people[0]).objects.filter(pk__in=[p.pk for p in people]))
+    assert all(
+        p.status == "suspended"
+        for p in type(people[0]).objects.filter(pk__in=[p.pk for p in people])
+    )
 
 
 def test_age_job_proposes_stops_once_and_the_officer_takes_them_up(hue_units, officers):
-    child = BeneficiaryFactory(commune=hue_units["commune"], date_of_birth=datetime.date(2010, 11, 15), id_number="")
+    child = BeneficiaryFactory(
+        commune=hue_units["commune"], date_of_birth=datetime.date(2010, 11, 15), id_number=""
+    )
     BeneficiaryCategoryFactory(beneficiary=child, category=_category("K1"))
-    student = BeneficiaryFactory(commune=hue_units["commune"], date_of_birth=datetime.date(2004, 12, 1), id_number="")
+    student = BeneficiaryFactory(
+        commune=hue_units["commune"], date_of_birth=datetime.date(2004, 12, 1), id_number=""
+    )
     BeneficiaryCategoryFactory(beneficiary=student, category=_category("K2"))
-    young = BeneficiaryFactory(commune=hue_units["commune"], date_of_birth=datetime.date(2012, 5, 1), id_number="")
+    young = BeneficiaryFactory(
+        commune=hue_units["commune"], date_of_birth=datetime.date(2012, 5, 1), id_number=""
+    )
     BeneficiaryCategoryFactory(beneficiary=young, category=_category("K1"))
 
     assert age_changes_propose(month=datetime.date(2026, 12, 1), rule="first_day") == 2
-    assert age_changes_propose(month=datetime.date(2026, 12, 1), rule="first_day") == 0  # idempotent
+    assert (
+        age_changes_propose(month=datetime.date(2026, 12, 1), rule="first_day") == 0
+    )  # idempotent
     stop = ChangeRecord.objects.get(beneficiary=child)
-    assert (stop.kind, stop.status, stop.reason, stop.source) == ("stop", "proposed", "age", "system")
+    assert (stop.kind, stop.status, stop.reason, stop.source) == (
+        "stop",
+        "proposed",
+        "age",
+        "system",
+    )
     assert stop.effective_month == datetime.date(2026, 12, 1)  # 16 on 15/11, counts from 01/12
     assert "K2" in stop.reason_detail
     k2 = ChangeRecord.objects.get(beneficiary=student)
@@ -200,7 +277,9 @@ def test_age_job_proposes_stops_once_and_the_officer_takes_them_up(hue_units, of
 
 
 def test_birthday_month_rule_proposes_a_month_earlier(hue_units):
-    child = BeneficiaryFactory(commune=hue_units["commune"], date_of_birth=datetime.date(2010, 11, 15), id_number="")
+    child = BeneficiaryFactory(
+        commune=hue_units["commune"], date_of_birth=datetime.date(2010, 11, 15), id_number=""
+    )
     BeneficiaryCategoryFactory(beneficiary=child, category=_category("K1"))
     assert age_changes_propose(month=datetime.date(2026, 11, 1), rule="first_day") == 0
     assert age_changes_propose(month=datetime.date(2026, 11, 1), rule="birthday_month") == 1

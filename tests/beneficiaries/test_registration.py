@@ -40,7 +40,9 @@ def registration(commune, **overrides) -> RegistrationInput:
             relationship="Ông nội",
             phone="0971234567",
         ),
-        account=AccountInput(provider_code="VIETTELPAY", account_number="0971234567", holder="recipient"),
+        account=AccountInput(
+            provider_code="VIETTELPAY", account_number="0971234567", holder="recipient"
+        ),
     )
     values.update(overrides)
     return RegistrationInput(**values)
@@ -59,12 +61,18 @@ def nothing_saved():
 
 
 def test_registration_waits_for_approval_then_becomes_active(officers, hue_units):
-    change = beneficiary_register(data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY)
+    change = beneficiary_register(
+        data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
+    )
     b = change.beneficiary
     assert (b.status, change.status, change.kind) == ("pending", "submitted", "register")
     assert change.effective_month == datetime.date(2026, 10, 1)
     account = PaymentAccount.objects.get(beneficiary=b)
-    assert (account.status, account.holder, account.recipient.full_name) == ("pending", "recipient", "Hồ Văn Kăn")
+    assert (account.status, account.holder, account.recipient.full_name) == (
+        "pending",
+        "recipient",
+        "Hồ Văn Kăn",
+    )
     assert account.account_name == "HO VAN KAN"
     assert b.search_name == "ho thi lai"
 
@@ -86,21 +94,39 @@ def test_registration_waits_for_approval_then_becomes_active(officers, hue_units
         ({"id_number": "04631900451"}, "id_number", "12 chữ số"),
         ({"id_number": "046219004512"}, "id_number", "nam"),  # 4th digit 2 = male
         ({"id_number": "046318004512"}, "id_number", "2018"),  # year 18 but born 2019
-        ({"date_of_birth": datetime.date(2027, 1, 1), "id_number": ""}, "date_of_birth", "sau ngày hôm nay"),
+        (
+            {"date_of_birth": datetime.date(2027, 1, 1), "id_number": ""},
+            "date_of_birth",
+            "sau ngày hôm nay",
+        ),
         ({"decision_date": datetime.date(2018, 1, 1)}, "decision_date", "trước ngày sinh"),
         ({"start_month": datetime.date(2026, 9, 1)}, "start_month", "10/2026"),
         ({"categories": ("K6",)}, "disability_level", "K6"),
         ({"categories": ("K4",)}, "dependent_children", "K4"),
         ({"categories": ()}, "categories", ""),
         ({"phone": "12345"}, "phone", "12345"),
-        ({"account": AccountInput("VIETTELPAY", "0912345678", "recipient")}, "account_number", "Viettel"),
-        ({"account": AccountInput("VIETINBANK", "12AB", "beneficiary")}, "account_number", "VietinBank"),
+        (
+            {"account": AccountInput("VIETTELPAY", "0912345678", "recipient")},
+            "account_number",
+            "Viettel",
+        ),
+        (
+            {"account": AccountInput("VIETINBANK", "12AB", "beneficiary")},
+            "account_number",
+            "VietinBank",
+        ),
         ({"recipient": None}, "account_holder", ""),
     ],
 )
-def test_every_bad_input_gets_a_message_on_its_field_and_nothing_is_saved(officers, hue_units, overrides, field, message):
+def test_every_bad_input_gets_a_message_on_its_field_and_nothing_is_saved(
+    officers, hue_units, overrides, field, message
+):
     with pytest.raises(ValidationError) as excinfo:
-        beneficiary_register(data=registration(hue_units["commune"], **overrides), maker=officers["commune"], today=TODAY)
+        beneficiary_register(
+            data=registration(hue_units["commune"], **overrides),
+            maker=officers["commune"],
+            today=TODAY,
+        )
     errors = errors_of(excinfo)
     assert field in errors, errors
     assert message in " ".join(errors[field])
@@ -108,18 +134,26 @@ def test_every_bad_input_gets_a_message_on_its_field_and_nothing_is_saved(office
 
 
 def test_a_duplicate_id_anywhere_in_the_database_is_refused(officers, hue_units):
-    other = BeneficiaryFactory(commune=hue_units["far_commune"], id_number="046319004512", full_name="Lê Thị Mận")
+    other = BeneficiaryFactory(
+        commune=hue_units["far_commune"], id_number="046319004512", full_name="Lê Thị Mận"
+    )
     with pytest.raises(ValidationError) as excinfo:
-        beneficiary_register(data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY)
+        beneficiary_register(
+            data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
+        )
     assert "Lê Thị Mận" in errors_of(excinfo)["id_number"][0]
     assert Beneficiary.objects.count() == 1 and Beneficiary.objects.get() == other
 
 
 def test_only_an_officer_of_the_commune_can_register(officers, hue_units):
     with pytest.raises(PermissionDenied):
-        beneficiary_register(data=registration(hue_units["far_commune"]), maker=officers["commune"], today=TODAY)
+        beneficiary_register(
+            data=registration(hue_units["far_commune"]), maker=officers["commune"], today=TODAY
+        )
     with pytest.raises(PermissionDenied):
-        beneficiary_register(data=registration(hue_units["commune"]), maker=officers["district"], today=TODAY)
+        beneficiary_register(
+            data=registration(hue_units["commune"]), maker=officers["district"], today=TODAY
+        )
     nothing_saved()
 
 
@@ -127,10 +161,14 @@ def test_nobody_approves_their_own_change_and_only_the_district_above_decides(of
     from org.models import Role
     from tests.factories import UserFactory
 
-    change = beneficiary_register(data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY)
+    change = beneficiary_register(
+        data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
+    )
     with pytest.raises(PermissionDenied):
         change_record_approve(change=change, approved_by=officers["commune"])
-    other_district = UserFactory(username="huyenkhac", role=Role.DISTRICT_OFFICER, unit=hue_units["other_district"])
+    other_district = UserFactory(
+        username="huyenkhac", role=Role.DISTRICT_OFFICER, unit=hue_units["other_district"]
+    )
     with pytest.raises(PermissionDenied):
         change_record_approve(change=change, approved_by=other_district)
     with pytest.raises(PermissionDenied):
@@ -140,10 +178,14 @@ def test_nobody_approves_their_own_change_and_only_the_district_above_decides(of
 
 
 def test_rejection_needs_a_reason_and_leaves_nothing_active(officers, hue_units):
-    change = beneficiary_register(data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY)
+    change = beneficiary_register(
+        data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
+    )
     with pytest.raises(ValidationError):
         change_record_reject(change=change, rejected_by=officers["district"], reason="  ")
-    change_record_reject(change=change, rejected_by=officers["district"], reason="Thiếu giấy khai sinh")
+    change_record_reject(
+        change=change, rejected_by=officers["district"], reason="Thiếu giấy khai sinh"
+    )
     change.refresh_from_db()
     assert change.status == "rejected" and change.rejection_reason == "Thiếu giấy khai sinh"
     assert change.beneficiary.status == "rejected"
@@ -153,27 +195,46 @@ def test_rejection_needs_a_reason_and_leaves_nothing_active(officers, hue_units)
 
 
 def test_decision_scans_are_checked_by_content_and_size(officers, hue_units):
-    fake_pdf = SimpleUploadedFile("quyet-dinh.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fake_pdf = SimpleUploadedFile(
+        "quyet-dinh.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+    )
     with pytest.raises(ValidationError) as excinfo:
         beneficiary_register(
-            data=registration(hue_units["commune"]), maker=officers["commune"], decision_file=fake_pdf, today=TODAY
+            data=registration(hue_units["commune"]),
+            maker=officers["commune"],
+            decision_file=fake_pdf,
+            today=TODAY,
         )
     assert "PDF, JPEG" in errors_of(excinfo)["decision_file"][0]
-    big = SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 + 1), content_type="application/pdf")
+    big = SimpleUploadedFile(
+        "qd.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 + 1), content_type="application/pdf"
+    )
     with pytest.raises(ValidationError) as excinfo:
-        beneficiary_register(data=registration(hue_units["commune"]), maker=officers["commune"], decision_file=big, today=TODAY)
+        beneficiary_register(
+            data=registration(hue_units["commune"]),
+            maker=officers["commune"],
+            decision_file=big,
+            today=TODAY,
+        )
     assert "5 MB" in errors_of(excinfo)["decision_file"][0]
     nothing_saved()
     good = SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     change = beneficiary_register(
-        data=registration(hue_units["commune"]), maker=officers["commune"], decision_file=good, today=TODAY
+        data=registration(hue_units["commune"]),
+        maker=officers["commune"],
+        decision_file=good,
+        today=TODAY,
     )
     assert change.decision_file.name.endswith(".pdf")
 
 
 def test_initial_load_makes_people_active_and_approved_at_once(officers, hue_units):
     change = beneficiary_register(
-        data=registration(hue_units["commune"]), maker=officers["commune"], initial_load=True, source="import", today=TODAY
+        data=registration(hue_units["commune"]),
+        maker=officers["commune"],
+        initial_load=True,
+        source="import",
+        today=TODAY,
     )
     assert change.status == "approved"
     assert change.beneficiary.status == "active"

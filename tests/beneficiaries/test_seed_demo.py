@@ -11,8 +11,8 @@ from django.db import transaction
 
 from accounts.models import PaymentAccount
 from beneficiaries.demo import DemoGenerator
-from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
 from beneficiaries.demo_seed import demo_digest, demo_seed
+from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
 from org.models import AdministrativeUnit, Role, User
 
 pytestmark = pytest.mark.django_db

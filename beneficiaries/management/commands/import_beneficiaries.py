@@ -23,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--initial-load",
             action="store_true",
-            help="Migrate already-approved beneficiaries as active, without arrears before start_month",
+            help=(
+                "Migrate already-approved beneficiaries as active, without arrears before "
+                "start_month"
+            ),
         )
         parser.add_argument("--dry-run", action="store_true", help="Check the file, import nothing")
 
@@ -36,7 +39,11 @@ class Command(BaseCommand):
             raise CommandError(f"No active user {username!r}.")
         try:
             result = beneficiaries_import(
-                name=path.name, content=path.read_bytes(), user=user, initial_load=initial_load, dry_run=dry_run
+                name=path.name,
+                content=path.read_bytes(),
+                user=user,
+                initial_load=initial_load,
+                dry_run=dry_run,
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
@@ -48,10 +55,21 @@ class Command(BaseCommand):
         if result.errors:
             bad_rows = len({e.row for e in result.errors})
             raise CommandError(
-                f"import_beneficiaries: {bad_rows} bad rows of {rows} in {path.name}; nothing imported."
+                f"import_beneficiaries: {bad_rows} bad rows of {rows} in {path.name}; "
+                f"nothing imported."
             )
         if dry_run:
-            self.stdout.write(f"import_beneficiaries: {rows} rows of {path.name} are valid (dry run: nothing imported).")
+            self.stdout.write(
+                f"import_beneficiaries: {rows} rows of {path.name} are valid (dry run: "
+                f"nothing imported)."
+            )
             return
-        how = "as active beneficiaries (initial load)" if initial_load else "as registrations waiting for approval"
-        self.stdout.write(f"import_beneficiaries: {format_number(result.imported)} rows of {path.name} imported {how}.")
+        how = (
+            "as active beneficiaries (initial load)"
+            if initial_load
+            else "as registrations waiting for approval"
+        )
+        self.stdout.write(
+            f"import_beneficiaries: {format_number(result.imported)} rows of {path.name} "
+            f"imported {how}."
+        )

@@ -1,4 +1,4 @@
-"""propose_age_changes [--month YYYY-MM]: propose the changes age brings (what beat runs monthly)."""
+"""propose_age_changes [--month YYYY-MM]: what beat runs monthly."""
 
 import datetime
 
@@ -9,7 +9,7 @@ from beneficiaries.services import add_months, age_changes_propose
 
 
 class Command(BaseCommand):
-    help = "Propose stops and category changes for children turning 16 (K1, K3), students turning 22 (K2)."
+    help = "Propose the stops and category changes of children turning 16 and students turning 22."
 
     def add_arguments(self, parser):
         parser.add_argument("--month", help="YYYY-MM (default: next month)")

@@ -1,0 +1,227 @@
+"""The import contract (DESIGN.md §5): all or nothing, every bad row named by row and column."""
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from accounts.models import PaymentAccount
+from beneficiaries.importing import COLUMNS, LABELS
+from beneficiaries.models import Beneficiary, ChangeRecord
+from tests.factories import id_number_for
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(commune_code: str, n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        dob = datetime.date(1930 + i % 15, 1 + i % 12, 1 + i % 28)
+        sex = "F" if i % 2 else "M"
+        row = dict.fromkeys(COLUMNS, "")
+        row.update(
+            external_id=f"OLD-{i:05d}",
+            full_name=f"Phan Văn Ổi {i}",
+            date_of_birth=dob.isoformat() if i % 3 else dob.strftime("%d/%m/%Y"),
+            gender=sex if i % 4 else ("Nữ" if sex == "F" else "Nam"),
+            ethnicity="Kinh",
+            id_number=id_number_for(dob, sex, 500000 + i),
+            commune_code=commune_code,
+            address="Thôn Phú Ốc",
+            category="K5C" if i % 5 else "K5C;K6",
+            disability_level="" if i % 5 else "severe",
+            decision_number=f"{i}/QĐ-UBND",
+            decision_date="2024-07-05",
+            start_month="2024-07",
+        )
+        if i % 2:
+            row.update(
+                recipient_full_name=f"Phan Thị Bé {i}",
+                recipient_id_number=id_number_for(datetime.date(1975, 1, 1), "F", 700000 + i),
+                recipient_relationship="Con gái",
+                recipient_phone=f"097{i:07d}",
+                account_provider="VIETTELPAY",
+                account_number=f"097{i:07d}",
+                account_holder="recipient",
+            )
+        out.append(row)
+    return out
+
+
+def write_csv(path, data: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(data)
+
+
+def run(path, *args) -> str:
+    out = io.StringIO()
+    call_command("import_beneficiaries", str(path), *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_one_bad_row_among_thousands_imports_nothing_then_the_fixed_file_imports_all(
+    tmp_path, officers, hue_units
+):
+    data = rows(hue_units["commune"].code, 2000)
+    data[1234]["id_number"] = data[1234]["id_number"][:-1]  # 11 digits
+    path = tmp_path / "doi_tuong.csv"
+    write_csv(path, data)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=re.escape("1 bad rows of 2.000 in doi_tuong.csv")):
+        call_command(
+            "import_beneficiaries", str(path), "--as", "xa", stdout=io.StringIO(), stderr=err
+        )
+    # Row 1236: the header is row 1, so data[1234] is the 1236th line of the sheet.
+    assert "1236" in err.getvalue() and "id_number" in err.getvalue()
+    assert Beneficiary.objects.count() == 0
+
+    data[1234]["id_number"] = id_number_for(
+        datetime.date.fromisoformat(data[1234]["date_of_birth"])
+        if "-" in data[1234]["date_of_birth"]
+        else datetime.datetime.strptime(data[1234]["date_of_birth"], "%d/%m/%Y").date(),  # noqa: DTZ007
+        "F" if data[1234]["gender"] in ("F", "Nữ") else "M",
+        501234,
+    )
+    write_csv(path, data)
+    output = run(path, "--as", "xa")
+    assert output.strip().splitlines()[-1] == (
+        "import_beneficiaries: 2.000 rows of doi_tuong.csv imported as "
+        "registrations waiting for approval."
+    )
+    assert Beneficiary.objects.filter(status="pending").count() == 2000
+    assert (
+        ChangeRecord.objects.filter(kind="register", status="submitted", source="import").count()
+        == 2000
+    )
+    assert PaymentAccount.objects.filter(status="pending", holder="recipient").count() == 1000
+
+
+def test_initial_load_imports_active_people_for_the_district(tmp_path, officers, hue_units):
+    path = tmp_path / "cu.csv"
+    write_csv(path, rows(hue_units["neighbour"].code, 30))
+    output = run(path, "--as", "huyen", "--initial-load")
+    assert "30 rows of cu.csv imported as active beneficiaries (initial load)" in output
+    assert Beneficiary.objects.filter(status="active", commune=hue_units["neighbour"]).count() == 30
+    assert ChangeRecord.objects.filter(status="approved").count() == 30
+
+
+def test_dry_run_checks_and_imports_nothing(tmp_path, officers, hue_units):
+    path = tmp_path / "a.csv"
+    write_csv(path, rows(hue_units["commune"].code, 10))
+    assert "10 rows of a.csv are valid (dry run" in run(path, "--as", "xa", "--dry-run")
+    assert Beneficiary.objects.count() == 0
+
+
+def test_every_kind_of_bad_row_is_named(tmp_path, officers, hue_units):
+    data = rows(hue_units["commune"].code, 8)
+    data[0]["date_of_birth"] = "31/02/1940"
+    data[1]["gender"] = "X"
+    data[2]["commune_code"] = hue_units["far_commune"].code  # outside the officer's commune
+    data[3]["account_number"] = "0912345678"  # not Viettel
+    data[4]["category"] = "K6"  # no disability level
+    data[5]["id_number"] = data[6]["id_number"]  # twice in the file (and not row 7's person)
+    data[7]["start_month"] = "07/2024x"
+    path = tmp_path / "bad.csv"
+    write_csv(path, data)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="8 bad rows of 8"):
+        call_command(
+            "import_beneficiaries", str(path), "--as", "xa", stdout=io.StringIO(), stderr=err
+        )
+    report = err.getvalue()
+    for row, column in [
+        (2, "date_of_birth"),
+        (3, "gender"),
+        (4, "commune_code"),
+        (5, "account_number"),
+        (6, "disability_level"),
+        (7, "id_number"),
+        (8, "id_number"),
+        (9, "start_month"),
+    ]:
+        assert f"Dòng {row}, cột {column}:" in report, (row, column, report)
+    assert Beneficiary.objects.count() == 0
+
+
+def test_xlsx_with_vietnamese_headers_and_numbers_that_lost_their_zeros(
+    tmp_path, officers, hue_units
+):
+    data = rows(hue_units["commune"].code, 3)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([LABELS[c] for c in COLUMNS])
+    for row in data:
+        values = [row[c] for c in COLUMNS]
+        # Excel stores dates as naive datetimes and IDs typed as numbers lose their leading 0.
+        values[COLUMNS.index("date_of_birth")] = datetime.datetime(1931, 2, 2)  # noqa: DTZ001
+        values[COLUMNS.index("id_number")] = int(
+            id_number_for(
+                datetime.date(1931, 2, 2),
+                "F" if row["gender"] in ("F", "Nữ") else "M",
+                600000 + len(sheet["A"]),
+            )
+        )
+        sheet.append(values)
+    path = tmp_path / "dt.xlsx"
+    workbook.save(path)
+    assert "3 rows of dt.xlsx imported" in run(path, "--as", "xa")
+    assert all(
+        len(b.id_number) == 12 and b.id_number.startswith("046") for b in Beneficiary.objects.all()
+    )
+
+
+def test_a_file_without_the_required_columns_is_refused(tmp_path, officers):
+    path = tmp_path / "x.csv"
+    path.write_text("full_name,phone\nA,0971234567\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="date_of_birth"):
+        run(path, "--as", "xa")
+    with pytest.raises(CommandError, match="No active user"):
+        run(path, "--as", "nobody")
+
+
+def test_browser_import_previews_then_confirms(client, officers, hue_units, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(officers["commune"])
+    template = client.get(reverse("beneficiaries:import_template"))
+    header = next(
+        load_workbook(io.BytesIO(template.content))["doi_tuong"].iter_rows(values_only=True)
+    )
+    assert list(header) == COLUMNS
+
+    data = rows(hue_units["commune"].code, 5)
+    data[2]["decision_date"] = "hôm qua"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(data)
+    upload = io.BytesIO(buffer.getvalue().encode())
+    upload.name = "dt.csv"
+    html = client.post(reverse("beneficiaries:import"), {"file": upload}).content.decode()
+    assert 'data-bad-rows="1"' in html and "decision_date" in html
+    assert Beneficiary.objects.count() == 0
+
+    data[2]["decision_date"] = "2024-07-05"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(data)
+    upload = io.BytesIO(buffer.getvalue().encode())
+    upload.name = "dt.csv"
+    html = client.post(reverse("beneficiaries:import"), {"file": upload}).content.decode()
+    assert Beneficiary.objects.count() == 0  # a preview only
+    token = client.session["beneficiary_import"]["token"]
+    assert token in html
+    response = client.post(reverse("beneficiaries:import_confirm"), {"token": token})
+    assert response.status_code == 302
+    assert Beneficiary.objects.count() == 5
+    # The stored upload is gone and the token cannot be replayed.
+    assert not list((tmp_path / "imports").iterdir())
+    client.post(reverse("beneficiaries:import_confirm"), {"token": token})
+    assert Beneficiary.objects.count() == 5
