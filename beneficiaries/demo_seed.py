@@ -52,6 +52,7 @@ class DemoSeedResult:
     by_provider: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
     users: list[DemoUser] = field(default_factory=list)
+    proposals: int = 0
     seconds: float = 0.0
 
 
@@ -289,6 +290,10 @@ def demo_seed(
             )
         for c in p.categories:
             result.by_category[c.code] = result.by_category.get(c.code, 0) + 1
+    # What the monthly job would propose now: children turning 16, students turning 22.
+    from beneficiaries.services import add_months, age_changes_propose
+
+    result.proposals = age_changes_propose(month=add_months(as_of, 1))
     result.seconds = time.perf_counter() - started
     return result
 

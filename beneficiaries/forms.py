@@ -334,6 +334,7 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
+        self.order_fields(["reason", *CHANGE_FIELDS[kind], *self.COMMON[1:]])
         self.fields["reason"].choices = [(r.value, r.label) for r in CHANGE_REASONS[kind]]
         if kind == ChangeKind.STOP:
             self.fields["effective_month"].help_text = _(

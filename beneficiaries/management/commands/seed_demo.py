@@ -78,6 +78,7 @@ class Command(BaseCommand):
             f"Through a recipient or guardian: {format_number(result.via_recipient)} "
             f"({100 * result.via_recipient / n:.0f}%)"
         )
+        self.stdout.write(f"Changes proposed by age for next month: {result.proposals}")
         self.stdout.write(
             "Categories: "
             + ", ".join(f"{k} {format_number(v)}" for k, v in sorted(result.by_category.items()))
