@@ -775,7 +775,7 @@ def change_record_approve(
     maker, and ValidationError if the change no longer fits (e.g. it was decided meanwhile).
     """
     change = (
-        ChangeRecord.objects.select_for_update()
+        ChangeRecord.objects.select_for_update(of=("self",))
         .select_related(
             "beneficiary", "commune", "new_category", "old_category", "recipient", "account"
         )
