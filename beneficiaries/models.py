@@ -496,6 +496,12 @@ class ChangeRecord(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    applied_at = models.DateTimeField(
+        _("applied at"),
+        null=True,
+        blank=True,
+        help_text=_("When the approved change took effect on the beneficiary."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()

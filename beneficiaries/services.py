@@ -236,6 +236,8 @@ def registration_errors(data: RegistrationInput, *, today: datetime.date) -> dic
         dependent_children=data.dependent_children,
     ).items():
         errors.add(name, messages)
+    if not errors.by_field.get("categories") and not errors.by_field.get("date_of_birth"):
+        errors.add("categories", _category_age_errors(data))
     if not data.decision_number.strip():
         errors.add("decision_number", [_("Enter the number of the decision.")])
     errors.add(
@@ -257,6 +259,36 @@ def registration_errors(data: RegistrationInput, *, today: datetime.date) -> dic
     if data.account is not None:
         _check_account(errors, data.account, has_recipient=data.recipient is not None)
     return errors.by_field
+
+
+def _category_age_errors(data: RegistrationInput) -> list[str]:
+    """A category whose age conditions the person does not meet in the start month (K5C under
+    80, K1 at 16 or over, ...) is a data error the officer must see."""
+    from django.conf import settings
+
+    from beneficiaries.policy import Person, age_in_month, category_coefficient
+    from beneficiaries.policy_tables import load_policy_tables
+
+    if data.start_month is None or data.date_of_birth is None:
+        return []
+    if data.start_month < data.date_of_birth.replace(day=1):
+        return []
+    tables = load_policy_tables()
+    person = Person(
+        date_of_birth=data.date_of_birth,
+        categories=tuple(data.categories),
+        disability_level=data.disability_level or "severe",  # checked on its own field
+        dependent_children=data.dependent_children or 1,
+    )
+    age = age_in_month(data.date_of_birth, data.start_month, settings.TROCAP_AGE_RULE)
+    return [
+        _("Category %(code)s does not apply to a person aged %(age)s in %(month)s.")
+        % {"code": code, "age": age, "month": data.start_month.strftime("%m/%Y")}
+        for code in data.categories
+        if code in validation.CATEGORY_CODES
+        and category_coefficient(tables, code, person, data.start_month, settings.TROCAP_AGE_RULE)
+        is None
+    ]
 
 
 def _require_maker(user, commune: AdministrativeUnit, *, initial_load: bool = False) -> None:
@@ -400,6 +432,7 @@ def _register(
         maker=maker,
         submitted_at=now if (submit or initial_load) else None,
         decided_at=now if initial_load else None,
+        applied_at=now if initial_load else None,
         reason_detail=_("Migrated from an earlier system (initial load).") if initial_load else "",
     )
     if decision_file is not None:
@@ -784,24 +817,59 @@ def change_record_approve(
     _require_checker(approved_by, change)
     if change.status != ChangeStatus.SUBMITTED:
         raise ValidationError(_("This change is not waiting for a decision."))
-    _apply(change, approved_by, today or timezone.localdate())
+    today = today or timezone.localdate()
     change.status = ChangeStatus.APPROVED
     change.checker = approved_by
     change.decided_at = timezone.now()
+    # A change takes effect from its month: one dated in a later month waits for
+    # changes_apply_due (run daily by beat). Registrations apply at once: the person is paid
+    # from the start month in any case.
+    if change.kind == ChangeKind.REGISTER or change.effective_month <= today.replace(day=1):
+        _apply(change, approved_by, today)
+        change.applied_at = timezone.now()
     _tag(approved_by, change)
     change.save()
     return change
 
 
+def changes_apply_due(*, today: datetime.date | None = None) -> int:
+    """Apply the approved changes whose effective month has come (in month, then decision
+    order), each in its own transaction. Returns how many were applied."""
+    today = today or timezone.localdate()
+    due = ChangeRecord.objects.filter(
+        status=ChangeStatus.APPROVED,
+        applied_at__isnull=True,
+        effective_month__lte=today.replace(day=1),
+    ).order_by("effective_month", "decided_at", "id")
+    applied = 0
+    for change_id in due.values_list("id", flat=True):
+        with transaction.atomic():
+            change = (
+                ChangeRecord.objects.select_for_update(of=("self",))
+                .select_related(
+                    "beneficiary", "checker", "new_category", "old_category", "recipient", "account"
+                )
+                .get(pk=change_id)
+            )
+            if change.applied_at is not None:
+                continue
+            _apply(change, change.checker, today)
+            change.applied_at = timezone.now()
+            _tag(change.checker, change)
+            change.save(update_fields=["applied_at"])
+            applied += 1
+    return applied
+
+
 def change_records_approve_bulk(
-    *, changes: Iterable[ChangeRecord], approved_by
+    *, changes: Iterable[ChangeRecord], approved_by, today: datetime.date | None = None
 ) -> tuple[int, list[str]]:
     """Approve several changes, each in its own transaction: one that fails does not stop the
     others. Returns the number approved and a message per failure."""
     approved, failures = 0, []
     for change in changes:
         try:
-            change_record_approve(change=change, approved_by=approved_by)
+            change_record_approve(change=change, approved_by=approved_by, today=today)
             approved += 1
         except (ValidationError, PermissionDenied) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]

@@ -5,7 +5,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from beneficiaries.services import add_months, age_changes_propose
+from beneficiaries.services import add_months, age_changes_propose, changes_apply_due
 
 
 @shared_task(acks_late=True)
@@ -16,3 +16,9 @@ def propose_age_changes(month: str | None = None) -> int:
     else:
         target = add_months(timezone.localdate().replace(day=1), 1)
     return age_changes_propose(month=target)
+
+
+@shared_task(acks_late=True)
+def apply_due_changes() -> int:
+    """Daily: apply the approved changes whose effective month has come."""
+    return changes_apply_due()

@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "beneficiaries.tasks.propose_age_changes",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    # Every night: approved changes dated this month or earlier take effect.
+    "apply-due-changes": {
+        "task": "beneficiaries.tasks.apply_due_changes",
+        "schedule": crontab(minute=15, hour=0),
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from beneficiaries.services import (
     change_record_create,
     change_record_submit,
     change_records_approve_bulk,
+    changes_apply_due,
 )
 from tests.factories import (
     AccountFactory,
@@ -46,7 +47,27 @@ def make(person, officers, **kwargs):
 
 
 def approve(change, officers):
-    return change_record_approve(change=change, approved_by=officers["district"], today=TODAY)
+    """Approve, then let the month come: the change takes effect from its effective month."""
+    change = change_record_approve(change=change, approved_by=officers["district"], today=TODAY)
+    changes_apply_due(today=change.effective_month)
+    change.refresh_from_db()
+    return change
+
+
+def test_a_change_dated_next_month_waits_for_its_month(person, officers):
+    change = make(person, officers, kind="suspend", reason="not_collected", effective_month=M)
+    change_record_approve(change=change, approved_by=officers["district"], today=TODAY)
+    person.refresh_from_db()
+    change.refresh_from_db()
+    assert (change.status, change.applied_at, person.status) == ("approved", None, "active")
+    assert changes_apply_due(today=datetime.date(2026, 11, 30)) == 0
+    assert changes_apply_due(today=datetime.date(2026, 12, 1)) == 1
+    assert changes_apply_due(today=datetime.date(2026, 12, 2)) == 0  # once only
+    person.refresh_from_db()
+    change.refresh_from_db()
+    assert person.status == "suspended" and change.applied_at is not None
+    # History says who decided it, even though the nightly job applied it.
+    assert person.history.latest("history_date").history_user == officers["district"]
 
 
 def test_death_stops_from_the_next_month_and_creates_funeral_support(person, officers):
@@ -227,8 +248,9 @@ def test_bulk_approval_decides_each_change_on_its_own(hue_units, officers):
         today=TODAY,
     )
     approved, failures = change_records_approve_bulk(
-        changes=[*changes, draft], approved_by=officers["district"]
+        changes=[*changes, draft], approved_by=officers["district"], today=TODAY
     )
+    changes_apply_due(today=M)
     assert approved == 3
     assert len(failures) == 1
     assert all(

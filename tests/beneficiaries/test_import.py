@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def rows(commune_code: str, n: int) -> list[dict]:
     out = []
     for i in range(n):
-        dob = datetime.date(1930 + i % 15, 1 + i % 12, 1 + i % 28)
+        dob = datetime.date(1925 + i % 15, 1 + i % 12, 1 + i % 28)
         sex = "F" if i % 2 else "M"
         row = dict.fromkeys(COLUMNS, "")
         row.update(

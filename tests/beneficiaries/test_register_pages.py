@@ -98,7 +98,7 @@ def test_detail_shows_who_changed_what_before_and_after(client, officers, regist
         data=ChangeInput(
             kind="change_disability",
             reason="new_decision",
-            effective_month=datetime.date(2026, 12, 1),
+            effective_month=datetime.date(2025, 1, 1),
             new_disability_level="severe",
             decision_number="9/QĐ-UBND",
         ),

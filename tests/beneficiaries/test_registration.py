@@ -104,6 +104,8 @@ def test_registration_waits_for_approval_then_becomes_active(officers, hue_units
         ({"categories": ("K6",)}, "disability_level", "K6"),
         ({"categories": ("K4",)}, "dependent_children", "K4"),
         ({"categories": ()}, "categories", ""),
+        ({"categories": ("K5C",)}, "categories", "K5C"),  # a 7-year-old cannot be 80+
+        ({"categories": ("K1", "K2")}, "categories", "K2"),  # nor a student of 16-22
         ({"phone": "12345"}, "phone", "12345"),
         (
             {"account": AccountInput("VIETTELPAY", "0912345678", "recipient")},
