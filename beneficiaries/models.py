@@ -365,7 +365,6 @@ class ChangeStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
-    DEFERRED = "deferred", _("Deferred to next month")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -496,6 +495,14 @@ class ChangeRecord(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    deferred_until = models.DateField(
+        _("decision deferred to the list of"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The district deferred its decision: it no longer holds up closing earlier lists."
+        ),
+    )
     applied_at = models.DateTimeField(
         _("applied at"),
         null=True,

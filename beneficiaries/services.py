@@ -821,6 +821,9 @@ def change_record_approve(
     change.status = ChangeStatus.APPROVED
     change.checker = approved_by
     change.decided_at = timezone.now()
+    if change.kind == ChangeKind.STOP and change.reason == ChangeReason.DEATH:
+        # Due from the next list whenever the stop itself takes effect.
+        _create_funeral_support(change, change.beneficiary, approved_by)
     # A change takes effect from its month: one dated in a later month waits for
     # changes_apply_due (run daily by beat). Registrations apply at once: the person is paid
     # from the start month in any case.
@@ -896,7 +899,6 @@ def _apply(change: ChangeRecord, user, today: datetime.date) -> None:
             dirty.append(row)
         if change.reason == ChangeReason.DEATH:
             b.date_of_death = change.date_of_death
-            _create_funeral_support(change, b, user)
     elif kind == ChangeKind.SUSPEND:
         b.status = BeneficiaryStatus.SUSPENDED
         dirty.append(b)

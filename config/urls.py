@@ -14,6 +14,7 @@ urlpatterns = [
     path("don-vi/", org_views.unit_list, name="unit_list"),
     path("chinh-sach/", org_views.policy_tables, name="policy_tables"),
     path("", include("beneficiaries.urls")),
+    path("", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]
 

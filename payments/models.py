@@ -57,6 +57,7 @@ class PaymentList(models.Model):
         PaymentPeriod, on_delete=models.PROTECT, related_name="payment_list"
     )
     task_id = models.CharField(_("generation task"), max_length=64, blank=True)
+    generation_error = models.TextField(_("generation error"), blank=True)
     progress_done = models.PositiveIntegerField(_("progress"), default=0)
     progress_total = models.PositiveIntegerField(_("progress total"), default=0)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
@@ -172,6 +173,8 @@ class PaymentLine(models.Model):
     payee_name = models.CharField(_("payee"), max_length=120)
     payee_id_number = models.CharField(_("payee ID number"), max_length=12, blank=True)
     payee_is_recipient = models.BooleanField(_("paid through a recipient"), default=False)
+    payee_phone = models.CharField(_("payee phone"), max_length=15, blank=True)
+    explanation = models.CharField(_("how the amount was computed"), max_length=400, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
@@ -230,3 +233,34 @@ class PaymentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.full_name}"
+
+    # Once its list is closed a line is frozen; only what the providers report may change.
+    MUTABLE_AFTER_CLOSING = frozenset(
+        {"status", "failure_code", "failure_reason", "paid_at", "carried_over_to", "batch"}
+    )
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.payment_list.closed_at is not None:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= self.MUTABLE_AFTER_CLOSING:
+                raise ValueError("A closed payment list cannot change; only payment results can.")
+        super().save(*args, **kwargs)
+
+
+class LineArrear(models.Model):
+    """One month of arrears (truy lĩnh) paid on a line: what month, how much."""
+
+    line = models.ForeignKey(PaymentLine, on_delete=models.PROTECT, related_name="arrears")
+    month = models.DateField(_("month"))
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+
+    class Meta:
+        verbose_name = _("arrears month")
+        verbose_name_plural = _("arrears months")
+        ordering = ["line_id", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "month"], name="arrear_unique_month_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.month:%m/%Y} {self.amount}"

@@ -170,6 +170,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "beneficiaries.tasks.propose_age_changes",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    # On the configured day: open next month's periods and generate their drafts.
+    "open-next-periods": {
+        "task": "payments.tasks.open_next_periods",
+        "schedule": crontab(
+            minute=0, hour=1, day_of_month=os.environ.get("TROCAP_PERIOD_OPEN_DAY", "15")
+        ),
+    },
     # Every night: approved changes dated this month or earlier take effect.
     "apply-due-changes": {
         "task": "beneficiaries.tasks.apply_due_changes",

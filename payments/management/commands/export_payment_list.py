@@ -1,0 +1,47 @@
+"""export_payment_list --unit CODE --month YYYY-MM --format (xlsx|csv) --output FILE"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from payments import exporting
+from payments.management.commands.generate_payment_list import closing_unit, parse_month
+from payments.models import PaymentPeriod
+
+
+class Command(BaseCommand):
+    help = "Export a generated payment list: the official xlsx or the CSV of the contract."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--unit", required=True)
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--format", required=True, choices=["xlsx", "csv"])
+        parser.add_argument("--output", required=True)
+
+    def handle(self, *args, unit, month, format, output, **options):
+        target = closing_unit(unit)
+        period = (
+            PaymentPeriod.objects.filter(unit=target, month=parse_month(month))
+            .select_related("payment_list")
+            .first()
+        )
+        if period is None or period.payment_list.generated_at is None:
+            raise CommandError(
+                f"No generated list for {target.name} {month}: run generate_payment_list first."
+            )
+        payment_list = period.payment_list
+        content = (
+            exporting.payment_list_csv(payment_list)
+            if format == "csv"
+            else exporting.payment_list_xlsx(payment_list)
+        )
+        try:
+            Path(output).write_bytes(content)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc}") from exc
+        state = "closed" if payment_list.closed_at else "draft"
+        self.stdout.write(
+            f"export_payment_list: {payment_list.line_count} lines of {target.name} "
+            f"{period.month:%m/%Y} ({state}) "
+            f"written to {output} ({len(content)} bytes)."
+        )

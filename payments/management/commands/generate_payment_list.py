@@ -1,0 +1,90 @@
+"""generate_payment_list --unit CODE --month YYYY-MM [--close] [--as USERNAME] [--async]"""
+
+import datetime
+import time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from org.models import AdministrativeUnit, User
+from org.text import format_number, format_vnd
+from payments.services import (
+    payment_list_close,
+    payment_list_generate,
+    payment_list_generate_async,
+    payment_period_open,
+)
+
+
+def parse_month(value: str) -> datetime.date:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return datetime.date(year, month, 1)
+    except ValueError as exc:
+        raise CommandError(f"--month must be YYYY-MM, got {value!r}.") from exc
+
+
+def closing_unit(code: str) -> AdministrativeUnit:
+    """The active unit with this GSO code that closes lists (has communes); newest codes first."""
+    units = [
+        u
+        for u in AdministrativeUnit.objects.filter(
+            code=code.zfill(2) if len(code) <= 2 else code.zfill(3), active=True
+        ).order_by("-code_version")
+        if u.children.filter(level="commune").exists()
+    ]
+    if not units:
+        raise CommandError(
+            f"No closing unit (a district, or a province in two-tier data) with code {code}."
+        )
+    return units[0]
+
+
+class Command(BaseCommand):
+    help = "Generate the monthly payment list of a closing unit (and optionally close it)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--unit", required=True, help="GSO code of the district (or province)")
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument(
+            "--close", action="store_true", help="Close the list after generating it"
+        )
+        parser.add_argument("--as", dest="username", help="The officer who generates (and closes)")
+        parser.add_argument(
+            "--async", dest="run_async", action="store_true", help="Queue it on a worker"
+        )
+
+    def handle(self, *args, unit, month, close, username, run_async, **options):
+        target = closing_unit(unit)
+        user = None
+        if username:
+            user = User.objects.filter(username=username, is_active=True).first()
+            if user is None:
+                raise CommandError(f"No active user {username!r}.")
+        if close and user is None:
+            raise CommandError(
+                "--close needs --as USERNAME: a district officer of the unit closes the list."
+            )
+        try:
+            period = payment_period_open(unit=target, month=parse_month(month))
+            if run_async:
+                payment_list = payment_list_generate_async(period=period, user=user)
+                self.stdout.write(
+                    f"generate_payment_list: queued {target.name} {period.month:%m/%Y} "
+                    f"(task {payment_list.task_id})."
+                )
+                return
+            started = time.perf_counter()
+            payment_list = payment_list_generate(period=period, generated_by=user)
+            seconds = time.perf_counter() - started
+            if close:
+                payment_list = payment_list_close(period=period, closed_by=user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            raise CommandError(" ".join(messages)) from exc
+        state = f"closed, hash {payment_list.content_hash[:12]}" if close else "draft"
+        self.stdout.write(
+            f"generate_payment_list: {target.name} {period.month:%m/%Y}: "
+            f"{format_number(payment_list.line_count)} lines, "
+            f"{format_vnd(payment_list.total_amount)}, {state}, generated in {seconds:.1f} s."
+        )

@@ -1,0 +1,146 @@
+"""Reads of the payment cycle, scoped by the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+
+from beneficiaries.models import ChangeRecord, ChangeStatus
+from org.scoping import scope_queryset
+from payments.calculations import add_months
+from payments.models import PaymentLine, PaymentList, PaymentPeriod
+from payments.services import blocking_changes
+
+
+def period_list(*, user) -> QuerySet[PaymentPeriod]:
+    """The periods of the closing units in the user's scope, and those above a commune officer
+    (a commune's list is closed by its parent: the officer may follow it)."""
+    qs = PaymentPeriod.objects.select_related("unit", "payment_list", "payment_list__closed_by")
+    if user.unit_id and user.unit.level == "commune":
+        return qs.filter(unit_id=user.unit.parent_id).order_by("-month")
+    return scope_queryset(qs, user=user, unit_field="unit").order_by("-month", "unit__path")
+
+
+def period_get(*, user, pk: int) -> PaymentPeriod:
+    """One period the user may see (404 otherwise)."""
+    try:
+        return period_list(user=user).get(pk=pk)
+    except PaymentPeriod.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def lines_for(*, user, payment_list: PaymentList) -> QuerySet[PaymentLine]:
+    """The lines the user may see: a commune officer only their commune's."""
+    qs = payment_list.lines.select_related("provider", "commune")
+    return scope_queryset(qs, user=user, unit_field="commune")
+
+
+@dataclass(frozen=True)
+class Totals:
+    label: str
+    count: int
+    amount: int
+
+
+def _totals(qs, field: str, labels=None) -> list[Totals]:
+    rows = qs.values(field).annotate(n=Count("id"), total=Sum("amount_total")).order_by(field)
+    return [
+        Totals(labels.get(r[field], r[field]) if labels else r[field], r["n"], r["total"] or 0)
+        for r in rows
+    ]
+
+
+def review(*, user, period: PaymentPeriod) -> dict:
+    """Everything the review page shows: totals by commune, channel, provider and category; what
+    changed since last month; warnings. A fixed number of aggregate queries."""
+    payment_list = period.payment_list
+    lines = lines_for(user=user, payment_list=payment_list)
+    communes = dict(lines.values_list("commune_id", "commune__name").distinct())
+    by_commune = _totals(lines, "commune_id", communes)
+    by_channel = _totals(lines, "channel", {"account": "Tài khoản", "cash": "Tiền mặt"})
+    by_provider = _totals(lines, "provider__name")
+    by_category = _totals(lines, "categories")
+    totals = lines.aggregate(
+        n=Count("id"),
+        regular=Sum("amount_regular"),
+        arrears=Sum("amount_arrears"),
+        funeral=Sum("amount_funeral"),
+        carried=Sum("amount_carried_over"),
+        total=Sum("amount_total"),
+        via_recipient=Count("id", filter=Q(payee_is_recipient=True)),
+        by_account=Count("id", filter=Q(channel="account")),
+    )
+
+    # What changed since last month's list of the same unit.
+    previous = PaymentList.objects.filter(
+        period__unit=period.unit, period__month=add_months(period.month, -1)
+    ).first()
+    added = left = changed = []
+    if previous is not None:
+        now = {
+            r[0]: r
+            for r in lines.values_list(
+                "beneficiary_id", "full_name", "amount_regular", "categories", "coefficient"
+            )
+        }
+        before_qs = scope_queryset(previous.lines.all(), user=user, unit_field="commune")
+        before = {
+            r[0]: r
+            for r in before_qs.values_list(
+                "beneficiary_id", "full_name", "amount_regular", "categories", "coefficient"
+            )
+        }
+        added = [now[i] for i in sorted(set(now) - set(before), key=lambda i: now[i][1])][:200]
+        left = [before[i] for i in sorted(set(before) - set(now), key=lambda i: before[i][1])][:200]
+        changed = [
+            (before[i], now[i])
+            for i in sorted(set(now) & set(before), key=lambda i: now[i][1])
+            if before[i][2] != now[i][2]
+        ][:200]
+
+    # Warnings.
+    no_account = lines.filter(channel="cash", amount_funeral=0).count()
+    bad_ids = lines.filter(
+        Q(beneficiary_id_number="") | ~Q(beneficiary_id_number__regex=r"^[0-9]{12}$")
+    ).count()
+    shared = (
+        lines.filter(channel="account")
+        .values("provider_id", "account_number")
+        .annotate(
+            people=Count("beneficiary_id", distinct=True),
+            payees=Count("payee_id_number", distinct=True),
+        )
+        .filter(payees__gt=1)
+        .order_by("-people")
+    )
+    shared_accounts = list(shared[:50])
+    waiting = blocking_changes(period)
+    if user.unit_id and user.unit.level == "commune":
+        waiting = waiting.filter(commune=user.unit)
+    waiting = list(waiting.select_related("beneficiary", "commune")[:200])
+    decided_since = 0
+    if payment_list.generated_at and not payment_list.closed_at:
+        decided_since = ChangeRecord.objects.filter(
+            commune__parent=period.unit,
+            status=ChangeStatus.APPROVED,
+            decided_at__gt=payment_list.generated_at,
+            effective_month__lte=period.month,
+        ).count()
+    return {
+        "totals": totals,
+        "by_commune": by_commune,
+        "by_channel": by_channel,
+        "by_provider": by_provider,
+        "by_category": by_category,
+        "previous": previous,
+        "added": added,
+        "left": left,
+        "changed": changed,
+        "no_account": no_account,
+        "bad_ids": bad_ids,
+        "shared_accounts": shared_accounts,
+        "waiting": waiting,
+        "decided_since": decided_since,
+    }

@@ -1,0 +1,659 @@
+"""Writes of the payment cycle: opening a period, generating its list, closing it.
+
+Generation is set-based: a fixed number of queries load everything a closing unit needs, the
+amounts come from pure functions (payments.calculations, beneficiaries.policy), and the lines are
+written in bulk. A list can be regenerated while it is a draft; once closed its lines are frozen
+with a content hash.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountHolder, AccountStatus, PaymentAccount
+from beneficiaries.models import (
+    AuthorizedRecipient,
+    Beneficiary,
+    BeneficiaryCategory,
+    BeneficiaryStatus,
+    ChangeKind,
+    ChangeRecord,
+    ChangeStatus,
+    FuneralSupport,
+    FuneralSupportStatus,
+)
+from beneficiaries.policy_tables import load_policy_tables
+from org.models import AdministrativeUnit, Role, UnitLevel
+from org.text import search_key
+from payments.calculations import (
+    CategorySpan,
+    PersonState,
+    add_months,
+    arrears,
+    entitlement,
+    format_months,
+)
+from payments.models import (
+    Channel,
+    LineArrear,
+    LineStatus,
+    PaymentBatch,
+    PaymentLine,
+    PaymentList,
+    PaymentPeriod,
+    PeriodStatus,
+)
+from providers.models import Provider
+
+CLOSED_STATUSES = (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED)
+BATCH_SIZE = 2000
+# Approved changes that can make earlier months owed: they start the arrears window.
+ARREARS_KINDS = (
+    ChangeKind.REGISTER,
+    ChangeKind.RESUME,
+    ChangeKind.CHANGE_CATEGORY,
+    ChangeKind.CHANGE_DISABILITY,
+)
+
+
+def closing_units() -> list[AdministrativeUnit]:
+    """Every unit that closes lists: the parents of active communes (districts in three-tier
+    data, provinces in two-tier data)."""
+    parent_ids = (
+        AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True)
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
+    return list(AdministrativeUnit.objects.filter(pk__in=parent_ids).order_by("path"))
+
+
+def province_code_of(unit: AdministrativeUnit) -> str:
+    return unit.path.split("/")[1]
+
+
+@transaction.atomic
+def payment_period_open(*, unit: AdministrativeUnit, month: datetime.date) -> PaymentPeriod:
+    """The period of a closing unit and month, created as a draft if it does not exist yet."""
+    if not unit.children.filter(level=UnitLevel.COMMUNE).exists():
+        raise ValidationError(
+            _("%(unit)s does not close payment lists: it has no communes.") % {"unit": unit}
+        )
+    month = month.replace(day=1)
+    period, _created = PaymentPeriod.objects.get_or_create(
+        unit=unit, month=month, defaults={"deadline": add_months(month, -1).replace(day=25)}
+    )
+    PaymentList.objects.get_or_create(period=period)
+    return period
+
+
+# --- Generation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Payee:
+    name: str
+    id_number: str
+    phone: str
+    is_recipient: bool
+    recipient_id: int | None
+
+
+def _states(communes: list[int], month: datetime.date) -> dict[int, PersonState]:
+    """Everyone the unit may owe something in `month`, as of that month."""
+    rows = Beneficiary.objects.filter(
+        commune_id__in=communes,
+        status__in=[BeneficiaryStatus.ACTIVE, BeneficiaryStatus.SUSPENDED],
+    ).values_list(
+        "id",
+        "full_name",
+        "id_number",
+        "date_of_birth",
+        "commune_id",
+        "status",
+        "start_month",
+        "end_month",
+        "disability_level",
+        "dependent_children",
+        "phone",
+    )
+    states = {row[0]: PersonState(*row) for row in rows.iterator(chunk_size=5000)}
+    for beneficiary_id, code, start, end in (
+        BeneficiaryCategory.objects.filter(
+            beneficiary__commune_id__in=communes,
+            beneficiary__status__in=[BeneficiaryStatus.ACTIVE, BeneficiaryStatus.SUSPENDED],
+        )
+        .values_list("beneficiary_id", "category__code", "start_month", "end_month")
+        .iterator(chunk_size=5000)
+    ):
+        state = states.get(beneficiary_id)
+        if state is not None:
+            state.categories.append(CategorySpan(code, start, end))
+    return states
+
+
+def _approved_changes(ids: set[int], month: datetime.date):
+    return (
+        ChangeRecord.objects.filter(
+            beneficiary_id__in=ids, status=ChangeStatus.APPROVED, effective_month__lte=month
+        )
+        .exclude(kind=ChangeKind.REGISTER)
+        .select_related("new_category", "old_category", "recipient", "account", "account__provider")
+        .order_by("effective_month", "decided_at", "id")
+    )
+
+
+def payment_list_generate(
+    *,
+    period: PaymentPeriod,
+    generated_by=None,
+    progress: Callable[[int, int], None] | None = None,
+    rule: str | None = None,
+) -> PaymentList:
+    """Build the period's list from the register as it stands for the month.
+
+    Every active beneficiary of the unit's communes gets a line: the monthly amount (policy
+    engine), arrears for earlier months an approved change made owed (month by month, minus what
+    closed lists paid), funeral support due, and unpaid amounts carried over from closed lists;
+    paid to the recipient or guardian when one is set, into their active account, else in cash
+    through VNPost. Approved changes dated up to the month count even if not applied yet.
+    Replaces the lines of a draft; refuses a closed list. Set-based: a fixed number of queries.
+    """
+    rule = rule or settings.TROCAP_AGE_RULE
+    with transaction.atomic():
+        period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
+        if period.status in CLOSED_STATUSES:
+            raise ValidationError(_("This list is closed: it can no longer be generated."))
+        payment_list, _created = PaymentList.objects.get_or_create(period=period)
+    month, unit = period.month, period.unit
+    province = province_code_of(unit)
+    communes = list(
+        AdministrativeUnit.objects.filter(parent=unit, level=UnitLevel.COMMUNE).values_list(
+            "id", flat=True
+        )
+    )
+    commune_codes = dict(
+        AdministrativeUnit.objects.filter(pk__in=communes).values_list("id", "code")
+    )
+    tables = load_policy_tables()
+    providers = {p.code: p for p in Provider.objects.all()}
+
+    states = _states(communes, month)
+    ids = set(states)
+    _report(payment_list, 0, len(ids), progress)
+
+    # Approved changes dated up to this month: applied in memory if the nightly job has not yet.
+    pending_recipient: dict[int, AuthorizedRecipient | None] = {}
+    pending_account: dict[int, PaymentAccount | None] = {}
+    for change in _approved_changes(ids, month):
+        state = states[change.beneficiary_id]
+        if change.kind in (ChangeKind.STOP, ChangeKind.SUSPEND, ChangeKind.RESUME):
+            state.status_events.append((change.effective_month, change.kind))
+        if change.applied_at is not None:
+            continue
+        if change.kind == ChangeKind.CHANGE_CATEGORY:
+            state.categories = [
+                CategorySpan(c.code, c.start, add_months(change.effective_month, -1))
+                if change.old_category_id and c.code == change.old_category.code and c.end is None
+                else c
+                for c in state.categories
+            ]
+            if change.new_category_id:
+                state.categories.append(
+                    CategorySpan(change.new_category.code, change.effective_month, None)
+                )
+            if change.new_disability_level:
+                state.disability_level = change.new_disability_level
+        elif change.kind == ChangeKind.CHANGE_DISABILITY:
+            state.disability_level = change.new_disability_level
+        elif change.kind == ChangeKind.MOVE:
+            # The old commune stops from the month of the move; the new one pays from the next.
+            state.gap_months.add(change.effective_month)
+            if change.effective_month < month:
+                state.end_month = add_months(change.effective_month, -1)
+        elif change.kind == ChangeKind.SET_RECIPIENT:
+            pending_recipient[state.id] = change.recipient
+        elif change.kind == ChangeKind.REMOVE_RECIPIENT:
+            pending_recipient[state.id] = None
+        elif change.kind == ChangeKind.SET_ACCOUNT:
+            pending_account[state.id] = change.account
+        elif change.kind == ChangeKind.CLOSE_ACCOUNT:
+            pending_account[state.id] = None
+
+    recipients = {
+        r.beneficiary_id: r
+        for r in AuthorizedRecipient.objects.filter(beneficiary_id__in=ids, active=True).iterator(
+            chunk_size=5000
+        )
+    }
+    recipients.update(pending_recipient)
+    accounts = {
+        a.beneficiary_id: a
+        for a in PaymentAccount.objects.filter(beneficiary_id__in=ids, status=AccountStatus.ACTIVE)
+        .select_related("provider")
+        .iterator(chunk_size=5000)
+    }
+    accounts.update(pending_account)
+
+    # Arrears: the window of each person starts at the earliest approved change since the last
+    # closed list that made earlier months owed (a registration, a resumption, a new category...).
+    previous_close = (
+        PaymentList.objects.filter(
+            period__unit=unit, period__month__lt=month, closed_at__isnull=False
+        )
+        .order_by("-period__month")
+        .values_list("closed_at", flat=True)
+        .first()
+    )
+    windows: dict[int, datetime.date] = {}
+    if previous_close is not None:
+        suspended_from: dict[int, datetime.date] = {}
+        for beneficiary_id, effective in (
+            ChangeRecord.objects.filter(
+                beneficiary_id__in=ids,
+                status=ChangeStatus.APPROVED,
+                kind=ChangeKind.SUSPEND,
+            )
+            .values_list("beneficiary_id", "effective_month")
+            .order_by("effective_month")
+        ):
+            suspended_from[beneficiary_id] = effective
+        for beneficiary_id, kind, effective in (
+            ChangeRecord.objects.filter(
+                beneficiary_id__in=ids,
+                status=ChangeStatus.APPROVED,
+                kind__in=ARREARS_KINDS,
+                effective_month__lte=month,
+                decided_at__gt=previous_close,
+            )
+            .exclude(
+                kind=ChangeKind.REGISTER, checker__isnull=True
+            )  # initial load: paid by the old system
+            .values_list("beneficiary_id", "kind", "effective_month")
+        ):
+            start = (
+                suspended_from.get(beneficiary_id, effective)
+                if kind == ChangeKind.RESUME
+                else effective
+            )
+            windows[beneficiary_id] = min(windows.get(beneficiary_id, start), start)
+    paid: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    if windows:
+        earliest = min(windows.values())
+        for beneficiary_id, list_month, amount in PaymentLine.objects.filter(
+            beneficiary_id__in=list(windows),
+            payment_list__closed_at__isnull=False,
+            payment_list__period__month__gte=earliest,
+        ).values_list("beneficiary_id", "payment_list__period__month", "amount_regular"):
+            paid[beneficiary_id][list_month] += amount
+        for beneficiary_id, arrear_month, amount in LineArrear.objects.filter(
+            line__beneficiary_id__in=list(windows),
+            line__payment_list__closed_at__isnull=False,
+            month__gte=earliest,
+        ).values_list("line__beneficiary_id", "month", "amount"):
+            paid[beneficiary_id][arrear_month] += amount
+
+    # Unpaid money of closed lists, carried over (also for people who have since stopped).
+    carried: dict[int, list[PaymentLine]] = defaultdict(list)
+    for line in PaymentLine.objects.filter(
+        commune_id__in=communes,
+        status__in=[LineStatus.FAILED, LineStatus.UNPAID],
+        carried_over_to__isnull=True,
+        payment_list__closed_at__isnull=False,
+        payment_list__period__month__lt=month,
+    ).only("id", "beneficiary_id", "amount_total", "channel", "account_number", "payment_list_id"):
+        carried[line.beneficiary_id].append(line)
+    funerals = {
+        f.beneficiary_id: f
+        for f in FuneralSupport.objects.filter(
+            status=FuneralSupportStatus.DUE,
+            month_due__lte=month,
+            beneficiary__commune_id__in=communes,
+        )
+    }
+    extra = (set(carried) | set(funerals)) - ids
+    extra_people = {
+        b.id: b
+        for b in Beneficiary.objects.filter(pk__in=extra).only(
+            "id", "full_name", "id_number", "commune_id"
+        )
+    }
+
+    lines: list[PaymentLine] = []
+    arrear_rows: list[tuple[int, list]] = []
+    for beneficiary_id in sorted(
+        ids | extra, key=lambda i: _sort_key(i, states, extra_people, commune_codes)
+    ):
+        state = states.get(beneficiary_id)
+        regular = arrears_months = None
+        if state is not None and state.status_in(month) == "active":
+            if state.owed_in(month):
+                regular = entitlement(tables, state, month, province, rule)
+            window = windows.get(beneficiary_id)
+            if window is not None:
+                arrears_months = arrears(
+                    tables, state, window, month, paid[beneficiary_id], province, rule
+                )
+        funeral = funerals.get(beneficiary_id)
+        carry = carried.get(beneficiary_id, [])
+        amount_regular = regular.amount if regular else 0
+        amount_arrears = sum(a.amount for a in arrears_months or [])
+        amount_funeral = funeral.amount if funeral else 0
+        amount_carried = sum(line.amount_total for line in carry)
+        total = amount_regular + amount_arrears + amount_funeral + amount_carried
+        if total <= 0:
+            continue
+        person = state or extra_people[beneficiary_id]
+        if funeral is not None:
+            payee = _Payee(funeral.payee_name, funeral.payee_id_number, "", True, None)
+        else:
+            recipient = recipients.get(beneficiary_id)
+            if recipient is not None:
+                payee = _Payee(
+                    recipient.full_name, recipient.id_number, recipient.phone, True, recipient.id
+                )
+            else:
+                payee = _Payee(
+                    person.full_name, person.id_number, state.phone if state else "", False, None
+                )
+        account = accounts.get(beneficiary_id) if funeral is None else None
+        if account is not None and not _holds(account, payee):
+            account = None  # the account is not in the payee's name: pay cash
+        if account is not None and any(
+            c.channel == Channel.ACCOUNT and c.account_number == account.account_number
+            for c in carry
+        ):
+            account = None  # that account failed last time: cash through VNPost
+        explanation = []
+        if regular and regular.explanation:
+            explanation.append(regular.explanation)
+        if arrears_months:
+            explanation.append(
+                _("arrears %(months)s")
+                % {"months": ", ".join(f"{a.month:%m/%Y}" for a in arrears_months)}
+            )
+        if funeral:
+            explanation.append(_("funeral support"))
+        if carry:
+            explanation.append(_("carried over from an earlier list"))
+        codes = regular.codes if regular else (state.codes_in(month) if state else ())
+        line = PaymentLine(
+            payment_list=payment_list,
+            line_no=len(lines) + 1,
+            reference=f"TC{month:%Y%m}{beneficiary_id:09d}",
+            beneficiary_id=beneficiary_id,
+            commune_id=person.commune_id,
+            beneficiary_id_number=person.id_number,
+            full_name=person.full_name,
+            categories=";".join(sorted(codes)),
+            coefficient=regular.coefficient if regular else Decimal(0),
+            amount_regular=amount_regular,
+            amount_arrears=amount_arrears,
+            arrears_months=format_months(a.month for a in arrears_months or []),
+            amount_funeral=amount_funeral,
+            amount_carried_over=amount_carried,
+            amount_total=total,
+            payee_name=payee.name,
+            payee_id_number=payee.id_number,
+            payee_is_recipient=payee.is_recipient,
+            payee_phone=payee.phone,
+            channel=Channel.ACCOUNT if account else Channel.CASH,
+            provider=account.provider if account else providers["VNPOST"],
+            account=account,
+            account_number=account.account_number if account else "",
+            explanation="; ".join(explanation)[:400],
+        )
+        lines.append(line)
+        if arrears_months:
+            arrear_rows.append((len(lines) - 1, arrears_months))
+
+    with transaction.atomic():
+        period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.status in CLOSED_STATUSES:
+            raise ValidationError(_("This list was closed while it was being generated."))
+        LineArrear.objects.filter(line__payment_list=payment_list).delete()
+        PaymentLine.objects.filter(payment_list=payment_list).delete()
+        for start in range(0, len(lines), BATCH_SIZE):
+            PaymentLine.objects.bulk_create(lines[start : start + BATCH_SIZE])
+            _report(payment_list, min(start + BATCH_SIZE, len(lines)), len(lines), progress)
+        if not all(line.pk for line in lines[:1]):
+            pks = dict(
+                PaymentLine.objects.filter(payment_list=payment_list).values_list("line_no", "id")
+            )
+            for line in lines:
+                line.pk = line.id = pks[line.line_no]
+        LineArrear.objects.bulk_create(
+            [
+                LineArrear(line_id=lines[i].pk, month=a.month, amount=a.amount)
+                for i, months in arrear_rows
+                for a in months
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        payment_list.refresh_from_db()
+        payment_list.line_count = len(lines)
+        payment_list.total_amount = sum(line.amount_total for line in lines)
+        payment_list.generated_at = timezone.now()
+        payment_list.generated_by = generated_by
+        payment_list.progress_done = payment_list.progress_total = len(lines)
+        payment_list.generation_error = ""
+        payment_list.content_hash = ""
+        if generated_by is not None:
+            payment_list._history_user = generated_by
+        payment_list.save()
+        period.status = PeriodStatus.GENERATED
+        if generated_by is not None:
+            period._history_user = generated_by
+        period.save(update_fields=["status"])
+    return payment_list
+
+
+def _sort_key(beneficiary_id, states, extra_people, commune_codes):
+    person = states.get(beneficiary_id) or extra_people[beneficiary_id]
+    return (commune_codes.get(person.commune_id, ""), search_key(person.full_name), beneficiary_id)
+
+
+def _holds(account: PaymentAccount, payee: _Payee) -> bool:
+    if account.holder == AccountHolder.RECIPIENT:
+        return payee.is_recipient and account.recipient_id == payee.recipient_id
+    return not payee.is_recipient
+
+
+def _report(payment_list: PaymentList, done: int, total: int, progress) -> None:
+    # A plain UPDATE: progress is not history.
+    PaymentList.objects.filter(pk=payment_list.pk).update(progress_done=done, progress_total=total)
+    if progress is not None:
+        progress(done, total)
+
+
+# --- Closing ------------------------------------------------------------------------------------
+
+
+def blocking_changes(period: PaymentPeriod):
+    """Changes of the unit's communes that wait for a decision and take effect by this month
+    (unless the district deferred the decision to a later list)."""
+    return ChangeRecord.objects.filter(
+        commune__parent=period.unit,
+        status=ChangeStatus.SUBMITTED,
+        effective_month__lte=period.month,
+    ).filter(Q(deferred_until__isnull=True) | Q(deferred_until__lte=period.month))
+
+
+def content_hash(payment_list: PaymentList) -> str:
+    """SHA-256 over every line's payable content, in line order."""
+    digest = hashlib.sha256()
+    fields = (
+        "line_no",
+        "reference",
+        "beneficiary_id",
+        "commune_id",
+        "beneficiary_id_number",
+        "full_name",
+        "categories",
+        "coefficient",
+        "amount_regular",
+        "amount_care",
+        "amount_arrears",
+        "arrears_months",
+        "amount_funeral",
+        "amount_carried_over",
+        "amount_total",
+        "payee_name",
+        "payee_id_number",
+        "channel",
+        "provider__code",
+        "account_number",
+    )
+    for row in (
+        payment_list.lines.order_by("line_no").values_list(*fields).iterator(chunk_size=5000)
+    ):
+        digest.update(("\x1f".join(str(v) for v in row) + "\n").encode())
+    return digest.hexdigest()
+
+
+def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
+    """Close (chốt) a generated list: only a district officer of the closing unit, only when no
+    change for the month waits for a decision and nothing was decided since generation. The lines
+    are frozen with a content hash, carried-over lines and funeral support are marked, and the
+    list is split into one batch per provider with control totals. Two officers closing at once:
+    one succeeds, the other gets a ValidationError saying who closed it."""
+    with transaction.atomic():
+        period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
+        if closed_by.role != Role.DISTRICT_OFFICER or closed_by.unit_id != period.unit_id:
+            raise PermissionDenied(
+                _("Only an officer of %(unit)s can close its list.") % {"unit": period.unit}
+            )
+        payment_list = PaymentList.objects.select_related("closed_by").get(period=period)
+        if period.status in CLOSED_STATUSES:
+            raise ValidationError(
+                _("This list was already closed by %(who)s at %(when)s.")
+                % {
+                    "who": payment_list.closed_by,
+                    "when": timezone.localtime(payment_list.closed_at).strftime("%d/%m/%Y %H:%M"),
+                }
+            )
+        if period.status != PeriodStatus.GENERATED or payment_list.generated_at is None:
+            raise ValidationError(_("Generate the list before closing it."))
+        waiting = blocking_changes(period).count()
+        if waiting:
+            raise ValidationError(
+                _(
+                    "%(n)s changes for this month wait for a decision: "
+                    "approve, reject or defer them first."
+                )
+                % {"n": waiting}
+            )
+        stale = ChangeRecord.objects.filter(
+            commune__parent=period.unit,
+            status=ChangeStatus.APPROVED,
+            decided_at__gt=payment_list.generated_at,
+            effective_month__lte=period.month,
+        ).exists()
+        if stale:
+            raise ValidationError(
+                _("Changes were decided after the list was generated: generate it again first.")
+            )
+        now = timezone.now()
+        payment_list.content_hash = content_hash(payment_list)
+        payment_list.closed_at = now
+        payment_list.closed_by = closed_by
+        payment_list._history_user = closed_by
+        payment_list.save()
+        period.status = PeriodStatus.CLOSED
+        period._history_user = closed_by
+        period.save(update_fields=["status"])
+        lines = payment_list.lines.all()
+        for line_id, beneficiary_id in lines.filter(amount_carried_over__gt=0).values_list(
+            "id", "beneficiary_id"
+        ):
+            PaymentLine.objects.filter(
+                beneficiary_id=beneficiary_id,
+                status__in=[LineStatus.FAILED, LineStatus.UNPAID],
+                carried_over_to__isnull=True,
+                payment_list__closed_at__isnull=False,
+                payment_list__period__month__lt=period.month,
+            ).update(carried_over_to_id=line_id)
+        FuneralSupport.objects.filter(
+            beneficiary_id__in=lines.filter(amount_funeral__gt=0).values("beneficiary_id"),
+            status=FuneralSupportStatus.DUE,
+        ).update(status=FuneralSupportStatus.LISTED)
+        for provider_id, count, total in _provider_totals(payment_list):
+            batch = PaymentBatch.objects.create(
+                payment_list=payment_list,
+                provider_id=provider_id,
+                reference=f"{period.month:%Y%m}-{period.unit.code}-{Provider.objects.get(pk=provider_id).code}",
+                control_count=count,
+                control_amount=total,
+            )
+            lines.filter(provider_id=provider_id).update(batch=batch)
+    return payment_list
+
+
+def _provider_totals(payment_list: PaymentList):
+    from django.db.models import Count, Sum
+
+    return (
+        payment_list.lines.values_list("provider_id")
+        .annotate(n=Count("id"), total=Sum("amount_total"))
+        .order_by("provider_id")
+    )
+
+
+def change_record_defer(*, change: ChangeRecord, user, month: datetime.date) -> ChangeRecord:
+    """The district defers its decision on a change to the list of `month` (later than the
+    change's month): the change stops holding up the earlier list and keeps its effective
+    month, so if approved later it reaches a later list as arrears."""
+    from org.scoping import user_can_see_unit
+
+    with transaction.atomic():
+        change = (
+            ChangeRecord.objects.select_for_update(of=("self",))
+            .select_related("commune")
+            .get(pk=change.pk)
+        )
+        if user.role != Role.DISTRICT_OFFICER or not user_can_see_unit(user, change.commune):
+            raise PermissionDenied(
+                _("Only an officer of the district above this commune can decide.")
+            )
+        if change.status != ChangeStatus.SUBMITTED:
+            raise ValidationError(_("This change is not waiting for a decision."))
+        change.deferred_until = month.replace(day=1)
+        change._history_user = user
+        change.save(update_fields=["deferred_until"])
+    return change
+
+
+def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
+    """Queue the generation on a Celery worker (after this transaction commits); the page
+    follows its progress."""
+    import uuid
+
+    from payments.tasks import generate_payment_list
+
+    with transaction.atomic():
+        period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.status in CLOSED_STATUSES:
+            raise ValidationError(_("This list is closed: it can no longer be generated."))
+        payment_list, _created = PaymentList.objects.get_or_create(period=period)
+        task_id = uuid.uuid4().hex
+        PaymentList.objects.filter(pk=payment_list.pk).update(
+            task_id=task_id, progress_done=0, progress_total=0, generation_error=""
+        )
+        transaction.on_commit(
+            lambda: generate_payment_list.apply_async(
+                args=[period.pk, getattr(user, "pk", None)], task_id=task_id
+            )
+        )
+    payment_list.refresh_from_db()
+    return payment_list

@@ -1,0 +1,271 @@
+"""Pages of the payment cycle: periods, the review page with live progress, closing, exports."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from beneficiaries.selectors import change_get
+from org.models import AdministrativeUnit, Role
+from payments import selectors, services
+from payments.calculations import add_months
+from payments.models import PeriodStatus
+from reports.services import export_log
+
+
+def _can_manage(user, period) -> bool:
+    return user.role == Role.DISTRICT_OFFICER and user.unit_id == period.unit_id
+
+
+@login_required
+@require_GET
+def period_list(request):
+    periods = selectors.period_list(user=request.user)
+    closing_unit = request.user.unit if request.user.role == Role.DISTRICT_OFFICER else None
+    return render(
+        request,
+        "payments/period_list.html",
+        {
+            "title": _("Payment lists"),
+            "page": Paginator(periods, 50).get_page(request.GET.get("page")),
+            "closing_unit": closing_unit,
+            "next_month": add_months(timezone.localdate().replace(day=1), 1),
+        },
+    )
+
+
+@login_required
+@require_POST
+def period_open(request):
+    """A district officer opens the period of a month for their unit and generates its draft."""
+    if request.user.role != Role.DISTRICT_OFFICER:
+        raise PermissionDenied(_("Only a district officer opens payment periods."))
+    try:
+        year, month = (int(part) for part in request.POST.get("month", "").split("-")[:2])
+        target = datetime.date(year, month, 1)
+    except ValueError:
+        messages.error(request, _("Choose the month as MM/YYYY."))
+        return redirect("payments:list")
+    try:
+        period = services.payment_period_open(unit=request.user.unit, month=target)
+        if period.status == PeriodStatus.DRAFT:
+            services.payment_list_generate_async(period=period, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("payments:list")
+    return redirect("payments:review", pk=period.pk)
+
+
+@login_required
+@require_GET
+def period_review(request, pk: int):
+    period = selectors.period_get(user=request.user, pk=pk)
+    payment_list = period.payment_list
+    context = {
+        "title": _("Payment list %(month)s – %(unit)s")
+        % {"month": f"{period.month:%m/%Y}", "unit": period.unit.name},
+        "period": period,
+        "plist": payment_list,
+        "can_manage": _can_manage(request.user, period),
+        "generating": _generating(payment_list),
+        "communes": AdministrativeUnit.objects.filter(parent=period.unit, level="commune").order_by(
+            "name"
+        ),
+    }
+    if payment_list.generated_at and not context["generating"]:
+        context.update(selectors.review(user=request.user, period=period))
+    return render(request, "payments/review.html", context)
+
+
+def _generating(payment_list) -> bool:
+    return (
+        bool(payment_list.task_id)
+        and (
+            payment_list.generated_at is None
+            or payment_list.progress_total == 0
+            or payment_list.progress_done < payment_list.progress_total
+        )
+        and not payment_list.generation_error
+    )
+
+
+@login_required
+@require_GET
+def period_progress(request, pk: int):
+    """The progress bar, polled by htmx every second while the list is being generated; when it
+    is done the page reloads itself (HX-Refresh)."""
+    period = selectors.period_get(user=request.user, pk=pk)
+    payment_list = period.payment_list
+    response = render(
+        request,
+        "payments/_progress.html",
+        {"period": period, "plist": payment_list, "generating": _generating(payment_list)},
+    )
+    if not _generating(payment_list):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def period_generate(request, pk: int):
+    period = selectors.period_get(user=request.user, pk=pk)
+    if not _can_manage(request.user, period):
+        raise PermissionDenied(
+            _("Only an officer of %(unit)s can generate its list.") % {"unit": period.unit}
+        )
+    try:
+        services.payment_list_generate_async(period=period, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("payments:review", pk=period.pk)
+
+
+@login_required
+@require_POST
+def period_close(request, pk: int):
+    period = selectors.period_get(user=request.user, pk=pk)
+    try:
+        services.payment_list_close(period=period, closed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The list is closed. Its lines can no longer change."))
+    return redirect("payments:review", pk=period.pk)
+
+
+@login_required
+@require_POST
+def change_defer(request, pk: int, change_pk: int):
+    """Defer the decision on a change to next month's list, so that this list can close."""
+    period = selectors.period_get(user=request.user, pk=pk)
+    change = change_get(user=request.user, pk=change_pk)
+    try:
+        services.change_record_defer(
+            change=change, user=request.user, month=add_months(period.month, 1)
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect("payments:review", pk=period.pk)
+
+
+@login_required
+@require_GET
+def period_lines(request, pk: int):
+    period = selectors.period_get(user=request.user, pk=pk)
+    lines = selectors.lines_for(user=request.user, payment_list=period.payment_list).order_by(
+        "line_no"
+    )
+    commune = request.GET.get("commune", "")
+    if commune.isdigit():
+        lines = lines.filter(commune_id=int(commune))
+    query = request.GET.get("q", "").strip()
+    if query:
+        from org.text import search_key
+
+        key = search_key(query)
+        if key.replace(" ", "").isdigit():
+            lines = lines.filter(beneficiary_id_number__startswith=key.replace(" ", ""))
+        else:
+            lines = lines.filter(beneficiary__search_name__contains=key)
+    return render(
+        request,
+        "payments/lines.html",
+        {
+            "title": _("Lines"),
+            "period": period,
+            "page": Paginator(lines, 100).get_page(request.GET.get("page")),
+            "query": "&".join(f"{k}={v}" for k, v in (("commune", commune), ("q", query)) if v),
+        },
+    )
+
+
+def _export_commune(request, period):
+    commune_id = request.GET.get("commune", "")
+    commune = None
+    if commune_id.isdigit():
+        commune = AdministrativeUnit.objects.filter(pk=int(commune_id), parent=period.unit).first()
+        if commune is None:
+            raise Http404
+    elif request.user.unit_id and request.user.unit.level == "commune":
+        commune = request.user.unit
+    if (
+        commune is not None
+        and request.user.unit_id
+        and request.user.unit.level == "commune"
+        and commune != request.user.unit
+    ):
+        raise Http404
+    return commune
+
+
+@login_required
+@require_GET
+def period_export(request, pk: int, fmt: str):
+    """The list as the official xlsx (a sheet per commune) or the CSV of DESIGN.md §5."""
+    from payments import exporting
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    commune = _export_commune(request, period)
+    payment_list = period.payment_list
+    if payment_list.generated_at is None:
+        raise Http404
+    suffix = f"-{commune.code}" if commune else ""
+    name = f"danh-sach-chi-tra-{period.unit.code}-{period.month:%Y-%m}{suffix}"
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    if fmt == "csv":
+        content = exporting.payment_list_csv(payment_list, commune=commune)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    else:
+        content = exporting.payment_list_xlsx(payment_list, commune=commune)
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
+    export_log(
+        user=request.user,
+        what=f"payment_list_{fmt}",
+        unit=commune or period.unit,
+        parameters=f"period={period.pk}",
+        row_count=lines.count(),
+    )
+    return response
+
+
+@login_required
+@require_GET
+def signature_list(request, pk: int, commune_pk: int):
+    """The printable list of cash payments of one commune, for signatures at the post office."""
+    from payments import exporting
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    commune = AdministrativeUnit.objects.filter(pk=commune_pk, parent=period.unit).first()
+    if commune is None or (
+        request.user.unit_id
+        and request.user.unit.level == "commune"
+        and commune != request.user.unit
+    ):
+        raise Http404
+    context = exporting.signature_list_context(period.payment_list, commune=commune)
+    export_log(
+        user=request.user,
+        what="signature_list",
+        unit=commune,
+        parameters=f"period={period.pk}",
+        row_count=len(context.get("lines", [])),
+    )
+    return render(request, "payments/signature_list.html", context)

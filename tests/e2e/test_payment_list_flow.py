@@ -1,0 +1,63 @@
+"""A district officer generates the list on a real worker, watches the progress, reviews,
+closes and exports it; the amounts are the ones DESIGN.md §4 gives."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from beneficiaries.models import Category
+from org.models import AdministrativeUnit, Role
+from payments.models import PaymentPeriod
+from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_generate_on_a_worker_review_close_export(
+    page, live_server, screenshot, celery_worker_process
+):
+    from tests.conftest import THREE_TIER
+
+    call_command("load_units", str(THREE_TIER), province="46", stdout=io.StringIO())
+    district = AdministrativeUnit.objects.get(code="474", code_version="2025-01")
+    commune = district.children.order_by("code").first()
+    UserFactory(username="huyen", role=Role.DISTRICT_OFFICER, unit=district)
+    for i, (code, born) in enumerate(
+        [("K5C", datetime.date(1940, 1, 1)), ("K1", datetime.date(2024, 1, 1))]
+    ):
+        b = BeneficiaryFactory(commune=commune, full_name=f"Người thứ {i}", date_of_birth=born)
+        BeneficiaryCategoryFactory(beneficiary=b, category=Category.objects.get(code=code))
+
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "huyen")
+    page.fill("#id_password", "mat-khau-123")
+    page.click("button[type=submit]")
+    page.click("nav.mainnav >> text=Danh sách chi trả")
+    page.fill("input[name=month]", "2026-12")
+    page.click("form.inline-form button")
+    # The progress card polls until the worker is done, then the page reloads with the figures.
+    page.wait_for_selector("[data-figure=lines]", timeout=60_000)
+    assert page.locator("[data-figure=lines]").inner_text() == "2"
+    assert page.locator("[data-figure=total]").inner_text() == "1.750.000 ₫"  # 500.000 + 1.250.000
+    screenshot("payment-list-review")
+    page.click("button:has-text('Chốt danh sách')")
+    page.wait_for_selector("[data-hash]")
+    period = PaymentPeriod.objects.get()
+    assert period.status == "closed"
+    assert page.locator("[data-hash]").inner_text() == period.payment_list.content_hash
+    with page.expect_download() as download:
+        page.click("text=Danh sách chính thức (.xlsx)")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with open(download.value.path(), "rb") as f:
+        workbook = load_workbook(io.BytesIO(f.read()))
+    values = [
+        c
+        for row in workbook.worksheets[0].iter_rows(values_only=True)
+        for c in row
+        if c is not None
+    ]
+    assert 1_750_000 in values
+    screenshot("payment-list-closed")
