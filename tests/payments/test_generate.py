@@ -303,7 +303,7 @@ def test_closing_rules(hue_units, officers):
     change_record_defer(change=waiting, user=officers["district"], month=datetime.date(2027, 1, 1))
     plist = payment_list_close(period=period, closed_by=officers["district"])
     assert len(plist.content_hash) == 64 and plist.closed_by == officers["district"]
-    with pytest.raises(ValidationError, match="đã được .* chốt lúc"):
+    with pytest.raises(ValidationError, match=r"đã được .* chốt lúc"):
         payment_list_close(period=period, closed_by=officers["district"])
     with pytest.raises(ValidationError):
         payment_list_generate(period=period)
