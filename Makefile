@@ -54,7 +54,7 @@ mock: setup ## Run the mock payment providers on :8900
 	$(PY) manage.py run_mock_providers --port 8900
 
 messages: setup ## Extract and compile translations
-	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=staticfiles --ignore=var
+	$(PY) manage.py makemessages -l vi -l en --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup ## Time a province's list (Huế, 60,738) on PostgreSQL against an INSERT…SELECT floor
