@@ -448,6 +448,7 @@ def payment_list_generate(
         payment_list.generated_by = generated_by
         payment_list.progress_done = payment_list.progress_total = len(lines)
         payment_list.generation_error = ""
+        payment_list.task_id = ""
         payment_list.content_hash = ""
         if generated_by is not None:
             payment_list._history_user = generated_by

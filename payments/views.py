@@ -87,15 +87,8 @@ def period_review(request, pk: int):
 
 
 def _generating(payment_list) -> bool:
-    return (
-        bool(payment_list.task_id)
-        and (
-            payment_list.generated_at is None
-            or payment_list.progress_total == 0
-            or payment_list.progress_done < payment_list.progress_total
-        )
-        and not payment_list.generation_error
-    )
+    """A generation was queued and has neither finished (it clears the task id) nor failed."""
+    return bool(payment_list.task_id) and not payment_list.generation_error
 
 
 @login_required

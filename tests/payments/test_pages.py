@@ -113,3 +113,15 @@ def test_other_districts_get_404(client, officers, people, hue_units):
         assert client.get(reverse(name, args=[period.pk])).status_code == 404
     assert client.post(reverse("payments:close", args=[period.pk])).status_code == 404
     assert client.post(reverse("payments:generate", args=[period.pk])).status_code == 404
+
+
+def test_an_empty_list_does_not_spin_forever(
+    client, officers, hue_units, eager_celery, django_capture_on_commit_callbacks
+):
+    client.force_login(officers["district"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("payments:open"), {"month": "2026-12"})
+    period = PaymentPeriod.objects.get()
+    html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' not in html
+    assert 'data-figure="lines">0<' in html
