@@ -14,6 +14,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from beneficiaries.validation import VIETTEL_PREFIXES
 from org.text import search_key
 
 # --- Names ------------------------------------------------------------------------------------
@@ -247,20 +248,6 @@ BIRTH_PROVINCES = [
     ("079", 1),
     ("044", 1),
 ]
-VIETTEL_PREFIXES = [
-    "086",
-    "096",
-    "097",
-    "098",
-    "032",
-    "033",
-    "034",
-    "035",
-    "036",
-    "037",
-    "038",
-    "039",
-]
 OTHER_PREFIXES = ["091", "094", "088", "083", "084", "090", "093", "089", "070", "079", "077"]
 
 # --- Categories ---------------------------------------------------------------------------------
@@ -423,7 +410,7 @@ class DemoGenerator:
                 return number
 
     def phone(self, viettel: bool) -> str:
-        prefixes = VIETTEL_PREFIXES if viettel else VIETTEL_PREFIXES + OTHER_PREFIXES
+        prefixes = VIETTEL_PREFIXES if viettel else (*VIETTEL_PREFIXES, *OTHER_PREFIXES)
         while True:
             number = f"{self.rng.choice(prefixes)}{self.rng.randrange(10**7):07d}"
             if number not in self.used_phones:
