@@ -422,8 +422,12 @@ def payment_list_generate(
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
             raise ValidationError(_("This list was closed while it was being generated."))
-        LineArrear.objects.filter(line__payment_list=payment_list).delete()
-        PaymentLine.objects.filter(payment_list=payment_list).delete()
+        # A draft's lines are derived data nothing refers to yet (batches and carry-over links
+        # are made at closing): replace them with two plain DELETEs, not one signal per row.
+        LineArrear.objects.filter(line__payment_list=payment_list)._raw_delete(
+            LineArrear.objects.db
+        )
+        PaymentLine.objects.filter(payment_list=payment_list)._raw_delete(PaymentLine.objects.db)
         for start in range(0, len(lines), BATCH_SIZE):
             PaymentLine.objects.bulk_create(lines[start : start + BATCH_SIZE])
             _report(payment_list, min(start + BATCH_SIZE, len(lines)), len(lines), progress)

@@ -347,3 +347,26 @@ def test_regenerating_a_draft_replaces_its_lines(hue_units):
     assert PaymentLine.objects.filter(payment_list__period=period).count() == 1
     assert line(period, b).reference == first  # the reference is stable
     assert PaymentAccount.objects.count() == 0
+
+
+def test_generation_is_set_based(hue_units):
+    """The number of queries does not grow with the number of people (bulk writes aside)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n):
+        for i in range(n):
+            b = person(hue_units["commune"], datetime.date(1940, 1, 1 + i % 28), ["K5C"])
+            RecipientFactory(beneficiary=b)
+            AccountFactory(beneficiary=b)
+        period = payment_period_open(unit=hue_units["district"], month=DEC)
+        with CaptureQueriesContext(connection) as ctx:
+            payment_list_generate(period=period)
+        # Bulk inserts are split by the database's parameter limit; everything else is fixed.
+        return len(
+            [q for q in ctx.captured_queries if not q["sql"].startswith('INSERT INTO "payments_')]
+        )
+
+    few = queries_for(5)
+    many = queries_for(60)  # 65 people now, same one bulk batch
+    assert many == few, (few, many)
