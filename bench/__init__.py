@@ -1,0 +1,1 @@
+"""Benchmarks of the payment cycle on PostgreSQL (`make bench`, `make bench-national`)."""
