@@ -56,6 +56,7 @@ class PersonState:
     disability_level: str
     dependent_children: int | None
     phone: str = ""
+    search_name: str = ""
     categories: list[CategorySpan] = field(default_factory=list)
     # months in which the person is owed nothing whatever their status (the month of a move)
     gap_months: set[datetime.date] = field(default_factory=set)

@@ -8,8 +8,10 @@ with a content hash.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,9 +36,9 @@ from beneficiaries.models import (
     FuneralSupport,
     FuneralSupportStatus,
 )
+from beneficiaries.policy import age_in_month
 from beneficiaries.policy_tables import load_policy_tables
 from org.models import AdministrativeUnit, Role, UnitLevel
-from org.text import search_key
 from payments.calculations import (
     CategorySpan,
     PersonState,
@@ -143,10 +145,10 @@ def _states(communes: list[int], month: datetime.date) -> dict[int, PersonState]
     return states
 
 
-def _approved_changes(ids: set[int], month: datetime.date):
+def _approved_changes(in_unit: dict, month: datetime.date):
     return (
         ChangeRecord.objects.filter(
-            beneficiary_id__in=ids, status=ChangeStatus.APPROVED, effective_month__lte=month
+            **in_unit, status=ChangeStatus.APPROVED, effective_month__lte=month
         )
         .exclude(kind=ChangeKind.REGISTER)
         .select_related("new_category", "old_category", "recipient", "account", "account__provider")
@@ -191,13 +193,20 @@ def payment_list_generate(
 
     states = _states(communes, month)
     ids = set(states)
+    # The people of the unit, as a join rather than a list of tens of thousands of ids.
+    in_unit = {
+        "beneficiary__commune_id__in": communes,
+        "beneficiary__status__in": [BeneficiaryStatus.ACTIVE, BeneficiaryStatus.SUSPENDED],
+    }
     _report(payment_list, 0, len(ids), progress)
 
     # Approved changes dated up to this month: applied in memory if the nightly job has not yet.
     pending_recipient: dict[int, AuthorizedRecipient | None] = {}
     pending_account: dict[int, PaymentAccount | None] = {}
-    for change in _approved_changes(ids, month):
-        state = states[change.beneficiary_id]
+    for change in _approved_changes(in_unit, month):
+        state = states.get(change.beneficiary_id)
+        if state is None:
+            continue
         if change.kind in (ChangeKind.STOP, ChangeKind.SUSPEND, ChangeKind.RESUME):
             state.status_events.append((change.effective_month, change.kind))
         if change.applied_at is not None:
@@ -231,20 +240,35 @@ def payment_list_generate(
         elif change.kind == ChangeKind.CLOSE_ACCOUNT:
             pending_account[state.id] = None
 
-    recipients = {
-        r.beneficiary_id: r
-        for r in AuthorizedRecipient.objects.filter(beneficiary_id__in=ids, active=True).iterator(
-            chunk_size=5000
-        )
-    }
-    recipients.update(pending_recipient)
-    accounts = {
-        a.beneficiary_id: a
-        for a in PaymentAccount.objects.filter(beneficiary_id__in=ids, status=AccountStatus.ACTIVE)
-        .select_related("provider")
+    # Plain tuples, not model instances: a province has tens of thousands of each.
+    recipients: dict[int, _Recipient | None] = {
+        row[0]: _Recipient(*row[1:])
+        for row in AuthorizedRecipient.objects.filter(**in_unit, active=True)
+        .values_list("beneficiary_id", "id", "full_name", "id_number", "phone")
         .iterator(chunk_size=5000)
     }
-    accounts.update(pending_account)
+    recipients.update(
+        {
+            k: _Recipient(r.id, r.full_name, r.id_number, r.phone) if r else None
+            for k, r in pending_recipient.items()
+        }
+    )
+    accounts: dict[int, _Account | None] = {
+        row[0]: _Account(*row[1:])
+        for row in PaymentAccount.objects.filter(**in_unit, status=AccountStatus.ACTIVE)
+        .values_list(
+            "beneficiary_id", "id", "holder", "recipient_id", "provider_id", "account_number"
+        )
+        .iterator(chunk_size=5000)
+    }
+    accounts.update(
+        {
+            k: _Account(a.id, a.holder, a.recipient_id, a.provider_id, a.account_number)
+            if a
+            else None
+            for k, a in pending_account.items()
+        }
+    )
 
     # Arrears: the window of each person starts at the earliest approved change since the last
     # closed list that made earlier months owed (a registration, a resumption, a new category...).
@@ -261,7 +285,7 @@ def payment_list_generate(
         suspended_from: dict[int, datetime.date] = {}
         for beneficiary_id, effective in (
             ChangeRecord.objects.filter(
-                beneficiary_id__in=ids,
+                **in_unit,
                 status=ChangeStatus.APPROVED,
                 kind=ChangeKind.SUSPEND,
             )
@@ -271,7 +295,7 @@ def payment_list_generate(
             suspended_from[beneficiary_id] = effective
         for beneficiary_id, kind, effective in (
             ChangeRecord.objects.filter(
-                beneficiary_id__in=ids,
+                **in_unit,
                 status=ChangeStatus.APPROVED,
                 kind__in=ARREARS_KINDS,
                 effective_month__lte=month,
@@ -326,11 +350,26 @@ def payment_list_generate(
     extra_people = {
         b.id: b
         for b in Beneficiary.objects.filter(pk__in=extra).only(
-            "id", "full_name", "id_number", "commune_id"
+            "id", "full_name", "id_number", "commune_id", "search_name"
         )
     }
 
-    lines: list[PaymentLine] = []
+    # Everything the amount depends on but the date of birth is in the key: people of the same
+    # age, categories, disability level and children get the same answer.
+    memo: dict[tuple, object] = {}
+
+    def cached_entitlement(state: PersonState):
+        key = (
+            state.codes_in(month),
+            age_in_month(state.date_of_birth, month, rule),
+            state.disability_level,
+            state.dependent_children,
+        )
+        if key not in memo:
+            memo[key] = entitlement(tables, state, month, province, rule)
+        return memo[key]
+
+    lines: list[tuple] = []
     arrear_rows: list[tuple[int, list]] = []
     for beneficiary_id in sorted(
         ids | extra, key=lambda i: _sort_key(i, states, extra_people, commune_codes)
@@ -339,7 +378,7 @@ def payment_list_generate(
         regular = arrears_months = None
         if state is not None and state.status_in(month) == "active":
             if state.owed_in(month):
-                regular = entitlement(tables, state, month, province, rule)
+                regular = cached_entitlement(state)
             window = windows.get(beneficiary_id)
             if window is not None:
                 arrears_months = arrears(
@@ -388,31 +427,35 @@ def payment_list_generate(
         if carry:
             explanation.append(_("carried over from an earlier list"))
         codes = regular.codes if regular else (state.codes_in(month) if state else ())
-        line = PaymentLine(
-            payment_list=payment_list,
-            line_no=len(lines) + 1,
-            reference=f"TC{month:%Y%m}{beneficiary_id:09d}",
-            beneficiary_id=beneficiary_id,
-            commune_id=person.commune_id,
-            beneficiary_id_number=person.id_number,
-            full_name=person.full_name,
-            categories=";".join(sorted(codes)),
-            coefficient=regular.coefficient if regular else Decimal(0),
-            amount_regular=amount_regular,
-            amount_arrears=amount_arrears,
-            arrears_months=format_months(a.month for a in arrears_months or []),
-            amount_funeral=amount_funeral,
-            amount_carried_over=amount_carried,
-            amount_total=total,
-            payee_name=payee.name,
-            payee_id_number=payee.id_number,
-            payee_is_recipient=payee.is_recipient,
-            payee_phone=payee.phone,
-            channel=Channel.ACCOUNT if account else Channel.CASH,
-            provider=account.provider if account else providers["VNPOST"],
-            account=account,
-            account_number=account.account_number if account else "",
-            explanation="; ".join(explanation)[:400],
+        line = (
+            payment_list.pk,
+            len(lines) + 1,
+            f"TC{month:%Y%m}{beneficiary_id:09d}",
+            beneficiary_id,
+            person.commune_id,
+            person.id_number,
+            person.full_name,
+            ";".join(sorted(codes)),
+            regular.coefficient if regular else Decimal(0),
+            amount_regular,
+            0,  # amount_care
+            amount_arrears,
+            format_months(a.month for a in arrears_months or []),
+            amount_funeral,
+            amount_carried,
+            total,
+            payee.name,
+            payee.id_number,
+            payee.is_recipient,
+            payee.phone,
+            "; ".join(explanation)[:400],
+            Channel.ACCOUNT if account else Channel.CASH,
+            account.provider_id if account else providers["VNPOST"].pk,
+            account.id if account else None,
+            account.account_number if account else "",
+            LineStatus.PENDING,
+            "",  # failure_code
+            "",  # failure_reason
         )
         lines.append(line)
         if arrears_months:
@@ -428,26 +471,24 @@ def payment_list_generate(
             LineArrear.objects.db
         )
         PaymentLine.objects.filter(payment_list=payment_list)._raw_delete(PaymentLine.objects.db)
-        for start in range(0, len(lines), BATCH_SIZE):
-            PaymentLine.objects.bulk_create(lines[start : start + BATCH_SIZE])
-            _report(payment_list, min(start + BATCH_SIZE, len(lines)), len(lines), progress)
-        if not all(line.pk for line in lines[:1]):
-            pks = dict(
-                PaymentLine.objects.filter(payment_list=payment_list).values_list("line_no", "id")
+        _write_lines(lines, payment_list, progress)
+        if arrear_rows:
+            line_ids = dict(
+                PaymentLine.objects.filter(
+                    payment_list=payment_list, line_no__in=[i + 1 for i, _months in arrear_rows]
+                ).values_list("line_no", "id")
             )
-            for line in lines:
-                line.pk = line.id = pks[line.line_no]
-        LineArrear.objects.bulk_create(
-            [
-                LineArrear(line_id=lines[i].pk, month=a.month, amount=a.amount)
-                for i, months in arrear_rows
-                for a in months
-            ],
-            batch_size=BATCH_SIZE,
-        )
+            LineArrear.objects.bulk_create(
+                [
+                    LineArrear(line_id=line_ids[i + 1], month=a.month, amount=a.amount)
+                    for i, months in arrear_rows
+                    for a in months
+                ],
+                batch_size=BATCH_SIZE,
+            )
         payment_list.refresh_from_db()
         payment_list.line_count = len(lines)
-        payment_list.total_amount = sum(line.amount_total for line in lines)
+        payment_list.total_amount = sum(line[LINE_COLUMNS.index("amount_total")] for line in lines)
         payment_list.generated_at = timezone.now()
         payment_list.generated_by = generated_by
         payment_list.progress_done = payment_list.progress_total = len(lines)
@@ -464,12 +505,69 @@ def payment_list_generate(
     return payment_list
 
 
+LINE_COLUMNS = (
+    "payment_list_id", "line_no", "reference", "beneficiary_id", "commune_id",
+    "beneficiary_id_number", "full_name", "categories", "coefficient", "amount_regular",
+    "amount_care", "amount_arrears", "arrears_months", "amount_funeral", "amount_carried_over",
+    "amount_total", "payee_name", "payee_id_number", "payee_is_recipient", "payee_phone",
+    "explanation", "channel", "provider_id", "account_id", "account_number", "status",
+    "failure_code", "failure_reason",
+)  # fmt: skip
+
+
+def _write_lines(lines: list[tuple], payment_list: PaymentList, progress) -> None:
+    """Write the lines in batches: COPY on PostgreSQL (a province in a few seconds), bulk_create
+    elsewhere. Lines carry no history rows when written: a draft is derived data."""
+    from django.db import connection
+
+    total = len(lines)
+    copy = connection.vendor == "postgresql"
+    # CSV through the C writer; only account_id may be NULL, so every other column reads an
+    # empty field as an empty string, never as NULL.
+    not_null = ", ".join(c for c in LINE_COLUMNS if c != "account_id")
+    copy_sql = (
+        f"COPY {PaymentLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN "
+        f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+    )
+    size = BATCH_SIZE * 5 if copy else BATCH_SIZE
+    for start in range(0, total, size):
+        chunk = lines[start : start + size]
+        if copy:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(chunk)
+            buffer.seek(0)
+            with connection.cursor() as cursor:
+                cursor.cursor.copy_expert(copy_sql, buffer)
+        else:
+            PaymentLine.objects.bulk_create(
+                [PaymentLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in chunk]
+            )
+        _report(payment_list, min(start + len(chunk), total), total, progress)
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    id: int
+    full_name: str
+    id_number: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class _Account:
+    id: int
+    holder: str
+    recipient_id: int | None
+    provider_id: int
+    account_number: str
+
+
 def _sort_key(beneficiary_id, states, extra_people, commune_codes):
     person = states.get(beneficiary_id) or extra_people[beneficiary_id]
-    return (commune_codes.get(person.commune_id, ""), search_key(person.full_name), beneficiary_id)
+    return (commune_codes.get(person.commune_id, ""), person.search_name, beneficiary_id)
 
 
-def _holds(account: PaymentAccount, payee: _Payee) -> bool:
+def _holds(account: _Account, payee: _Payee) -> bool:
     if account.holder == AccountHolder.RECIPIENT:
         return payee.is_recipient and account.recipient_id == payee.recipient_id
     return not payee.is_recipient

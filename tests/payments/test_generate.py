@@ -370,3 +370,13 @@ def test_generation_is_set_based(hue_units):
     few = queries_for(5)
     many = queries_for(60)  # 65 people now, same one bulk batch
     assert many == few, (few, many)
+
+
+def test_text_survives_the_bulk_write(hue_units):
+    """Lines are written with COPY on PostgreSQL: separators in text must round-trip."""
+    odd = 'Lê "Văn"\tTám\\Bảy\nChín'
+    b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"], full_name=odd)
+    RecipientFactory(beneficiary=b, full_name="Ngô, Thị; Ba")
+    period = generate(hue_units["district"], DEC)
+    got = line(period, b)
+    assert (got.full_name, got.payee_name, got.account_id) == (odd, "Ngô, Thị; Ba", None)
