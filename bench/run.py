@@ -362,28 +362,12 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from beneficiaries.demo import DemoCommune, DemoGenerator, spread
+    from beneficiaries.demo import DemoGenerator, spread
+    from beneficiaries.demo_seed import demo_communes
     from beneficiaries.models import BeneficiaryStatus, Category
-    from org.models import AdministrativeUnit, UnitLevel
     from providers.models import Provider
 
-    units = (
-        AdministrativeUnit.objects.filter(
-            path__startswith=province.path, level=UnitLevel.COMMUNE, active=True
-        )
-        .select_related("parent")
-        .order_by("path")
-    )
-    communes = [
-        DemoCommune(
-            u.id,
-            u.code,
-            u.name,
-            u.division_type,
-            u.parent.name if u.parent.level == UnitLevel.DISTRICT else "",
-        )
-        for u in units
-    ]
+    communes = demo_communes(province)
     generator = DemoGenerator(seed=seed, as_of=as_of, province_code=province.code)
     generator.used_ids = used_ids
     people = []

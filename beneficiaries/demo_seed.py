@@ -154,6 +154,27 @@ def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUs
     ]
 
 
+def demo_communes(province: AdministrativeUnit) -> list[DemoCommune]:
+    """The province's active communes, in a fixed order, as the generator wants them."""
+    units = (
+        AdministrativeUnit.objects.filter(
+            path__startswith=province.path, level=UnitLevel.COMMUNE, active=True
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
+    return [
+        DemoCommune(
+            u.id,
+            u.code,
+            u.name,
+            u.division_type,
+            u.parent.name if u.parent.level == UnitLevel.DISTRICT else "",
+        )
+        for u in units
+    ]
+
+
 def demo_seed(
     *,
     province_code: str = "46",
@@ -176,23 +197,7 @@ def demo_seed(
         result = DemoSeedResult(province=province)
         result.users = demo_users_create(province=province, seed=seed)
 
-        units = (
-            AdministrativeUnit.objects.filter(
-                path__startswith=province.path, level=UnitLevel.COMMUNE, active=True
-            )
-            .select_related("parent")
-            .order_by("path")
-        )
-        communes = [
-            DemoCommune(
-                u.id,
-                u.code,
-                u.name,
-                u.division_type,
-                u.parent.name if u.parent.level == UnitLevel.DISTRICT else "",
-            )
-            for u in units
-        ]
+        communes = demo_communes(province)
         result.communes = len(communes)
         generator = DemoGenerator(seed=seed, as_of=as_of, province_code=province.code)
         people = []

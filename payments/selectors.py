@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from beneficiaries.models import ChangeRecord, ChangeStatus
 from org.scoping import scope_queryset
 from payments.calculations import add_months
 from payments.models import PaymentLine, PaymentList, PaymentPeriod
-from payments.services import blocking_changes
+from payments.services import blocking_changes, changes_decided_since_generation
 
 
 def period_list(*, user) -> QuerySet[PaymentPeriod]:
@@ -122,12 +121,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
     waiting = list(waiting.select_related("beneficiary", "commune")[:200])
     decided_since = 0
     if payment_list.generated_at and not payment_list.closed_at:
-        decided_since = ChangeRecord.objects.filter(
-            commune__parent=period.unit,
-            status=ChangeStatus.APPROVED,
-            decided_at__gt=payment_list.generated_at,
-            effective_month__lte=period.month,
-        ).count()
+        decided_since = changes_decided_since_generation(period, payment_list).count()
     return {
         "totals": totals,
         "by_commune": by_commune,

@@ -593,6 +593,16 @@ def blocking_changes(period: PaymentPeriod):
     ).filter(Q(deferred_until__isnull=True) | Q(deferred_until__lte=period.month))
 
 
+def changes_decided_since_generation(period: PaymentPeriod, payment_list: PaymentList):
+    """Changes for the month approved after the list was generated: the list is stale."""
+    return ChangeRecord.objects.filter(
+        commune__parent=period.unit,
+        status=ChangeStatus.APPROVED,
+        decided_at__gt=payment_list.generated_at,
+        effective_month__lte=period.month,
+    )
+
+
 def content_hash(payment_list: PaymentList) -> str:
     """SHA-256 over every line's payable content, in line order."""
     digest = hashlib.sha256()
@@ -657,13 +667,7 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
                 )
                 % {"n": waiting}
             )
-        stale = ChangeRecord.objects.filter(
-            commune__parent=period.unit,
-            status=ChangeStatus.APPROVED,
-            decided_at__gt=payment_list.generated_at,
-            effective_month__lte=period.month,
-        ).exists()
-        if stale:
+        if changes_decided_since_generation(period, payment_list).exists():
             raise ValidationError(
                 _("Changes were decided after the list was generated: generate it again first.")
             )
