@@ -2,12 +2,15 @@
 
 It stands in for Viettel Pay, VietinBank and VNPost the way a real provider would: it keeps its
 own ledger in its own SQLite file (it survives our crashes), and it answers over HTTP only.
-The provider protocols (batches, files, callbacks, failure injection) are added by the
-providers capability; this module is the process, the storage and the inspection endpoints:
+This module is the process, the storage and the inspection endpoints; each provider's protocol
+lives in its own module, mounted under a prefix (``/viettelpay/``: ``providers.mock.viettelpay``).
 
     GET  /__mock__/health   liveness and the providers served
     GET  /__mock__/ledger   every payment the mock has made (?provider=CODE)
-    POST /__mock__/reset    empty the ledger (tests only)
+    GET  /__mock__/config   the failure-injection settings per provider
+    POST /__mock__/config   change them: {"viettelpay": {"failure_rate": 0.1, "seed": 1,
+                            "outage": false, "delay_seconds": 0}}
+    POST /__mock__/reset    empty the ledger and the batches, default settings (tests only)
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from providers.mock.viettelpay import PREFIX as VIETTELPAY_PREFIX
+from providers.mock.viettelpay import BadRequest, ViettelPayMock
 
 PROVIDERS = ("VIETTELPAY", "VIETINBANK", "VNPOST")
 
@@ -33,6 +39,20 @@ CREATE TABLE IF NOT EXISTS ledger (
     reason TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (provider, reference)
+);
+CREATE TABLE IF NOT EXISTS viettelpay_batches (
+    batch_reference TEXT PRIMARY KEY,
+    provider_batch_id TEXT NOT NULL UNIQUE,
+    accepted_count INTEGER NOT NULL,
+    control_count INTEGER NOT NULL,
+    control_amount INTEGER NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS viettelpay_batch_items (
+    batch_reference TEXT NOT NULL REFERENCES viettelpay_batches (batch_reference),
+    position INTEGER NOT NULL,
+    reference TEXT NOT NULL,
+    PRIMARY KEY (batch_reference, reference)
 );
 """
 
@@ -61,6 +81,8 @@ class MockStore:
 
     def reset(self) -> None:
         with self.lock, self.connect() as db:
+            db.execute("DELETE FROM viettelpay_batch_items")
+            db.execute("DELETE FROM viettelpay_batches")
             db.execute("DELETE FROM ledger")
 
 
@@ -80,8 +102,25 @@ class MockHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def provider(self, method: str) -> bool:
+        """Hand a request under a provider's prefix to its protocol; False if none matches."""
+        if not self.path.startswith(VIETTELPAY_PREFIX):
+            return False
+        body = self.read_body() if method == "POST" else b""
+        status, payload = self.server.viettelpay.handle(method, self.path, self.headers, body)
+        self.send_json(status, payload)
+        return True
+
     def do_GET(self):
+        if self.provider("GET"):
+            return None
         url = urlparse(self.path)
+        if url.path == "/__mock__/config":
+            return self.send_json(HTTPStatus.OK, self.server.config())
         if url.path == "/__mock__/health":
             return self.send_json(HTTPStatus.OK, {"status": "ok", "providers": list(PROVIDERS)})
         if url.path == "/__mock__/ledger":
@@ -91,10 +130,29 @@ class MockHandler(BaseHTTPRequestHandler):
         return self.send_json(HTTPStatus.NOT_FOUND, {"error": "not_found", "path": url.path})
 
     def do_POST(self):
+        if self.provider("POST"):
+            return None
         url = urlparse(self.path)
         if url.path == "/__mock__/reset":
             self.server.store.reset()
+            self.server.viettelpay.reset()
             return self.send_json(HTTPStatus.OK, {"status": "reset"})
+        if url.path == "/__mock__/config":
+            try:
+                changes = json.loads(self.read_body() or b"{}")
+                if not isinstance(changes, dict) or set(changes) - {"viettelpay"}:
+                    raise BadRequest("BAD_CONFIG", 'expected {"viettelpay": {...}}')
+                if "viettelpay" in changes:
+                    if not isinstance(changes["viettelpay"], dict):
+                        raise BadRequest("BAD_CONFIG", 'expected {"viettelpay": {...}}')
+                    self.server.viettelpay.configure(changes["viettelpay"])
+            except (ValueError, TypeError) as exc:
+                return self.send_json(
+                    HTTPStatus.BAD_REQUEST, {"code": "BAD_CONFIG", "message": str(exc)}
+                )
+            except BadRequest as exc:
+                return self.send_json(*exc.response())
+            return self.send_json(HTTPStatus.OK, self.server.config())
         return self.send_json(HTTPStatus.NOT_FOUND, {"error": "not_found", "path": url.path})
 
 
@@ -105,6 +163,10 @@ class MockServer(ThreadingHTTPServer):
         super().__init__(address, MockHandler)
         self.store = store
         self.verbose = verbose
+        self.viettelpay = ViettelPayMock(store)
+
+    def config(self) -> dict:
+        return {"viettelpay": self.viettelpay.config.as_dict()}
 
 
 def serve(*, host: str, port: int, db_path: Path, verbose: bool = False) -> MockServer:

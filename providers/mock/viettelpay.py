@@ -1,0 +1,286 @@
+"""The mock Viettel Pay protocol, mounted by the mock server under ``/viettelpay/``.
+
+JSON over HTTP. Every request carries ``X-Signature: hex(HMAC-SHA256(secret, message))`` where
+the message is the request body, or the request path (with its query) when there is no body.
+A bad signature is answered 401 ``BAD_SIGNATURE``.
+
+    POST /viettelpay/batches            {batch_reference, control_count, control_amount,
+                                         items: [{reference, amount, msisdn, payee_name,
+                                                  payee_id_number}]}
+                                        → 202 {provider_batch_id, accepted_count}
+    GET  /viettelpay/batches/<ref>      → {batch_reference, items: [{reference, status,
+                                                                     failure_code, paid_at}]}
+    GET  /viettelpay/payments/<ref>     → {reference, status, failure_code, paid_at} or 404
+    POST /viettelpay/accounts/check     {msisdn, id_number} → {ok, holder_name | failure_code}
+
+Outcomes are decided from the msisdn so tests can choose them: a number ending in "01" is
+UNREGISTERED, "02" NAME_ID_MISMATCH, "03" WALLET_LOCKED, "04" LIMIT_EXCEEDED, anything else is
+paid, unless the configured random ``failure_rate`` fails it. Results are written to the ledger
+when the batch is taken (synchronously). A batch reference sent again gets the original answer;
+an item reference is paid at most once across all batches (the ledger's UNIQUE(provider,
+reference)), a repeated one is answered with its original result.
+
+This module deliberately does not import the application's adapter code: it plays the provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from providers.mock.server import MockStore
+
+PROVIDER = "VIETTELPAY"
+PREFIX = "/viettelpay/"
+DEFAULT_SECRET = "mock-viettelpay-secret"
+FAILURE_BY_SUFFIX = {
+    "01": "UNREGISTERED",
+    "02": "NAME_ID_MISMATCH",
+    "03": "WALLET_LOCKED",
+    "04": "LIMIT_EXCEEDED",
+}
+RANDOM_FAILURES = ("WALLET_LOCKED", "LIMIT_EXCEEDED")
+ITEM_FIELDS = ("reference", "amount", "msisdn", "payee_name", "payee_id_number")
+
+Response = tuple[int, dict[str, Any]]
+
+
+class BadRequest(Exception):
+    def __init__(self, code: str, message: str, status: int = HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+    def response(self) -> Response:
+        return self.status, {"code": self.code, "message": self.message}
+
+
+@dataclass
+class Config:
+    """Failure injection, set through ``POST /__mock__/config`` {"viettelpay": {...}}."""
+
+    failure_rate: float = 0.0
+    seed: int | None = None
+    outage: bool = False
+    delay_seconds: float = 0.0
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "failure_rate": self.failure_rate,
+            "seed": self.seed,
+            "outage": self.outage,
+            "delay_seconds": self.delay_seconds,
+        }
+
+
+class ViettelPayMock:
+    def __init__(self, store: MockStore, secret: str | None = None):
+        self.store = store
+        self.secret = secret or os.environ.get("MOCK_VIETTELPAY_SECRET", DEFAULT_SECRET)
+        self.config = Config()
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def configure(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the failure-injection config; a given seed resets the RNG."""
+        unknown = set(values) - {"failure_rate", "seed", "outage", "delay_seconds"}
+        if unknown:
+            raise BadRequest("BAD_CONFIG", f"unknown settings: {sorted(unknown)}")
+        config = self.config
+        if "failure_rate" in values:
+            rate = float(values["failure_rate"])
+            if not 0 <= rate <= 1:
+                raise BadRequest("BAD_CONFIG", "failure_rate must be between 0 and 1")
+            config.failure_rate = rate
+        if "outage" in values:
+            config.outage = bool(values["outage"])
+        if "delay_seconds" in values:
+            config.delay_seconds = max(0.0, float(values["delay_seconds"]))
+        if "seed" in values:
+            config.seed = values["seed"]
+            config.rng = random.Random(config.seed)
+        return config.as_dict()
+
+    def reset(self) -> None:
+        self.config = Config()
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, headers: Any, body: bytes) -> Response:
+        """Answer one request under ``/viettelpay/``: (HTTP status, JSON payload)."""
+        config = self.config
+        if config.delay_seconds:
+            time.sleep(config.delay_seconds)
+        if config.outage:
+            return HTTPStatus.SERVICE_UNAVAILABLE, {
+                "code": "OUTAGE",
+                "message": "Service temporarily unavailable",
+            }
+        message = body if body else path.encode()
+        expected = hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("X-Signature") or ""):
+            return HTTPStatus.UNAUTHORIZED, {"code": "BAD_SIGNATURE", "message": "Bad signature"}
+        route = path.split("?", 1)[0][len(PREFIX) :].strip("/").split("/")
+        try:
+            if method == "POST" and route == ["batches"]:
+                return self.submit_batch(self.json(body))
+            if method == "POST" and route == ["accounts", "check"]:
+                return self.check_account(self.json(body))
+            if method == "GET" and len(route) == 2 and route[0] == "batches":
+                return self.batch_status(unquote(route[1]))
+            if method == "GET" and len(route) == 2 and route[0] == "payments":
+                return self.payment(unquote(route[1]))
+        except BadRequest as exc:
+            return exc.response()
+        return HTTPStatus.NOT_FOUND, {"code": "NOT_FOUND", "message": f"No route {path}"}
+
+    @staticmethod
+    def json(body: bytes) -> dict[str, Any]:
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise BadRequest("BAD_JSON", "The body is not JSON") from exc
+        if not isinstance(data, dict):
+            raise BadRequest("BAD_JSON", "The body must be a JSON object")
+        return data
+
+    # -- the protocol ----------------------------------------------------------------------------
+
+    def decide(self, msisdn: str) -> str:
+        """The failure code for an item ("" = paid): from the msisdn, then the random rate."""
+        code = FAILURE_BY_SUFFIX.get(msisdn[-2:], "")
+        if not code and self.config.failure_rate:
+            rng = self.config.rng
+            if rng.random() < self.config.failure_rate:
+                code = rng.choice(RANDOM_FAILURES)
+        return code
+
+    def submit_batch(self, data: dict[str, Any]) -> Response:
+        batch_reference = data.get("batch_reference")
+        items = data.get("items")
+        if not isinstance(batch_reference, str) or not batch_reference:
+            raise BadRequest("BAD_REQUEST", "batch_reference is required")
+        if not isinstance(items, list) or not items:
+            raise BadRequest("BAD_REQUEST", "items must be a non-empty list")
+        for item in items:
+            if not isinstance(item, dict) or any(name not in item for name in ITEM_FIELDS):
+                raise BadRequest("BAD_ITEM", f"every item needs {', '.join(ITEM_FIELDS)}")
+            amount = item["amount"]
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+                raise BadRequest("BAD_ITEM", f"{item['reference']}: amount must be positive")
+        with self.store.lock, self.store.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            original = db.execute(
+                "SELECT provider_batch_id, accepted_count FROM viettelpay_batches"
+                " WHERE batch_reference = ?",
+                (batch_reference,),
+            ).fetchone()
+            if original:
+                return HTTPStatus.ACCEPTED, dict(original)
+            # Checked after the replay lookup: a replayed batch gets its original answer.
+            if data.get("control_count") != len(items) or data.get("control_amount") != sum(
+                item["amount"] for item in items
+            ):
+                raise BadRequest(
+                    "CONTROL_MISMATCH",
+                    f"Control totals do not match: {len(items)} items, "
+                    f"{sum(item['amount'] for item in items)} VND",
+                )
+            provider_batch_id = "VTP-" + uuid.uuid4().hex[:16].upper()
+            db.execute(
+                "INSERT INTO viettelpay_batches"
+                " (batch_reference, provider_batch_id, accepted_count, control_count,"
+                " control_amount) VALUES (?, ?, ?, ?, ?)",
+                (
+                    batch_reference,
+                    provider_batch_id,
+                    len(items),
+                    data["control_count"],
+                    data["control_amount"],
+                ),
+            )
+            for position, item in enumerate(items):
+                code = self.decide(str(item["msisdn"]))
+                # UNIQUE(provider, reference): a reference already in the ledger keeps its
+                # original result and is not paid again.
+                db.execute(
+                    "INSERT OR IGNORE INTO ledger (provider, reference, account, amount, status,"
+                    " reason) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        PROVIDER,
+                        item["reference"],
+                        str(item["msisdn"]),
+                        item["amount"],
+                        "failed" if code else "paid",
+                        code,
+                    ),
+                )
+                db.execute(
+                    "INSERT OR IGNORE INTO viettelpay_batch_items"
+                    " (batch_reference, position, reference) VALUES (?, ?, ?)",
+                    (batch_reference, position, item["reference"]),
+                )
+        return HTTPStatus.ACCEPTED, {
+            "provider_batch_id": provider_batch_id,
+            "accepted_count": len(items),
+        }
+
+    @staticmethod
+    def item(row: Any) -> dict[str, Any]:
+        return {
+            "reference": row["reference"],
+            "status": row["status"],
+            "failure_code": row["reason"],
+            "paid_at": row["created_at"] if row["status"] == "paid" else None,
+        }
+
+    def batch_status(self, batch_reference: str) -> Response:
+        with self.store.connect() as db:
+            batch = db.execute(
+                "SELECT provider_batch_id FROM viettelpay_batches WHERE batch_reference = ?",
+                (batch_reference,),
+            ).fetchone()
+            if batch is None:
+                raise BadRequest(
+                    "UNKNOWN_BATCH", f"No batch {batch_reference}", HTTPStatus.NOT_FOUND
+                )
+            rows = db.execute(
+                "SELECT l.* FROM viettelpay_batch_items b JOIN ledger l"
+                " ON l.provider = ? AND l.reference = b.reference"
+                " WHERE b.batch_reference = ? ORDER BY b.position",
+                (PROVIDER, batch_reference),
+            ).fetchall()
+        return HTTPStatus.OK, {
+            "batch_reference": batch_reference,
+            "provider_batch_id": batch["provider_batch_id"],
+            "items": [self.item(row) for row in rows],
+        }
+
+    def payment(self, reference: str) -> Response:
+        with self.store.connect() as db:
+            row = db.execute(
+                "SELECT * FROM ledger WHERE provider = ? AND reference = ?", (PROVIDER, reference)
+            ).fetchone()
+        if row is None:
+            raise BadRequest("UNKNOWN_PAYMENT", f"No payment {reference}", HTTPStatus.NOT_FOUND)
+        return HTTPStatus.OK, self.item(row)
+
+    def check_account(self, data: dict[str, Any]) -> Response:
+        msisdn, id_number = data.get("msisdn"), data.get("id_number")
+        if not isinstance(msisdn, str) or not isinstance(id_number, str):
+            raise BadRequest("BAD_REQUEST", "msisdn and id_number are required")
+        code = FAILURE_BY_SUFFIX.get(msisdn[-2:], "")
+        # A transaction limit says nothing about the wallet itself.
+        if code and code != "LIMIT_EXCEEDED":
+            return HTTPStatus.OK, {"ok": False, "failure_code": code}
+        return HTTPStatus.OK, {"ok": True, "holder_name": f"CHU VI {msisdn[-4:]}"}
