@@ -1,40 +1,60 @@
+"""Payment data in the admin is read-only: lists are generated, closed and paid through the
+services, which keep the rules (nobody edits an amount by hand, a closed list never changes)."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from payments.models import PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
+from payments.models import LineArrear, PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PaymentPeriod)
-class PaymentPeriodAdmin(SimpleHistoryAdmin):
+class PaymentPeriodAdmin(ReadOnlyAdmin):
     list_display = ["unit", "month", "status", "deadline"]
     list_filter = ["status", "month"]
-    raw_id_fields = ["unit"]
+    list_select_related = ["unit"]
 
 
 @admin.register(PaymentList)
-class PaymentListAdmin(SimpleHistoryAdmin):
+class PaymentListAdmin(ReadOnlyAdmin):
     list_display = ["period", "line_count", "total_amount", "generated_at", "closed_at"]
-    raw_id_fields = ["period", "generated_by", "closed_by"]
+    list_select_related = ["period", "period__unit"]
 
 
 @admin.register(PaymentBatch)
-class PaymentBatchAdmin(SimpleHistoryAdmin):
+class PaymentBatchAdmin(ReadOnlyAdmin):
     list_display = ["reference", "provider", "status", "control_count", "control_amount"]
     list_filter = ["provider", "status"]
-    raw_id_fields = ["payment_list"]
 
 
 @admin.register(PaymentLine)
-class PaymentLineAdmin(SimpleHistoryAdmin):
+class PaymentLineAdmin(ReadOnlyAdmin):
     list_display = ["reference", "full_name", "amount_total", "channel", "provider", "status"]
     list_filter = ["status", "channel", "provider"]
+    list_select_related = ["provider"]
     search_fields = ["reference", "beneficiary_id_number"]
-    raw_id_fields = [
-        "payment_list",
-        "beneficiary",
-        "commune",
-        "account",
-        "batch",
-        "carried_over_to",
-    ]
     show_full_result_count = False
+
+
+@admin.register(LineArrear)
+class LineArrearAdmin(admin.ModelAdmin):
+    list_display = ["line", "month", "amount"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

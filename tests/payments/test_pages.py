@@ -125,3 +125,19 @@ def test_an_empty_list_does_not_spin_forever(
     html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
     assert 'hx-trigger="every 1s"' not in html
     assert 'data-figure="lines">0<' in html
+
+
+def test_payment_data_is_read_only_in_the_admin(client, officers, people, hue_units):
+    from payments.models import PaymentLine
+    from payments.services import payment_list_generate, payment_period_open
+
+    period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
+    payment_list_generate(period=period)
+    line = PaymentLine.objects.first()
+    client.force_login(officers["admin"])
+    assert client.get(reverse("admin:payments_paymentline_changelist")).status_code == 200
+    page = client.get(reverse("admin:payments_paymentline_change", args=[line.pk]))
+    assert page.status_code == 200 and 'name="amount_total"' not in page.content.decode()
+    client.post(reverse("admin:payments_paymentline_change", args=[line.pk]), {"amount_total": 1})
+    line.refresh_from_db()
+    assert line.amount_total == 500_000
