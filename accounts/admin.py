@@ -1,11 +1,13 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import PaymentAccount
+from org.admin import ReadOnlyAdmin
 
 
 @admin.register(PaymentAccount)
-class PaymentAccountAdmin(SimpleHistoryAdmin):
+class PaymentAccountAdmin(ReadOnlyAdmin):
+    """Accounts change only through change records under maker-checker."""
+
     list_display = ["account_number", "provider", "account_name", "holder", "status", "beneficiary"]
     list_filter = ["provider", "status", "holder"]
     search_fields = ["account_number", "account_name"]

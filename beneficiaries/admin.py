@@ -10,6 +10,7 @@ from beneficiaries.models import (
     ChangeRecord,
     StandardLevel,
 )
+from org.admin import ReadOnlyAdmin
 
 
 class CoefficientInline(admin.TabularInline):
@@ -33,16 +34,22 @@ class StandardLevelAdmin(SimpleHistoryAdmin):
 class BeneficiaryCategoryInline(admin.TabularInline):
     model = BeneficiaryCategory
     extra = 0
-    raw_id_fields = ["category"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-class RecipientInline(admin.TabularInline):
+class RecipientInline(BeneficiaryCategoryInline):
     model = AuthorizedRecipient
-    extra = 0
 
 
+# The register changes only through change records under maker-checker: read-only here.
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(SimpleHistoryAdmin):
+class BeneficiaryAdmin(ReadOnlyAdmin):
     list_display = ["full_name", "date_of_birth", "sex", "id_number", "commune", "status"]
     list_filter = ["status", "sex"]
     search_fields = ["search_name", "id_number", "external_id"]
@@ -53,7 +60,7 @@ class BeneficiaryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AuthorizedRecipient)
-class AuthorizedRecipientAdmin(SimpleHistoryAdmin):
+class AuthorizedRecipientAdmin(ReadOnlyAdmin):
     list_display = ["full_name", "kind", "relationship", "beneficiary", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["full_name", "id_number"]
@@ -62,7 +69,7 @@ class AuthorizedRecipientAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(SimpleHistoryAdmin):
+class ChangeRecordAdmin(ReadOnlyAdmin):
     list_display = ["beneficiary", "kind", "effective_month", "status", "maker", "checker"]
     list_filter = ["status", "kind", "source"]
     raw_id_fields = [

@@ -6,6 +6,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from org.models import AdministrativeUnit, User
 
 
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """For data that changes only through services that keep its rules (the register under
+    maker-checker, payment lists): the admin shows it and its history, and edits nothing."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AdministrativeUnit)
 class AdministrativeUnitAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "level", "division_type", "code_version", "parent", "active"]

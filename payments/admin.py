@@ -2,20 +2,9 @@
 services, which keep the rules (nobody edits an amount by hand, a closed list never changes)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from org.admin import ReadOnlyAdmin
 from payments.models import LineArrear, PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PaymentPeriod)
