@@ -174,3 +174,14 @@ def test_registration_form_shows_errors_next_to_fields_and_saves_nothing(
     from beneficiaries.models import Beneficiary
 
     assert not Beneficiary.objects.exists()
+
+
+def test_the_admin_cannot_edit_the_register_around_maker_checker(client, officers, register):
+    an = register["an"]
+    client.force_login(officers["admin"])
+    url = reverse("admin:beneficiaries_beneficiary_change", args=[an.pk])
+    assert client.get(url).status_code == 200  # visible, with its history
+    client.post(url, {"full_name": "Tên Đã Sửa", "status": "stopped"})
+    an.refresh_from_db()
+    assert (an.full_name, an.status) == ("Nguyễn Văn Ấn", "active")
+    assert client.get(reverse("admin:beneficiaries_beneficiary_add")).status_code == 403
