@@ -206,6 +206,14 @@ SPECTACULAR_SETTINGS = {
 TROCAP_AGE_RULE = os.environ.get("TROCAP_AGE_RULE", "first_day")
 MOCK_PROVIDERS_URL = os.environ.get("MOCK_PROVIDERS_URL", "http://127.0.0.1:8900")
 MOCK_PROVIDERS_DB = Path(os.environ.get("MOCK_PROVIDERS_DB", VAR_DIR / "mock_providers.sqlite3"))
+# Where each provider's adapter talks to and with which shared secret (the mocks by default).
+TROCAP_PROVIDERS = {
+    "VIETTELPAY": {
+        "base_url": os.environ.get("VIETTELPAY_URL", MOCK_PROVIDERS_URL),
+        "secret": os.environ.get("VIETTELPAY_SECRET", "mock-viettelpay-secret"),
+        "timeout": float(os.environ.get("VIETTELPAY_TIMEOUT", "10")),
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,158 @@
+"""Pushing closed lists to the providers and taking their results back.
+
+The rules of DESIGN.md §6: every line's reference is the idempotency key; a batch is marked
+acknowledged only after the provider acknowledged it; before any re-send the batch is looked up
+at the provider; a line's final status (paid, failed, unpaid) never changes again, so applying
+the same results twice changes nothing. Adapters do the I/O; this module does the database.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from payments.models import LineStatus, PaymentBatch
+from providers.adapters import (
+    BatchRequest,
+    BatchStatus,
+    PaymentAdapter,
+    PaymentItem,
+    ProviderRejected,
+    ProviderUnavailable,
+    adapter_class,
+)
+from providers.models import Provider
+
+FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
+
+
+class NoAdapter(Exception):
+    """The provider has no adapter configured in this installation yet."""
+
+
+def adapter_for(provider: Provider) -> PaymentAdapter:
+    """The provider's adapter, built from its dotted path and TROCAP_PROVIDERS."""
+    config = settings.TROCAP_PROVIDERS.get(provider.code)
+    if config is None or not provider.adapter:
+        raise NoAdapter(f"No adapter configured for {provider.code}.")
+    try:
+        cls = adapter_class(provider.adapter)
+    except ImportError as exc:
+        raise NoAdapter(
+            f"The adapter of {provider.code} ({provider.adapter}) is not available."
+        ) from exc
+    return cls(
+        base_url=config["base_url"], secret=config["secret"], timeout=config.get("timeout", 10.0)
+    )
+
+
+def batch_request(batch: PaymentBatch) -> BatchRequest:
+    items = tuple(
+        PaymentItem(
+            reference=line.reference,
+            amount=line.amount_total,
+            account_number=line.account_number,
+            payee_name=line.payee_name,
+            payee_id_number=line.payee_id_number,
+        )
+        for line in batch.lines.order_by("line_no").only(
+            "reference", "amount_total", "account_number", "payee_name", "payee_id_number"
+        )
+    )
+    return BatchRequest(
+        batch_reference=batch.reference,
+        items=items,
+        control_count=batch.control_count,
+        control_amount=batch.control_amount,
+    )
+
+
+def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) -> PaymentBatch:
+    """Send one batch to its provider, exactly once as far as the provider is concerned.
+
+    A batch already acknowledged is left alone. On a retry (an earlier attempt may have reached
+    the provider before we lost the answer) the batch is first looked up at the provider, and
+    only sent if the provider has never seen it. On acknowledgement the batch and its lines are
+    marked submitted. Raises ProviderUnavailable (the caller retries with backoff, the attempt is
+    recorded) or ProviderRejected (the batch is marked rejected: do not retry as it is).
+    """
+    adapter = adapter or adapter_for(batch.provider)
+    with transaction.atomic():
+        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status in (PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED):
+            return batch
+        first_attempt = batch.attempts == 0
+        batch.attempts += 1
+        batch.status = PaymentBatch.Status.SUBMITTING
+        batch.submitted_at = batch.submitted_at or timezone.now()
+        batch.save(update_fields=["attempts", "status", "submitted_at"])
+    try:
+        known = None if first_attempt else _known_at_provider(adapter, batch)
+        if known is not None:
+            provider_batch_id = known
+        else:
+            provider_batch_id = adapter.submit_batch(batch_request(batch)).provider_batch_id
+    except ProviderUnavailable as exc:
+        PaymentBatch.objects.filter(pk=batch.pk).update(last_error=str(exc)[:1000])
+        raise
+    except ProviderRejected as exc:
+        PaymentBatch.objects.filter(pk=batch.pk).update(
+            status=PaymentBatch.Status.REJECTED, last_error=f"{exc.code}: {exc}"[:1000]
+        )
+        raise
+    with transaction.atomic():
+        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.status = PaymentBatch.Status.ACKNOWLEDGED
+        batch.provider_batch_id = provider_batch_id
+        batch.acknowledged_at = timezone.now()
+        batch.last_error = ""
+        batch.save()
+        batch.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.SUBMITTED)
+    return batch
+
+
+def _known_at_provider(adapter: PaymentAdapter, batch: PaymentBatch) -> str | None:
+    """The provider's batch id if it already has this batch, else None (never sent)."""
+    try:
+        status = adapter.fetch_batch_status(batch.reference)
+    except ProviderRejected as exc:
+        if exc.http_status == 404 and exc.code == "UNKNOWN_BATCH":
+            return None
+        raise
+    # The provider has it: its id is not in a status answer, so keep our reference for it.
+    return status.batch_reference
+
+
+def batch_results_apply(*, batch: PaymentBatch, status: BatchStatus) -> int:
+    """Record the provider's per-item results; idempotent: a line that is already final keeps
+    its result, and results for references outside the batch are ignored. Returns how many
+    lines changed; completes the batch when every line is final."""
+    changed = 0
+    with transaction.atomic():
+        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        lines = {
+            line.reference: line
+            for line in batch.lines.select_for_update().exclude(status__in=FINAL)
+        }
+        for item in status.items:
+            line = lines.get(item.reference)
+            if line is None or item.status not in FINAL:
+                continue
+            line.status = item.status
+            line.failure_code = item.failure_code
+            line.failure_reason = item.failure_reason_vi[:255]
+            line.paid_at = item.paid_at if item.status == LineStatus.PAID else None
+            line.save(update_fields=["status", "failure_code", "failure_reason", "paid_at"])
+            changed += 1
+        if not batch.lines.exclude(status__in=FINAL).exists():
+            batch.status = PaymentBatch.Status.COMPLETED
+            batch.completed_at = timezone.now()
+            batch.save(update_fields=["status", "completed_at"])
+    return changed
+
+
+def batch_poll(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) -> int:
+    """Ask the provider for the batch's results and record them (see batch_results_apply)."""
+    adapter = adapter or adapter_for(batch.provider)
+    return batch_results_apply(batch=batch, status=adapter.fetch_batch_status(batch.reference))
