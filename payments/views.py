@@ -83,6 +83,11 @@ def period_review(request, pk: int):
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
+    if payment_list.closed_at:
+        from providers.services import batch_progress
+
+        context["batches"] = batch_progress(period)
+        context["polling"] = _still_moving(period, context["batches"])
     return render(request, "payments/review.html", context)
 
 
@@ -262,3 +267,43 @@ def signature_list(request, pk: int, commune_pk: int):
         row_count=len(context.get("lines", [])),
     )
     return render(request, "payments/signature_list.html", context)
+
+
+@login_required
+@require_POST
+def period_submit(request, pk: int):
+    """Send the closed list to its providers: one Celery task per provider batch."""
+    from providers.services import payment_list_submit
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    try:
+        payment_list_submit(period=period, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The list is being sent to the providers."))
+    return redirect("payments:review", pk=period.pk)
+
+
+@login_required
+@require_GET
+def period_batches(request, pk: int):
+    """Live progress per provider, polled by htmx while lines are not final."""
+    from providers.services import batch_progress
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    batches = batch_progress(period)
+    return render(
+        request,
+        "payments/_batches.html",
+        {"period": period, "batches": batches, "polling": _still_moving(period, batches)},
+    )
+
+
+def _still_moving(period, batches) -> bool:
+    """Sent, and some batch not yet acknowledged or some line not yet final."""
+    return period.status == "submitted" and any(
+        p["waiting"] or p["batch"].status in ("ready", "submitting") for p in batches
+    )

@@ -156,3 +156,81 @@ def batch_poll(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) ->
     """Ask the provider for the batch's results and record them (see batch_results_apply)."""
     adapter = adapter or adapter_for(batch.provider)
     return batch_results_apply(batch=batch, status=adapter.fetch_batch_status(batch.reference))
+
+
+def payment_list_submit(*, period, user, run_async: bool = True) -> list[PaymentBatch]:
+    """Send a closed list to its providers: one batch per provider (made when the list was
+    closed). Only a district officer of the closing unit. With `run_async` each batch becomes a
+    Celery task (retried while its provider is down, then polled); otherwise the batches are
+    sent here, in this process. Batches already acknowledged are not sent again. The period
+    becomes "submitted"."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from org.models import Role
+    from payments.models import PaymentPeriod, PeriodStatus
+
+    with transaction.atomic():
+        period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
+        if user is not None and (
+            user.role != Role.DISTRICT_OFFICER or user.unit_id != period.unit_id
+        ):
+            raise PermissionDenied(
+                _("Only an officer of %(unit)s can send its list.") % {"unit": period.unit}
+            )
+        if period.status not in (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED):
+            raise ValidationError(_("Only a closed list can be sent to the providers."))
+        batches = list(
+            PaymentBatch.objects.filter(payment_list__period=period)
+            .exclude(status__in=[PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED])
+            .select_related("provider")
+            .order_by("provider__code")
+        )
+        if period.status == PeriodStatus.CLOSED:
+            period.status = PeriodStatus.SUBMITTED
+            if user is not None:
+                period._history_user = user
+            period.save(update_fields=["status"])
+        if run_async:
+            from providers.tasks import submit_batch
+
+            for batch in batches:
+                transaction.on_commit(lambda pk=batch.pk: submit_batch.delay(pk))
+    if not run_async:
+        for batch in batches:
+            batch_submit(batch=batch)
+    return batches
+
+
+def batch_progress(period) -> list[dict]:
+    """Per provider: the batch, its control totals and how many lines are in each status."""
+    from django.db.models import Count, Q, Sum
+
+    rows = (
+        PaymentBatch.objects.filter(payment_list__period=period)
+        .select_related("provider")
+        .annotate(
+            paid=Count("lines", filter=Q(lines__status=LineStatus.PAID)),
+            failed=Count("lines", filter=Q(lines__status=LineStatus.FAILED)),
+            unpaid=Count("lines", filter=Q(lines__status=LineStatus.UNPAID)),
+            waiting=Count(
+                "lines", filter=Q(lines__status__in=[LineStatus.PENDING, LineStatus.SUBMITTED])
+            ),
+            amount_paid=Sum("lines__amount_total", filter=Q(lines__status=LineStatus.PAID)),
+        )
+        .order_by("provider__code")
+    )
+    return [
+        {
+            "batch": b,
+            "paid": b.paid,
+            "failed": b.failed,
+            "unpaid": b.unpaid,
+            "waiting": b.waiting,
+            "amount_paid": b.amount_paid or 0,
+            "percent": round(100 * (b.paid + b.failed + b.unpaid) / b.control_count)
+            if b.control_count
+            else 100,
+        }
+        for b in rows
+    ]
