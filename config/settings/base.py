@@ -213,6 +213,16 @@ TROCAP_PROVIDERS = {
         "secret": os.environ.get("VIETTELPAY_SECRET", "mock-viettelpay-secret"),
         "timeout": float(os.environ.get("VIETTELPAY_TIMEOUT", "10")),
     },
+    "VIETINBANK": {
+        "base_url": os.environ.get("VIETINBANK_URL", MOCK_PROVIDERS_URL),
+        "secret": os.environ.get("VIETINBANK_SECRET", "mock-vietinbank-secret"),
+        "timeout": float(os.environ.get("VIETINBANK_TIMEOUT", "10")),
+    },
+    "VNPOST": {
+        "base_url": os.environ.get("VNPOST_URL", MOCK_PROVIDERS_URL),
+        "secret": os.environ.get("VNPOST_SECRET", "mock-vnpost-secret"),
+        "timeout": float(os.environ.get("VNPOST_TIMEOUT", "10")),
+    },
 }
 
 LOGGING = {

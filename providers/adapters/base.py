@@ -32,6 +32,7 @@ FAILURE_REASONS_VI: dict[str, str] = {
     "WALLET_LOCKED": "Ví đang bị khóa",
     "LIMIT_EXCEEDED": "Vượt hạn mức giao dịch",
     "ACCOUNT_CLOSED": "Tài khoản đã đóng",
+    "NAME_MISMATCH": "Tên chủ tài khoản không khớp",
     "NOT_COLLECTED": "Đối tượng không đến nhận tiền",
 }
 

@@ -156,3 +156,132 @@ def test_an_outage_is_retried_and_the_batch_sent_once_it_is_over(batch, mock_url
     assert batch.status == "acknowledged" and batch.attempts == 2
     batch_poll(batch=batch, adapter=adapter(mock_url))
     assert len(ledger(mock_url)["entries"]) == 4
+
+
+# -- VietinBank and VNPost -----------------------------------------------------------------------
+
+
+def provider_ledger(url, code):
+    return json.loads(
+        urllib.request.urlopen(f"{url}/__mock__/ledger?provider={code}", timeout=5).read()
+    )["entries"]
+
+
+def close_list(hue_units, officers, accounts):
+    """Close a December list with one beneficiary per (id_number, provider, account) given;
+    a beneficiary without a provider is paid cash through VNPost."""
+    for i, (id_number, provider, account_number) in enumerate(accounts):
+        b = BeneficiaryFactory(
+            commune=hue_units["commune"],
+            date_of_birth=datetime.date(1940, 2, 1 + i),
+            id_number=id_number,
+        )
+        BeneficiaryCategoryFactory(beneficiary=b, category=Category.objects.get(code="K5C"))
+        if provider is not None:
+            PaymentAccount.objects.create(
+                beneficiary=b,
+                holder="beneficiary",
+                provider=provider,
+                account_number=account_number,
+                account_name="X",
+                status="active",
+            )
+    period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
+    payment_list_generate(period=period, generated_by=officers["district"])
+    payment_list_close(period=period, closed_by=officers["district"])
+
+
+def test_a_vietinbank_spreadsheet_batch_is_submitted_polled_and_nobody_paid_twice(
+    mock_url, hue_units, officers
+):
+    from providers.adapters.vietinbank import VietinBankAdapter
+    from providers.mock.vietinbank import DEFAULT_SECRET
+
+    post(f"{mock_url}/__mock__/reset", {})
+    vietinbank = Provider.objects.get(code="VIETINBANK")
+    close_list(
+        hue_units,
+        officers,
+        [
+            ("046140000101", vietinbank, "108800000011"),
+            ("046140000102", vietinbank, "108800000091"),  # closed account
+            ("046140000103", vietinbank, "108800000092"),  # name mismatch
+        ],
+    )
+    batch = PaymentBatch.objects.get(provider=vietinbank)
+    secret = os.environ.get("MOCK_VIETINBANK_SECRET", DEFAULT_SECRET)
+
+    def bank():
+        return VietinBankAdapter(base_url=mock_url, secret=secret, timeout=5.0)
+
+    batch = batch_submit(batch=batch, adapter=bank())
+    assert batch.status == "acknowledged" and batch.provider_batch_id.startswith("VTB-")
+    assert batch_poll(batch=batch, adapter=bank()) == 3
+    batch.refresh_from_db()
+    assert batch.status == "completed"
+    lines = {
+        line.account_number: (line.status, line.failure_code, line.failure_reason)
+        for line in batch.lines.all()
+    }
+    assert lines == {
+        "108800000011": ("paid", "", ""),
+        "108800000091": ("failed", "ACCOUNT_CLOSED", "Tài khoản đã đóng"),
+        "108800000092": ("failed", "NAME_MISMATCH", "Tên chủ tài khoản không khớp"),
+    }
+    assert batch.lines.get(status="paid").paid_at is not None
+    assert batch_submit(batch=batch, adapter=bank()).status == "completed"
+    assert batch_poll(batch=batch, adapter=bank()) == 0
+    references = [e["reference"] for e in provider_ledger(mock_url, "VIETINBANK")]
+    assert sorted(references) == sorted(batch.lines.values_list("reference", flat=True))
+
+
+def test_a_vnpost_cash_list_is_final_after_the_window_paid_or_unpaid_never_failed(
+    mock_url, hue_units, officers
+):
+    from providers.adapters.vnpost import VNPostAdapter
+    from providers.mock.vnpost import DEFAULT_SECRET
+
+    post(f"{mock_url}/__mock__/reset", {})
+    post(f"{mock_url}/__mock__/config", {"vnpost": {"window_seconds": 1}})
+    close_list(
+        hue_units,
+        officers,
+        [
+            ("046140000201", None, ""),  # paid at the post office
+            ("046140000207", None, ""),  # did not come
+            ("046140000208", None, ""),  # paid at home
+        ],
+    )
+    vnpost = Provider.objects.get(code="VNPOST")
+    batch = PaymentBatch.objects.get(provider=vnpost)
+    assert set(batch.lines.values_list("account_number", flat=True)) == {""}
+    secret = os.environ.get("MOCK_VNPOST_SECRET", DEFAULT_SECRET)
+
+    def post_office():
+        return VNPostAdapter(base_url=mock_url, secret=secret, timeout=5.0)
+
+    batch = batch_submit(batch=batch, adapter=post_office())
+    assert batch.status == "acknowledged" and batch.provider_batch_id.startswith("VNP-")
+    # During the payment window nothing is final yet.
+    assert batch_poll(batch=batch, adapter=post_office()) == 0
+    batch.refresh_from_db()
+    assert batch.status == "acknowledged"
+    assert set(batch.lines.values_list("status", flat=True)) == {"submitted"}
+
+    time.sleep(1.2)
+    assert batch_poll(batch=batch, adapter=post_office()) == 3
+    batch.refresh_from_db()
+    assert batch.status == "completed"
+    lines = {
+        line.payee_id_number: (line.status, line.failure_code, line.failure_reason)
+        for line in batch.lines.all()
+    }
+    assert lines == {
+        "046140000201": ("paid", "", ""),
+        "046140000207": ("unpaid", "NOT_COLLECTED", "Đối tượng không đến nhận tiền"),
+        "046140000208": ("paid", "", ""),
+    }
+    assert batch_submit(batch=batch, adapter=post_office()).status == "completed"
+    assert batch_poll(batch=batch, adapter=post_office()) == 0
+    references = [e["reference"] for e in provider_ledger(mock_url, "VNPOST")]
+    assert sorted(references) == sorted(batch.lines.values_list("reference", flat=True))
