@@ -15,6 +15,7 @@ urlpatterns = [
     path("chinh-sach/", org_views.policy_tables, name="policy_tables"),
     path("", include("beneficiaries.urls")),
     path("", include("payments.urls")),
+    path("", include("providers.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -234,3 +234,45 @@ def batch_progress(period) -> list[dict]:
         }
         for b in rows
     ]
+
+
+def callback_receive(
+    *, provider_code: str, headers: dict[str, str], body: bytes, remote_addr: str | None
+):
+    """Store a provider's callback exactly as received, then trust it only if its signature
+    holds, then apply its results idempotently. A callback with a bad signature is kept (for
+    audit) and applies nothing. Returns the stored CallbackEvent."""
+    from providers.adapters import InvalidCallback
+    from providers.models import CallbackEvent
+
+    provider = Provider.objects.get(code=provider_code)
+    event = CallbackEvent.objects.create(
+        provider=provider,
+        remote_addr=remote_addr,
+        headers={k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-"))},
+        body=body.decode("utf-8", errors="replace"),
+    )
+    try:
+        results = adapter_for(provider).parse_callback(headers, body)
+    except InvalidCallback as exc:
+        CallbackEvent.objects.filter(pk=event.pk).update(
+            signature_valid=False, error=str(exc)[:2000]
+        )
+        event.refresh_from_db()
+        return event
+    by_batch: dict[int, list] = {}
+    references = {item.reference: item for item in results}
+    for reference, batch_id in PaymentBatch.objects.filter(
+        provider=provider, lines__reference__in=list(references)
+    ).values_list("lines__reference", "id"):
+        by_batch.setdefault(batch_id, []).append(references[reference])
+    for batch_id, items in by_batch.items():
+        batch = PaymentBatch.objects.get(pk=batch_id)
+        batch_results_apply(
+            batch=batch, status=BatchStatus(batch_reference=batch.reference, items=tuple(items))
+        )
+    CallbackEvent.objects.filter(pk=event.pk).update(
+        signature_valid=True, processed_at=timezone.now()
+    )
+    event.refresh_from_db()
+    return event
