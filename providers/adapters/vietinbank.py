@@ -10,13 +10,8 @@ there is no body. VietinBank sends no callbacks. The protocol is the one
 
 from __future__ import annotations
 
-import http.client
 import io
-import json
-import urllib.error
-import urllib.request
 import zipfile
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -29,15 +24,12 @@ from providers.adapters.base import (
     BatchStatus,
     InvalidCallback,
     ItemResult,
-    PaymentAdapter,
-    ProviderRejected,
     ProviderUnavailable,
     failure_reason_vi,
-    sign,
 )
+from providers.adapters.http import HttpAdapter, parse_paid_at
 
 BANK_BIN = "970415"
-SIGNATURE_HEADER = "X-Signature"
 BATCH_REFERENCE_HEADER = "X-Batch-Reference"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAYMENT_COLUMNS = ("reference", "account_number", "account_name", "amount", "id_number")
@@ -45,10 +37,13 @@ STATEMENT_COLUMNS = ("reference", "status", "failure_code", "paid_at")
 STATUSES = {"PAID": "paid", "FAILED": "failed"}
 
 
-class VietinBankAdapter(PaymentAdapter):
+class VietinBankAdapter(HttpAdapter):
     """Talks to VietinBank (or its mock) over HTTP; see ``PaymentAdapter`` for the contract."""
 
     code = "VIETINBANK"
+    label = "VietinBank"
+    prefix = "/vietinbank"
+    accept = f"application/json, {XLSX}"
 
     # -- the interface --------------------------------------------------------------------------
 
@@ -82,41 +77,23 @@ class VietinBankAdapter(PaymentAdapter):
             content_type=XLSX,
             headers={BATCH_REFERENCE_HEADER: batch.batch_reference},
         )
-        try:
-            return BatchAck(
-                batch_reference=batch.batch_reference,
-                provider_batch_id=str(data["provider_batch_id"]),
-                accepted_count=int(data.get("accepted_count", len(batch.items))),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            # The bank may have taken the file: the caller must look it up, not give up.
-            raise ProviderUnavailable(f"VietinBank: unreadable acknowledgement: {data}") from exc
+        return self._ack(batch, data)
 
     def fetch_batch_status(self, batch_reference: str) -> BatchStatus:
         """Download the batch's result statement (.xlsx) and read every item's result.
 
         Read-only. ``ProviderRejected`` (code ``UNKNOWN_BATCH``) if the bank never took it.
         """
-        raw = self._request("GET", f"/vietinbank/results/{quote(batch_reference, safe='')}")
+        raw = self._send("GET", f"/vietinbank/results/{quote(batch_reference, safe='')}")
         try:
-            items = tuple(self._item(row) for row in self.statement_rows(raw))
-        except (KeyError, TypeError, ValueError) as exc:
+            rows = self.statement_rows(raw)
+        except ValueError as exc:
             raise ProviderUnavailable(f"VietinBank: unreadable statement: {exc}") from exc
-        return BatchStatus(batch_reference=batch_reference, items=items)
+        return BatchStatus(batch_reference=batch_reference, items=self._items(rows, "statement"))
 
     def lookup_payment(self, reference: str) -> ItemResult | None:
         """VietinBank's result for one item reference, ``None`` if it never received it."""
-        try:
-            data = self._json("GET", f"/vietinbank/payments/{quote(reference, safe='')}")
-        except ProviderRejected as exc:
-            # Only the bank's own "no such payment" means None; a wrong URL must not.
-            if exc.http_status == 404 and exc.code == "UNKNOWN_PAYMENT":
-                return None
-            raise
-        try:
-            return self._item(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProviderUnavailable(f"VietinBank: unreadable payment: {data}") from exc
+        return self._lookup("payments", reference)
 
     def parse_callback(self, headers: dict[str, str], body: bytes) -> tuple[ItemResult, ...]:
         """VietinBank sends no callbacks (results come as a statement file): always raises
@@ -174,73 +151,6 @@ class VietinBankAdapter(PaymentAdapter):
             if any(value not in (None, "") for value in row)
         ]
 
-    # -- HTTP -----------------------------------------------------------------------------------
-
-    def _json(
-        self,
-        method: str,
-        path: str,
-        payload: dict[str, Any] | None = None,
-        *,
-        body: bytes | None = None,
-        content_type: str = "application/json; charset=utf-8",
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        """Send one signed request and return the decoded JSON answer, or raise."""
-        if payload is not None:
-            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        raw = self._request(method, path, body, content_type=content_type, headers=headers)
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise ProviderUnavailable(f"VietinBank {method} {path}: answer is not JSON") from exc
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        *,
-        content_type: str = "application/json; charset=utf-8",
-        headers: dict[str, str] | None = None,
-    ) -> bytes:
-        """Send one signed request and return the raw answer, or raise."""
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=body,
-            method=method,
-            headers={
-                "Content-Type": content_type,
-                "Accept": f"application/json, {XLSX}",
-                SIGNATURE_HEADER: sign(self.secret, body or path.encode()),
-                **(headers or {}),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            detail = self._error_detail(exc)
-            code = str(detail.get("code", ""))
-            message = (
-                f"VietinBank {method} {path}: HTTP {exc.code} {code} {detail.get('message', '')}"
-            )
-            if exc.code >= 500:
-                raise ProviderUnavailable(message, code=code, http_status=exc.code) from exc
-            raise ProviderRejected(message, code=code, http_status=exc.code) from exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            # Connection refused, DNS, reset, a cut-off answer, and timeouts (TimeoutError is
-            # an OSError): the outcome is unknown, so the caller looks up before resending.
-            raise ProviderUnavailable(f"VietinBank {method} {path}: {exc}") from exc
-
-    @staticmethod
-    def _error_detail(exc: urllib.error.HTTPError) -> dict[str, Any]:
-        try:
-            detail = json.loads(exc.read())
-        except (ValueError, OSError):
-            return {}
-        return detail if isinstance(detail, dict) else {}
-
     @staticmethod
     def _item(data: dict[str, Any]) -> ItemResult:
         """An ItemResult from the bank's {reference, status PAID/FAILED, failure_code, paid_at}."""
@@ -248,9 +158,7 @@ class VietinBankAdapter(PaymentAdapter):
         if status is None:
             raise ValueError(f"unknown status {data['status']!r}")
         code = str(data.get("failure_code") or "")
-        paid_at = datetime.fromisoformat(str(data["paid_at"])) if data.get("paid_at") else None
-        if paid_at is not None and paid_at.tzinfo is None:
-            raise ValueError(f"paid_at without a time zone: {data['paid_at']!r}")
+        paid_at = parse_paid_at(data.get("paid_at"))
         return ItemResult(
             reference=str(data["reference"]),
             status=status,

@@ -11,12 +11,7 @@ there is no body. The protocol is the one ``providers.mock.vnpost`` serves.
 
 from __future__ import annotations
 
-import http.client
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -26,17 +21,11 @@ from providers.adapters.base import (
     BatchAck,
     BatchRequest,
     BatchStatus,
-    InvalidCallback,
     ItemResult,
-    PaymentAdapter,
-    ProviderRejected,
-    ProviderUnavailable,
     failure_reason_vi,
-    sign,
-    signature_matches,
 )
+from providers.adapters.http import HttpAdapter, parse_paid_at
 
-SIGNATURE_HEADER = "X-Signature"
 CHANNELS = ("point", "home", "")
 
 
@@ -48,10 +37,12 @@ class CashItemResult(ItemResult):
     channel: Literal["point", "home", ""] = ""
 
 
-class VNPostAdapter(PaymentAdapter):
+class VNPostAdapter(HttpAdapter):
     """Talks to VNPost (or its mock) over HTTP; see ``PaymentAdapter`` for the contract."""
 
     code = "VNPOST"
+    label = "VNPost"
+    prefix = "/vnpost"
 
     # -- the interface --------------------------------------------------------------------------
 
@@ -82,16 +73,7 @@ class VNPostAdapter(PaymentAdapter):
                 for item in batch.items
             ],
         }
-        data = self._request("POST", "/vnpost/lists", payload)
-        try:
-            return BatchAck(
-                batch_reference=batch.batch_reference,
-                provider_batch_id=str(data["provider_batch_id"]),
-                accepted_count=int(data["accepted_count"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            # VNPost may have taken the list: the caller must look it up, not give up.
-            raise ProviderUnavailable(f"VNPost: unreadable acknowledgement: {data}") from exc
+        return self._ack(batch, self._json("POST", "/vnpost/lists", payload))
 
     def fetch_batch_status(self, batch_reference: str) -> BatchStatus:
         """The result of every item of the list: "pending" until the payment window is over,
@@ -99,92 +81,21 @@ class VNPostAdapter(PaymentAdapter):
 
         ``ProviderRejected`` (code ``UNKNOWN_BATCH``) if VNPost never took the list.
         """
-        data = self._request("GET", f"/vnpost/lists/{quote(batch_reference, safe='')}")
-        try:
-            items = tuple(self._item(item) for item in data["items"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProviderUnavailable(f"VNPost: unreadable list status: {data}") from exc
-        return BatchStatus(batch_reference=batch_reference, items=items)
+        data = self._json("GET", f"/vnpost/lists/{quote(batch_reference, safe='')}")
+        rows = data.get("items") if isinstance(data, dict) else None
+        return BatchStatus(batch_reference=batch_reference, items=self._items(rows, "list status"))
 
     def lookup_payment(self, reference: str) -> ItemResult | None:
         """VNPost's result for one item reference ("pending" during the window), ``None`` if it
         never received it."""
-        try:
-            data = self._request("GET", f"/vnpost/payments/{quote(reference, safe='')}")
-        except ProviderRejected as exc:
-            # Only VNPost's own "no such payment" means None; a wrong URL must not.
-            if exc.http_status == 404 and exc.code == "UNKNOWN_PAYMENT":
-                return None
-            raise
-        try:
-            return self._item(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProviderUnavailable(f"VNPost: unreadable payment: {data}") from exc
+        return self._lookup("payments", reference)
 
     def parse_callback(self, headers: dict[str, str], body: bytes) -> tuple[ItemResult, ...]:
         """Verify the ``X-Signature`` HMAC of the body and parse {"items": [...]}. No I/O.
 
         Raises ``InvalidCallback`` on a missing or wrong signature or a malformed body.
         """
-        signature = next(
-            (value for name, value in headers.items() if name.lower() == SIGNATURE_HEADER.lower()),
-            "",
-        )
-        if not signature_matches(self.secret, body, signature):
-            raise InvalidCallback("VNPost callback: bad signature", code="BAD_SIGNATURE")
-        try:
-            data = json.loads(body)
-            return tuple(self._item(item) for item in data["items"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidCallback(
-                f"VNPost callback: malformed body: {exc}", code="MALFORMED"
-            ) from exc
-
-    # -- HTTP -----------------------------------------------------------------------------------
-
-    def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
-        """Send one signed request and return the decoded JSON answer, or raise."""
-        body = (
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-            if payload is not None
-            else b""
-        )
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=body if payload is not None else None,
-            method=method,
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-                SIGNATURE_HEADER: sign(self.secret, body or path.encode()),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = self._error_detail(exc)
-            code = str(detail.get("code", ""))
-            message = f"VNPost {method} {path}: HTTP {exc.code} {code} {detail.get('message', '')}"
-            if exc.code >= 500:
-                raise ProviderUnavailable(message, code=code, http_status=exc.code) from exc
-            raise ProviderRejected(message, code=code, http_status=exc.code) from exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            # Connection refused, DNS, reset, a cut-off answer, and timeouts (TimeoutError is
-            # an OSError): the outcome is unknown, so the caller looks up before resending.
-            raise ProviderUnavailable(f"VNPost {method} {path}: {exc}") from exc
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise ProviderUnavailable(f"VNPost {method} {path}: answer is not JSON") from exc
-
-    @staticmethod
-    def _error_detail(exc: urllib.error.HTTPError) -> dict[str, Any]:
-        try:
-            detail = json.loads(exc.read())
-        except (ValueError, OSError):
-            return {}
-        return detail if isinstance(detail, dict) else {}
+        return self._signed_callback_items(headers, body)
 
     @staticmethod
     def _item(data: dict[str, Any]) -> CashItemResult:
@@ -197,9 +108,7 @@ class VNPostAdapter(PaymentAdapter):
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
         code = str(data.get("failure_code") or "")
-        paid_at = datetime.fromisoformat(data["paid_at"]) if data.get("paid_at") else None
-        if paid_at is not None and paid_at.tzinfo is None:
-            raise ValueError(f"paid_at without a time zone: {data['paid_at']!r}")
+        paid_at = parse_paid_at(data.get("paid_at"))
         return CashItemResult(
             reference=str(data["reference"]),
             status=status,
