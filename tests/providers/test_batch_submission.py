@@ -2,16 +2,10 @@
 once, looked up before any re-send, results recorded idempotently, nobody paid twice."""
 
 import datetime
-import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
-from django.conf import settings
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category
@@ -22,6 +16,7 @@ from providers.adapters.viettelpay import ViettelPayAdapter
 from providers.models import Provider
 from providers.services import batch_poll, batch_submit
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.providers.mockprocess import call, running_mock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 SECRET = "test-secret"
@@ -29,39 +24,20 @@ SECRET = "test-secret"
 
 @pytest.fixture(scope="module")
 def mock_url(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    db = tmp_path_factory.mktemp("mock") / "mock.sqlite3"
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_mock_providers", "--port", str(port), "--db", str(db)],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "MOCK_VIETTELPAY_SECRET": SECRET},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/__mock__/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with running_mock(tmp_path_factory.mktemp("mock"), MOCK_VIETTELPAY_SECRET=SECRET) as url:
+        yield url
 
 
 def post(url, payload):
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
-    request.add_header("Content-Type", "application/json")
-    return json.loads(urllib.request.urlopen(request, timeout=5).read())
+    return call(url, payload)
+
+
+def provider_ledger(url, code):
+    return call(f"{url}/__mock__/ledger?provider={code}")["entries"]
 
 
 def ledger(url):
-    return json.loads(
-        urllib.request.urlopen(f"{url}/__mock__/ledger?provider=VIETTELPAY", timeout=5).read()
-    )
+    return {"entries": provider_ledger(url, "VIETTELPAY")}
 
 
 @pytest.fixture
@@ -159,12 +135,6 @@ def test_an_outage_is_retried_and_the_batch_sent_once_it_is_over(batch, mock_url
 
 
 # -- VietinBank and VNPost -----------------------------------------------------------------------
-
-
-def provider_ledger(url, code):
-    return json.loads(
-        urllib.request.urlopen(f"{url}/__mock__/ledger?provider={code}", timeout=5).read()
-    )["entries"]
 
 
 def close_list(hue_units, officers, accounts):

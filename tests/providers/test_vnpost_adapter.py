@@ -1,15 +1,9 @@
 """The VNPost adapter driven against the real mock-providers process."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
-from django.conf import settings
 
 from providers.adapters.base import (
     BatchRequest,
@@ -20,51 +14,17 @@ from providers.adapters.base import (
     sign,
 )
 from providers.adapters.vnpost import CashItemResult, VNPostAdapter
+from tests.providers.mockprocess import call, free_port, running_mock
 
 pytestmark = pytest.mark.slow
 
 SECRET = "test-vnpost-secret"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(url: str, payload: dict | None = None) -> dict:
-    data = json.dumps(payload).encode() if payload is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=5) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
 def mock_url(tmp_path_factory):
-    port = free_port()
-    db_path = tmp_path_factory.mktemp("mock") / "mock.sqlite3"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "manage.py", "run_mock_providers"),
-            *("--port", str(port), "--db", str(db_path)),
-        ],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "MOCK_VNPOST_SECRET": SECRET},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            call(f"{url}/__mock__/health")
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError("mock providers did not start: " + process.stdout.read().decode())
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with running_mock(tmp_path_factory.mktemp("mock"), MOCK_VNPOST_SECRET=SECRET) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
