@@ -25,10 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from providers.mock.base import BadRequest
 from providers.mock.vietinbank import PREFIX as VIETINBANK_PREFIX
 from providers.mock.vietinbank import FileAnswer, VietinBankMock
 from providers.mock.viettelpay import PREFIX as VIETTELPAY_PREFIX
-from providers.mock.viettelpay import BadRequest, ViettelPayMock
+from providers.mock.viettelpay import ViettelPayMock
 from providers.mock.vnpost import PREFIX as VNPOST_PREFIX
 from providers.mock.vnpost import VNPostMock
 

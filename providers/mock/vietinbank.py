@@ -29,12 +29,7 @@ This module deliberately does not import the application's adapter code: it play
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
-import os
-import random
-import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -44,10 +39,10 @@ from urllib.parse import unquote
 
 from openpyxl import Workbook, load_workbook
 
-from providers.mock.viettelpay import BadRequest, Config, ViettelPayMock
+from providers.mock.base import BadRequest, MockProtocol, Response
 
 if TYPE_CHECKING:
-    from providers.mock.server import MockStore
+    pass
 
 PROVIDER = "VIETINBANK"
 PREFIX = "/vietinbank/"
@@ -69,69 +64,21 @@ class FileAnswer:
     filename: str
 
 
-Response = tuple[int, "dict[str, Any] | FileAnswer"]
+class VietinBankMock(MockProtocol):
+    prefix = PREFIX
+    secret_env = "MOCK_VIETINBANK_SECRET"
+    default_secret = DEFAULT_SECRET
 
-
-class VietinBankMock:
-    def __init__(self, store: MockStore, secret: str | None = None):
-        self.store = store
-        self.secret = secret or os.environ.get("MOCK_VIETINBANK_SECRET", DEFAULT_SECRET)
-        self.config = Config()
-
-    # -- configuration -------------------------------------------------------------------------
-
-    def configure(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``values`` into the failure-injection config; a given seed resets the RNG."""
-        unknown = set(values) - {"failure_rate", "seed", "outage", "delay_seconds"}
-        if unknown:
-            raise BadRequest("BAD_CONFIG", f"unknown settings: {sorted(unknown)}")
-        config = self.config
-        if "failure_rate" in values:
-            rate = float(values["failure_rate"])
-            if not 0 <= rate <= 1:
-                raise BadRequest("BAD_CONFIG", "failure_rate must be between 0 and 1")
-            config.failure_rate = rate
-        if "outage" in values:
-            config.outage = bool(values["outage"])
-        if "delay_seconds" in values:
-            config.delay_seconds = max(0.0, float(values["delay_seconds"]))
-        if "seed" in values:
-            config.seed = values["seed"]
-            config.rng = random.Random(config.seed)
-        return config.as_dict()
-
-    def reset(self) -> None:
-        self.config = Config()
-
-    # -- HTTP ----------------------------------------------------------------------------------
-
-    def handle(self, method: str, path: str, headers: Any, body: bytes) -> Response:
-        """Answer one request under ``/vietinbank/``: (HTTP status, JSON payload or file)."""
-        config = self.config
-        if config.delay_seconds:
-            time.sleep(config.delay_seconds)
-        if config.outage:
-            return HTTPStatus.SERVICE_UNAVAILABLE, {
-                "code": "OUTAGE",
-                "message": "Service temporarily unavailable",
-            }
-        message = body if body else path.encode()
-        expected = hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get("X-Signature") or ""):
-            return HTTPStatus.UNAUTHORIZED, {"code": "BAD_SIGNATURE", "message": "Bad signature"}
-        route = path.split("?", 1)[0][len(PREFIX) :].strip("/").split("/")
-        try:
-            if method == "POST" and route == ["uploads"]:
-                return self.upload(headers.get("X-Batch-Reference") or "", body)
-            if method == "POST" and route == ["accounts", "check"]:
-                return self.check_account(ViettelPayMock.json(body))
-            if method == "GET" and len(route) == 2 and route[0] == "results":
-                return self.results(unquote(route[1]))
-            if method == "GET" and len(route) == 2 and route[0] == "payments":
-                return self.payment(unquote(route[1]))
-        except BadRequest as exc:
-            return exc.response()
-        return HTTPStatus.NOT_FOUND, {"code": "NOT_FOUND", "message": f"No route {path}"}
+    def route(self, method: str, route: list[str], headers: Any, body: bytes) -> Response | None:
+        if method == "POST" and route == ["uploads"]:
+            return self.upload(headers.get("X-Batch-Reference") or "", body)
+        if method == "POST" and route == ["accounts", "check"]:
+            return self.check_account(self.json(body))
+        if method == "GET" and len(route) == 2 and route[0] == "results":
+            return self.results(unquote(route[1]))
+        if method == "GET" and len(route) == 2 and route[0] == "payments":
+            return self.payment(unquote(route[1]))
+        return None
 
     # -- the file ------------------------------------------------------------------------------
 

@@ -25,20 +25,12 @@ This module deliberately does not import the application's adapter code: it play
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
-import random
-import time
 import uuid
-from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
-if TYPE_CHECKING:
-    from providers.mock.server import MockStore
+from providers.mock.base import BadRequest, MockProtocol, Response
 
 PROVIDER = "VIETTELPAY"
 PREFIX = "/viettelpay/"
@@ -52,107 +44,22 @@ FAILURE_BY_SUFFIX = {
 RANDOM_FAILURES = ("WALLET_LOCKED", "LIMIT_EXCEEDED")
 ITEM_FIELDS = ("reference", "amount", "msisdn", "payee_name", "payee_id_number")
 
-Response = tuple[int, dict[str, Any]]
 
+class ViettelPayMock(MockProtocol):
+    prefix = PREFIX
+    secret_env = "MOCK_VIETTELPAY_SECRET"
+    default_secret = DEFAULT_SECRET
 
-class BadRequest(Exception):
-    def __init__(self, code: str, message: str, status: int = HTTPStatus.BAD_REQUEST):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-
-    def response(self) -> Response:
-        return self.status, {"code": self.code, "message": self.message}
-
-
-@dataclass
-class Config:
-    """Failure injection, set through ``POST /__mock__/config`` {"viettelpay": {...}}."""
-
-    failure_rate: float = 0.0
-    seed: int | None = None
-    outage: bool = False
-    delay_seconds: float = 0.0
-    rng: random.Random = field(default_factory=random.Random, repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "failure_rate": self.failure_rate,
-            "seed": self.seed,
-            "outage": self.outage,
-            "delay_seconds": self.delay_seconds,
-        }
-
-
-class ViettelPayMock:
-    def __init__(self, store: MockStore, secret: str | None = None):
-        self.store = store
-        self.secret = secret or os.environ.get("MOCK_VIETTELPAY_SECRET", DEFAULT_SECRET)
-        self.config = Config()
-
-    # -- configuration -------------------------------------------------------------------------
-
-    def configure(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``values`` into the failure-injection config; a given seed resets the RNG."""
-        unknown = set(values) - {"failure_rate", "seed", "outage", "delay_seconds"}
-        if unknown:
-            raise BadRequest("BAD_CONFIG", f"unknown settings: {sorted(unknown)}")
-        config = self.config
-        if "failure_rate" in values:
-            rate = float(values["failure_rate"])
-            if not 0 <= rate <= 1:
-                raise BadRequest("BAD_CONFIG", "failure_rate must be between 0 and 1")
-            config.failure_rate = rate
-        if "outage" in values:
-            config.outage = bool(values["outage"])
-        if "delay_seconds" in values:
-            config.delay_seconds = max(0.0, float(values["delay_seconds"]))
-        if "seed" in values:
-            config.seed = values["seed"]
-            config.rng = random.Random(config.seed)
-        return config.as_dict()
-
-    def reset(self) -> None:
-        self.config = Config()
-
-    # -- HTTP ----------------------------------------------------------------------------------
-
-    def handle(self, method: str, path: str, headers: Any, body: bytes) -> Response:
-        """Answer one request under ``/viettelpay/``: (HTTP status, JSON payload)."""
-        config = self.config
-        if config.delay_seconds:
-            time.sleep(config.delay_seconds)
-        if config.outage:
-            return HTTPStatus.SERVICE_UNAVAILABLE, {
-                "code": "OUTAGE",
-                "message": "Service temporarily unavailable",
-            }
-        message = body if body else path.encode()
-        expected = hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get("X-Signature") or ""):
-            return HTTPStatus.UNAUTHORIZED, {"code": "BAD_SIGNATURE", "message": "Bad signature"}
-        route = path.split("?", 1)[0][len(PREFIX) :].strip("/").split("/")
-        try:
-            if method == "POST" and route == ["batches"]:
-                return self.submit_batch(self.json(body))
-            if method == "POST" and route == ["accounts", "check"]:
-                return self.check_account(self.json(body))
-            if method == "GET" and len(route) == 2 and route[0] == "batches":
-                return self.batch_status(unquote(route[1]))
-            if method == "GET" and len(route) == 2 and route[0] == "payments":
-                return self.payment(unquote(route[1]))
-        except BadRequest as exc:
-            return exc.response()
-        return HTTPStatus.NOT_FOUND, {"code": "NOT_FOUND", "message": f"No route {path}"}
-
-    @staticmethod
-    def json(body: bytes) -> dict[str, Any]:
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise BadRequest("BAD_JSON", "The body is not JSON") from exc
-        if not isinstance(data, dict):
-            raise BadRequest("BAD_JSON", "The body must be a JSON object")
-        return data
+    def route(self, method: str, route: list[str], headers: Any, body: bytes) -> Response | None:
+        if method == "POST" and route == ["batches"]:
+            return self.submit_batch(self.json(body))
+        if method == "POST" and route == ["accounts", "check"]:
+            return self.check_account(self.json(body))
+        if method == "GET" and len(route) == 2 and route[0] == "batches":
+            return self.batch_status(unquote(route[1]))
+        if method == "GET" and len(route) == 2 and route[0] == "payments":
+            return self.payment(unquote(route[1]))
+        return None
 
     # -- the protocol ----------------------------------------------------------------------------
 

@@ -29,10 +29,6 @@ This module deliberately does not import the application's adapter code: it play
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -41,20 +37,17 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from providers.mock.viettelpay import BadRequest, Config, ViettelPayMock
+from providers.mock.base import BadRequest, Config, MockProtocol, Response
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from providers.mock.server import MockStore
 
 PROVIDER = "VNPOST"
 PREFIX = "/vnpost/"
 DEFAULT_SECRET = "mock-vnpost-secret"
 DEFAULT_WINDOW_SECONDS = 2.0
 ITEM_FIELDS = ("reference", "amount", "payee_name", "payee_id_number")
-
-Response = tuple[int, dict[str, Any]]
 
 
 @dataclass
@@ -72,67 +65,21 @@ def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
 
 
-class VNPostMock:
-    def __init__(self, store: MockStore, secret: str | None = None):
-        self.store = store
-        self.secret = secret or os.environ.get("MOCK_VNPOST_SECRET", DEFAULT_SECRET)
-        self.config = VNPostConfig()
+class VNPostMock(MockProtocol):
+    prefix = PREFIX
+    secret_env = "MOCK_VNPOST_SECRET"
+    default_secret = DEFAULT_SECRET
+    config_class = VNPostConfig
+    extra_settings = ("window_seconds",)
 
-    # -- configuration -------------------------------------------------------------------------
-
-    def configure(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``values`` into the config; a given seed resets the RNG."""
-        settings = {"failure_rate", "seed", "outage", "delay_seconds", "window_seconds"}
-        unknown = set(values) - settings
-        if unknown:
-            raise BadRequest("BAD_CONFIG", f"unknown settings: {sorted(unknown)}")
-        config = self.config
-        if "failure_rate" in values:
-            rate = float(values["failure_rate"])
-            if not 0 <= rate <= 1:
-                raise BadRequest("BAD_CONFIG", "failure_rate must be between 0 and 1")
-            config.failure_rate = rate
-        if "outage" in values:
-            config.outage = bool(values["outage"])
-        if "delay_seconds" in values:
-            config.delay_seconds = max(0.0, float(values["delay_seconds"]))
-        if "window_seconds" in values:
-            config.window_seconds = max(0.0, float(values["window_seconds"]))
-        if "seed" in values:
-            config.seed = values["seed"]
-            config.rng = random.Random(config.seed)
-        return config.as_dict()
-
-    def reset(self) -> None:
-        self.config = VNPostConfig()
-
-    # -- HTTP ----------------------------------------------------------------------------------
-
-    def handle(self, method: str, path: str, headers: Any, body: bytes) -> Response:
-        """Answer one request under ``/vnpost/``: (HTTP status, JSON payload)."""
-        config = self.config
-        if config.delay_seconds:
-            time.sleep(config.delay_seconds)
-        if config.outage:
-            return HTTPStatus.SERVICE_UNAVAILABLE, {
-                "code": "OUTAGE",
-                "message": "Service temporarily unavailable",
-            }
-        message = body if body else path.encode()
-        expected = hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get("X-Signature") or ""):
-            return HTTPStatus.UNAUTHORIZED, {"code": "BAD_SIGNATURE", "message": "Bad signature"}
-        route = path.split("?", 1)[0][len(PREFIX) :].strip("/").split("/")
-        try:
-            if method == "POST" and route == ["lists"]:
-                return self.submit_list(ViettelPayMock.json(body))
-            if method == "GET" and len(route) == 2 and route[0] == "lists":
-                return self.list_status(unquote(route[1]))
-            if method == "GET" and len(route) == 2 and route[0] == "payments":
-                return self.payment(unquote(route[1]))
-        except BadRequest as exc:
-            return exc.response()
-        return HTTPStatus.NOT_FOUND, {"code": "NOT_FOUND", "message": f"No route {path}"}
+    def route(self, method: str, route: list[str], headers: Any, body: bytes) -> Response | None:
+        if method == "POST" and route == ["lists"]:
+            return self.submit_list(self.json(body))
+        if method == "GET" and len(route) == 2 and route[0] == "lists":
+            return self.list_status(unquote(route[1]))
+        if method == "GET" and len(route) == 2 and route[0] == "payments":
+            return self.payment(unquote(route[1]))
+        return None
 
     # -- the protocol ----------------------------------------------------------------------------
 
