@@ -124,3 +124,46 @@ class MockProtocol:
         if not isinstance(data, dict):
             raise BadRequest("BAD_JSON", "The body must be a JSON object")
         return data
+
+    # -- shared protocol steps ------------------------------------------------------------------
+
+    def randomly_fails(self) -> bool:
+        """Whether the configured random failure rate fails one more item."""
+        return (
+            bool(self.config.failure_rate) and self.config.rng.random() < self.config.failure_rate
+        )
+
+    def decide_by_suffix(
+        self, number: str, failures: dict[str, str], random_codes: tuple[str, ...]
+    ) -> str:
+        """The failure code of an item ("" = paid): from the number's last two digits, else
+        from the random failure rate."""
+        code = failures.get(number[-2:], "")
+        if not code and self.randomly_fails():
+            code = self.config.rng.choice(random_codes)
+        return code
+
+    @staticmethod
+    def check_control_totals(count: Any, amount: Any, items: list[dict[str, Any]]) -> None:
+        """The control count and sum must match the items (checked after a replay lookup, so a
+        replayed batch still gets its original answer)."""
+        total = sum(item["amount"] for item in items)
+        if count != len(items) or amount != total:
+            raise BadRequest(
+                "CONTROL_MISMATCH",
+                f"Control totals do not match: {len(items)} items, {total} VND",
+            )
+
+    @staticmethod
+    def record(
+        db, provider: str, reference: str, account: str, amount: int, status: str, reason: str
+    ) -> bool:
+        """Write one result to the ledger. UNIQUE(provider, reference): a reference already
+        there keeps its original result and is not paid again. True if written now."""
+        return bool(
+            db.execute(
+                "INSERT OR IGNORE INTO ledger"
+                " (provider, reference, account, amount, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                (provider, reference, account, amount, status, reason),
+            ).rowcount
+        )

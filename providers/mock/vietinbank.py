@@ -135,12 +135,7 @@ class VietinBankMock(MockProtocol):
 
     def decide(self, account_number: str) -> str:
         """The failure code for an item ("" = paid): from the account, then the random rate."""
-        code = FAILURE_BY_SUFFIX.get(account_number[-2:], "")
-        if not code and self.config.failure_rate:
-            rng = self.config.rng
-            if rng.random() < self.config.failure_rate:
-                code = rng.choice(RANDOM_FAILURES)
-        return code
+        return self.decide_by_suffix(account_number, FAILURE_BY_SUFFIX, RANDOM_FAILURES)
 
     def upload(self, batch_reference: str, body: bytes) -> Response:
         if not batch_reference:
@@ -160,34 +155,26 @@ class VietinBankMock(MockProtocol):
             if original:
                 return HTTPStatus.ACCEPTED, dict(original)
             # Checked after the replay lookup: a replayed batch gets its original answer.
-            total = sum(item["amount"] for item in items)
-            if control.get("count") != len(items) or control.get("sum") != total:
-                raise BadRequest(
-                    "CONTROL_MISMATCH",
-                    f"Control totals do not match: {len(items)} rows, {total} VND",
-                )
+            self.check_control_totals(control.get("count"), control.get("sum"), items)
             provider_batch_id = "VTB-" + uuid.uuid4().hex[:16].upper()
             db.execute(
                 "INSERT INTO vietinbank_batches"
                 " (batch_reference, provider_batch_id, accepted_count, control_count,"
                 " control_amount) VALUES (?, ?, ?, ?, ?)",
-                (batch_reference, provider_batch_id, len(items), control["count"], total),
+                (batch_reference, provider_batch_id, len(items), control["count"], control["sum"]),
             )
             for position, item in enumerate(items):
                 code = self.decide(item["account_number"])
                 # UNIQUE(provider, reference): a reference already in the ledger keeps its
                 # original result and is not paid again.
-                db.execute(
-                    "INSERT OR IGNORE INTO ledger (provider, reference, account, amount, status,"
-                    " reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        PROVIDER,
-                        item["reference"],
-                        item["account_number"],
-                        item["amount"],
-                        "failed" if code else "paid",
-                        code,
-                    ),
+                self.record(
+                    db,
+                    PROVIDER,
+                    item["reference"],
+                    item["account_number"],
+                    item["amount"],
+                    "failed" if code else "paid",
+                    code,
                 )
                 db.execute(
                     "INSERT OR IGNORE INTO vietinbank_batch_items"

@@ -65,12 +65,7 @@ class ViettelPayMock(MockProtocol):
 
     def decide(self, msisdn: str) -> str:
         """The failure code for an item ("" = paid): from the msisdn, then the random rate."""
-        code = FAILURE_BY_SUFFIX.get(msisdn[-2:], "")
-        if not code and self.config.failure_rate:
-            rng = self.config.rng
-            if rng.random() < self.config.failure_rate:
-                code = rng.choice(RANDOM_FAILURES)
-        return code
+        return self.decide_by_suffix(msisdn, FAILURE_BY_SUFFIX, RANDOM_FAILURES)
 
     def submit_batch(self, data: dict[str, Any]) -> Response:
         batch_reference = data.get("batch_reference")
@@ -95,14 +90,7 @@ class ViettelPayMock(MockProtocol):
             if original:
                 return HTTPStatus.ACCEPTED, dict(original)
             # Checked after the replay lookup: a replayed batch gets its original answer.
-            if data.get("control_count") != len(items) or data.get("control_amount") != sum(
-                item["amount"] for item in items
-            ):
-                raise BadRequest(
-                    "CONTROL_MISMATCH",
-                    f"Control totals do not match: {len(items)} items, "
-                    f"{sum(item['amount'] for item in items)} VND",
-                )
+            self.check_control_totals(data.get("control_count"), data.get("control_amount"), items)
             provider_batch_id = "VTP-" + uuid.uuid4().hex[:16].upper()
             db.execute(
                 "INSERT INTO viettelpay_batches"
@@ -118,19 +106,14 @@ class ViettelPayMock(MockProtocol):
             )
             for position, item in enumerate(items):
                 code = self.decide(str(item["msisdn"]))
-                # UNIQUE(provider, reference): a reference already in the ledger keeps its
-                # original result and is not paid again.
-                db.execute(
-                    "INSERT OR IGNORE INTO ledger (provider, reference, account, amount, status,"
-                    " reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        PROVIDER,
-                        item["reference"],
-                        str(item["msisdn"]),
-                        item["amount"],
-                        "failed" if code else "paid",
-                        code,
-                    ),
+                self.record(
+                    db,
+                    PROVIDER,
+                    item["reference"],
+                    str(item["msisdn"]),
+                    item["amount"],
+                    "failed" if code else "paid",
+                    code,
                 )
                 db.execute(
                     "INSERT OR IGNORE INTO viettelpay_batch_items"

@@ -88,7 +88,7 @@ class VNPostMock(MockProtocol):
         last = payee_id_number[-1:]
         if last == "7":
             return "unpaid", "NOT_COLLECTED", ""
-        if self.config.failure_rate and self.config.rng.random() < self.config.failure_rate:
+        if self.randomly_fails():
             return "unpaid", "NOT_COLLECTED", ""
         return "paid", "", "home" if last == "8" else "point"
 
@@ -118,18 +118,20 @@ class VNPostMock(MockProtocol):
                     "window_ends_at": iso(original["window_ends_at"]),
                 }
             # Checked after the replay lookup: a replayed list gets its original answer.
-            total = sum(item["amount"] for item in items)
-            if data.get("control_count") != len(items) or data.get("control_amount") != total:
-                raise BadRequest(
-                    "CONTROL_MISMATCH",
-                    f"Control totals do not match: {len(items)} items, {total} VND",
-                )
+            self.check_control_totals(data.get("control_count"), data.get("control_amount"), items)
             provider_batch_id = "VNP-" + uuid.uuid4().hex[:16].upper()
             window_ends_at = time.time() + self.config.window_seconds
             db.execute(
                 "INSERT INTO vnpost_lists (batch_reference, provider_batch_id, accepted_count,"
                 " control_count, control_amount, window_ends_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (batch_reference, provider_batch_id, len(items), len(items), total, window_ends_at),
+                (
+                    batch_reference,
+                    provider_batch_id,
+                    len(items),
+                    data["control_count"],
+                    data["control_amount"],
+                    window_ends_at,
+                ),
             )
             for position, item in enumerate(items):
                 db.execute(
@@ -167,11 +169,9 @@ class VNPostMock(MockProtocol):
                 status, code, channel = self.decide(item["payee_id_number"])
                 # UNIQUE(provider, reference): a reference already decided in another list
                 # keeps its original result and is not paid again.
-                inserted = db.execute(
-                    "INSERT OR IGNORE INTO ledger (provider, reference, account, amount, status,"
-                    " reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    (PROVIDER, item["reference"], "", item["amount"], status, code),
-                ).rowcount
+                inserted = self.record(
+                    db, PROVIDER, item["reference"], "", item["amount"], status, code
+                )
                 if inserted:
                     db.execute(
                         "INSERT OR REPLACE INTO vnpost_payments (reference, channel) VALUES (?, ?)",
