@@ -1,11 +1,17 @@
 """Tests: the same as base, with a fast password hasher. DATABASE_URL/REDIS_URL still apply."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, TROCAP_PROVIDERS, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "vi"
+# No callbacks to whatever listens on :8000 (a developer's `make run`): a test that wants the
+# mock's callbacks gives its own callback_url (in its settings, or to a worker process through
+# VIETTELPAY_CALLBACK_URL, see tests/workers.py).
+TROCAP_PROVIDERS["VIETTELPAY"]["callback_url"] = os.environ.get("VIETTELPAY_CALLBACK_URL", "")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests start real worker processes that must read the same database.

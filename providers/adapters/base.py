@@ -93,6 +93,8 @@ class ItemResult:
     failure_code: str = ""
     failure_reason_vi: str = ""
     paid_at: datetime | None = None
+    # The amount the provider says it paid (or would have paid), in đồng, when it reports one.
+    amount: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,10 +149,15 @@ class PaymentAdapter(abc.ABC):
 
     code: ClassVar[str]
 
-    def __init__(self, *, base_url: str, secret: str, timeout: float = 10.0):
+    def __init__(
+        self, *, base_url: str, secret: str, timeout: float = 10.0, callback_url: str = ""
+    ):
+        """``callback_url``: where the provider should POST its results (our callback inbox),
+        for the providers that send callbacks; "" = none, the results are polled."""
         self.base_url = base_url.rstrip("/")
         self.secret = secret
         self.timeout = timeout
+        self.callback_url = callback_url
 
     @abc.abstractmethod
     def validate_account(self, account_number: str, holder_id_number: str) -> AccountCheck:

@@ -42,6 +42,23 @@ def parse_paid_at(value: Any) -> datetime | None:
     return paid_at
 
 
+def parse_amount(value: Any) -> int | None:
+    """Whole đồng from the provider's number ("1250000", 1250000 or 1250000.0); None if absent.
+    A fraction of a đồng or a negative amount is a protocol error."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"bad amount {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"bad amount {value!r}")
+        value = int(value)
+    amount = int(str(value))
+    if amount < 0:
+        raise ValueError(f"bad amount {value!r}")
+    return amount
+
+
 class HttpAdapter(PaymentAdapter):
     """Base of the adapters that talk HTTP. Subclasses set ``label`` (for messages), ``prefix``
     (the provider's path prefix) and implement ``_item`` (the provider's item → ItemResult)."""

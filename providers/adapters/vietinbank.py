@@ -27,13 +27,13 @@ from providers.adapters.base import (
     ProviderUnavailable,
     failure_reason_vi,
 )
-from providers.adapters.http import HttpAdapter, parse_paid_at
+from providers.adapters.http import HttpAdapter, parse_amount, parse_paid_at
 
 BANK_BIN = "970415"
 BATCH_REFERENCE_HEADER = "X-Batch-Reference"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAYMENT_COLUMNS = ("reference", "account_number", "account_name", "amount", "id_number")
-STATEMENT_COLUMNS = ("reference", "status", "failure_code", "paid_at")
+STATEMENT_COLUMNS = ("reference", "status", "failure_code", "paid_at", "amount")
 STATUSES = {"PAID": "paid", "FAILED": "failed"}
 
 
@@ -165,4 +165,5 @@ class VietinBankAdapter(HttpAdapter):
             failure_code=code,
             failure_reason_vi=failure_reason_vi(code),
             paid_at=paid_at if status == "paid" else None,
+            amount=parse_amount(data.get("amount")),
         )

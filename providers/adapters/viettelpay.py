@@ -18,7 +18,7 @@ from providers.adapters.base import (
     ItemResult,
     failure_reason_vi,
 )
-from providers.adapters.http import HttpAdapter, parse_paid_at
+from providers.adapters.http import HttpAdapter, parse_amount, parse_paid_at
 
 
 class ViettelPayAdapter(HttpAdapter):
@@ -46,27 +46,31 @@ class ViettelPayAdapter(HttpAdapter):
         return AccountCheck(ok=False, failure_code=code, failure_reason_vi=failure_reason_vi(code))
 
     def submit_batch(self, batch: BatchRequest) -> BatchAck:
-        """POST the batch; Viettel Pay pays the items and answers 202 with its batch id.
+        """POST the batch; Viettel Pay answers 202 with its batch id and pays the items, now or
+        a little later (until then they are "pending").
 
         Resending the same ``batch_reference`` returns the original acknowledgement and pays
         nothing again. Control totals are sent as given and checked by the provider
-        (``ProviderRejected`` with code ``CONTROL_MISMATCH``).
+        (``ProviderRejected`` with code ``CONTROL_MISMATCH``). With a ``callback_url`` Viettel
+        Pay also POSTs the results there, signed, once they are decided.
         """
-        payload = {
+        payload: dict[str, Any] = {
             "batch_reference": batch.batch_reference,
             "control_count": batch.control_count,
             "control_amount": batch.control_amount,
-            "items": [
-                {
-                    "reference": item.reference,
-                    "amount": item.amount,
-                    "msisdn": item.account_number,
-                    "payee_name": item.payee_name,
-                    "payee_id_number": item.payee_id_number,
-                }
-                for item in batch.items
-            ],
         }
+        if self.callback_url:
+            payload["callback_url"] = self.callback_url
+        payload["items"] = [
+            {
+                "reference": item.reference,
+                "amount": item.amount,
+                "msisdn": item.account_number,
+                "payee_name": item.payee_name,
+                "payee_id_number": item.payee_id_number,
+            }
+            for item in batch.items
+        ]
         return self._ack(batch, self._json("POST", "/viettelpay/batches", payload))
 
     def fetch_batch_status(self, batch_reference: str) -> BatchStatus:
@@ -103,4 +107,5 @@ class ViettelPayAdapter(HttpAdapter):
             failure_code=code,
             failure_reason_vi=failure_reason_vi(code),
             paid_at=paid_at,
+            amount=parse_amount(data.get("amount")),
         )

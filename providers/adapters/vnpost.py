@@ -24,7 +24,7 @@ from providers.adapters.base import (
     ItemResult,
     failure_reason_vi,
 )
-from providers.adapters.http import HttpAdapter, parse_paid_at
+from providers.adapters.http import HttpAdapter, parse_amount, parse_paid_at
 
 CHANNELS = ("point", "home", "")
 
@@ -116,4 +116,5 @@ class VNPostAdapter(HttpAdapter):
             failure_reason_vi=failure_reason_vi(code),
             paid_at=paid_at if status == "paid" else None,
             channel=channel if status == "paid" else "",
+            amount=parse_amount(data.get("amount")),
         )

@@ -6,13 +6,29 @@ This module is the process, the storage and the inspection endpoints; each provi
 lives in its own module, mounted under a prefix (``/viettelpay/``: ``providers.mock.viettelpay``,
 ``/vietinbank/``: ``providers.mock.vietinbank``, ``/vnpost/``: ``providers.mock.vnpost``).
 
-    GET  /__mock__/health   liveness and the providers served
-    GET  /__mock__/ledger   every payment the mock has made (?provider=CODE)
-    GET  /__mock__/config   the failure-injection settings per provider
-    POST /__mock__/config   change them: {"viettelpay": {"failure_rate": 0.1, "seed": 1,
-                            "outage": false, "delay_seconds": 0}, "vietinbank": {...},
-                            "vnpost": {..., "window_seconds": 2}}
-    POST /__mock__/reset    empty the ledger and the batches, default settings (tests only)
+    GET  /__mock__/health       liveness and the providers served
+    GET  /__mock__/ledger       every payment the mock has made (?provider=CODE)
+    GET  /__mock__/submissions  every submit request a provider answered (?provider=CODE)
+                                → {count, entries: [{id, provider, batch_reference,
+                                   received_at, replay (0/1), outcome}]}; outcome is
+                                "accepted", "replay" (the batch was already taken: answered
+                                with the original acknowledgement) or the refusal's error code
+    GET  /__mock__/callbacks    Viettel Pay's callbacks, queued or delivered
+                                → {count, entries: [{id, batch_reference, attempts,
+                                   delivered_at, last_error}]}
+    GET  /__mock__/config       the settings per provider
+    POST /__mock__/config       change them: {"viettelpay": {"failure_rate": 0.1, "seed": 1,
+                                "outage": false, "delay_seconds": 0, "result_delay_seconds": 0,
+                                "callback_duplicates": 0, "callback_out_of_order": false,
+                                "callback_chunk": 500}, "vietinbank": {...},
+                                "vnpost": {..., "window_seconds": 2}}; all or nothing: a bad
+                                value is answered 400 BAD_CONFIG and changes no setting
+    POST /__mock__/reset        empty the ledger, the batches, the submissions log and the
+                                callbacks; default settings (tests only)
+
+A worker thread of the server does each provider's background work every ``TICK_SECONDS``:
+Viettel Pay decides the batches whose ``result_delay_seconds`` is over and delivers its queued
+callbacks (see ``providers.mock.viettelpay``). It stops when the server is closed.
 """
 
 from __future__ import annotations
@@ -20,6 +36,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import traceback
+from contextlib import closing
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,12 +46,14 @@ from urllib.parse import parse_qs, urlparse
 from providers.mock.base import BadRequest
 from providers.mock.vietinbank import PREFIX as VIETINBANK_PREFIX
 from providers.mock.vietinbank import FileAnswer, VietinBankMock
+from providers.mock.viettelpay import CALLBACK_TIMEOUT_SECONDS, ViettelPayMock
 from providers.mock.viettelpay import PREFIX as VIETTELPAY_PREFIX
-from providers.mock.viettelpay import ViettelPayMock
 from providers.mock.vnpost import PREFIX as VNPOST_PREFIX
 from providers.mock.vnpost import VNPostMock
 
 PROVIDERS = ("VIETTELPAY", "VIETINBANK", "VNPOST")
+# How often the worker thread decides delayed batches and delivers callbacks.
+TICK_SECONDS = 0.2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -47,19 +67,42 @@ CREATE TABLE IF NOT EXISTS ledger (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (provider, reference)
 );
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    batch_reference TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    replay INTEGER NOT NULL,
+    outcome TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS viettelpay_batches (
     batch_reference TEXT PRIMARY KEY,
     provider_batch_id TEXT NOT NULL UNIQUE,
     accepted_count INTEGER NOT NULL,
     control_count INTEGER NOT NULL,
     control_amount INTEGER NOT NULL,
+    callback_url TEXT NOT NULL DEFAULT '',
+    decide_at REAL NOT NULL,
+    decided INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE TABLE IF NOT EXISTS viettelpay_batch_items (
     batch_reference TEXT NOT NULL REFERENCES viettelpay_batches (batch_reference),
     position INTEGER NOT NULL,
     reference TEXT NOT NULL,
+    msisdn TEXT NOT NULL,
+    amount INTEGER NOT NULL,
     PRIMARY KEY (batch_reference, reference)
+);
+CREATE TABLE IF NOT EXISTS viettelpay_callbacks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_reference TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    delivered_at TEXT,
+    last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS vietinbank_batches (
     batch_reference TEXT PRIMARY KEY,
@@ -101,16 +144,44 @@ CREATE TABLE IF NOT EXISTS vnpost_payments (
 );
 """
 
+# Created after the check of an existing file's columns (see MockStore).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS viettelpay_batch_items_reference
+    ON viettelpay_batch_items (reference);
+CREATE INDEX IF NOT EXISTS viettelpay_batches_undecided
+    ON viettelpay_batches (decide_at) WHERE decided = 0;
+CREATE INDEX IF NOT EXISTS viettelpay_callbacks_due
+    ON viettelpay_callbacks (next_attempt_at) WHERE delivered_at IS NULL;
+"""
+
+
+class OutdatedMockStore(Exception):
+    """The SQLite file was made by an older mock whose tables lack columns this one needs."""
+
 
 class MockStore:
     """The mock's own storage: one SQLite file, independent of the application's database."""
+
+    # Columns added since the first version of the file; a file without them is refused.
+    REQUIRED_COLUMNS = {
+        "viettelpay_batches": ("callback_url", "decide_at", "decided"),
+        "viettelpay_batch_items": ("msisdn", "amount"),
+    }
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
-        with self.connect() as db:
+        with closing(self.connect()) as db, db:
             db.executescript(SCHEMA)
+            for table, columns in self.REQUIRED_COLUMNS.items():
+                present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if missing := [column for column in columns if column not in present]:
+                    raise OutdatedMockStore(
+                        f"{self.path} was made by an older mock ({table} lacks {missing}):"
+                        " move it away and the mock starts a fresh one."
+                    )
+            db.executescript(INDEXES)
 
     def connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -124,9 +195,39 @@ class MockStore:
         with self.connect() as db:
             return [dict(row) for row in db.execute(query + " ORDER BY id", args)]
 
+    def record_submission(
+        self, provider: str, batch_reference: str, received_at: str, outcome: str
+    ) -> None:
+        """Add one submit request to the submissions log (see MockProtocol.log_submission)."""
+        with closing(self.connect()) as db, db:
+            db.execute(
+                "INSERT INTO submissions (provider, batch_reference, received_at, replay, outcome)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (provider, batch_reference, received_at, int(outcome == "replay"), outcome),
+            )
+
+    def submissions(self, provider: str | None = None) -> list[dict]:
+        query, args = "SELECT * FROM submissions", ()
+        if provider:
+            query, args = query + " WHERE provider = ?", (provider,)
+        with closing(self.connect()) as db:
+            return [dict(row) for row in db.execute(query + " ORDER BY id", args)]
+
+    def callbacks(self) -> list[dict]:
+        with closing(self.connect()) as db:
+            return [
+                dict(row)
+                for row in db.execute(
+                    "SELECT id, batch_reference, attempts, delivered_at, last_error"
+                    " FROM viettelpay_callbacks ORDER BY id"
+                )
+            ]
+
     def reset(self) -> None:
         with self.lock, self.connect() as db:
             for table in (
+                "submissions",
+                "viettelpay_callbacks",
                 "viettelpay_batch_items",
                 "viettelpay_batches",
                 "vietinbank_batch_items",
@@ -191,9 +292,14 @@ class MockHandler(BaseHTTPRequestHandler):
             return self.send_json(HTTPStatus.OK, self.server.config())
         if url.path == "/__mock__/health":
             return self.send_json(HTTPStatus.OK, {"status": "ok", "providers": list(PROVIDERS)})
-        if url.path == "/__mock__/ledger":
-            provider = parse_qs(url.query).get("provider", [None])[0]
-            entries = self.server.store.ledger(provider)
+        provider = parse_qs(url.query).get("provider", [None])[0]
+        listings = {
+            "/__mock__/ledger": lambda: self.server.store.ledger(provider),
+            "/__mock__/submissions": lambda: self.server.store.submissions(provider),
+            "/__mock__/callbacks": self.server.store.callbacks,
+        }
+        if url.path in listings:
+            entries = listings[url.path]()
             return self.send_json(HTTPStatus.OK, {"count": len(entries), "entries": entries})
         return self.send_json(HTTPStatus.NOT_FOUND, {"error": "not_found", "path": url.path})
 
@@ -215,8 +321,10 @@ class MockHandler(BaseHTTPRequestHandler):
                     raise BadRequest("BAD_CONFIG", expected)
                 if not all(isinstance(values, dict) for values in changes.values()):
                     raise BadRequest("BAD_CONFIG", expected)
-                for name, values in changes.items():
-                    mocks[name].configure(values)
+                # Every value is checked before any is applied: all or nothing.
+                parsed = {name: mocks[name].parse_settings(changes[name]) for name in changes}
+                for name, values in parsed.items():
+                    mocks[name].apply_settings(values)
             except (ValueError, TypeError) as exc:
                 return self.send_json(
                     HTTPStatus.BAD_REQUEST, {"code": "BAD_CONFIG", "message": str(exc)}
@@ -247,9 +355,30 @@ class MockServer(ThreadingHTTPServer):
             VIETINBANK_PREFIX: self.vietinbank,
             VNPOST_PREFIX: self.vnpost,
         }
+        self.stopping = threading.Event()
+        self.worker = threading.Thread(target=self.work, name="mock-providers-worker", daemon=True)
+        self.worker.start()
 
     def config(self) -> dict:
         return {name: mock.config.as_dict() for name, mock in self.mocks.items()}
+
+    def work(self) -> None:
+        """The worker thread: every TICK_SECONDS each provider's background work (decisions
+        that are due, callbacks to deliver) until the server is closed. An error is printed
+        and the next tick tries again: the thread never dies of it."""
+        while not self.stopping.wait(TICK_SECONDS):
+            for mock in self.mocks.values():
+                try:
+                    mock.tick(self.stopping)
+                except Exception:
+                    traceback.print_exc()
+
+    def server_close(self) -> None:
+        """Stop the worker thread (it finishes the callback it is sending), then the socket."""
+        self.stopping.set()
+        if self.worker.is_alive() and self.worker is not threading.current_thread():
+            self.worker.join(timeout=CALLBACK_TIMEOUT_SECONDS + 1)
+        super().server_close()
 
 
 def serve(*, host: str, port: int, db_path: Path, verbose: bool = False) -> MockServer:

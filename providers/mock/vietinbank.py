@@ -52,7 +52,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAILURE_BY_SUFFIX = {"91": "ACCOUNT_CLOSED", "92": "NAME_MISMATCH"}
 RANDOM_FAILURES = ("ACCOUNT_CLOSED", "NAME_MISMATCH")
 PAYMENT_COLUMNS = ("reference", "account_number", "account_name", "amount", "id_number")
-STATEMENT_COLUMNS = ("reference", "status", "failure_code", "paid_at")
+STATEMENT_COLUMNS = ("reference", "status", "failure_code", "paid_at", "amount")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class FileAnswer:
 
 class VietinBankMock(MockProtocol):
     prefix = PREFIX
+    provider = PROVIDER
     secret_env = "MOCK_VIETINBANK_SECRET"
     default_secret = DEFAULT_SECRET
 
@@ -140,6 +141,11 @@ class VietinBankMock(MockProtocol):
     def upload(self, batch_reference: str, body: bytes) -> Response:
         if not batch_reference:
             raise BadRequest("BAD_REQUEST", "The X-Batch-Reference header is required")
+        return self.log_submission(batch_reference, lambda: self.take_file(batch_reference, body))
+
+    def take_file(self, batch_reference: str, body: bytes) -> tuple[Response, bool]:
+        """Take an uploaded file (or answer a replay with its original answer); the answer and
+        whether it was a replay."""
         items, control = self.read_file(body)
         if str(control.get("batch_reference", batch_reference)) != batch_reference:
             raise BadRequest("BAD_FILE", "The file is for another batch reference")
@@ -153,7 +159,7 @@ class VietinBankMock(MockProtocol):
                 (batch_reference,),
             ).fetchone()
             if original:
-                return HTTPStatus.ACCEPTED, dict(original)
+                return (HTTPStatus.ACCEPTED, dict(original)), True
             # Checked after the replay lookup: a replayed batch gets its original answer.
             self.check_control_totals(control.get("count"), control.get("sum"), items)
             provider_batch_id = "VTB-" + uuid.uuid4().hex[:16].upper()
@@ -181,10 +187,10 @@ class VietinBankMock(MockProtocol):
                     " (batch_reference, position, reference) VALUES (?, ?, ?)",
                     (batch_reference, position, item["reference"]),
                 )
-        return HTTPStatus.ACCEPTED, {
-            "provider_batch_id": provider_batch_id,
-            "accepted_count": len(items),
-        }
+        return (
+            HTTPStatus.ACCEPTED,
+            {"provider_batch_id": provider_batch_id, "accepted_count": len(items)},
+        ), False
 
     @staticmethod
     def item(row: Any) -> dict[str, Any]:
@@ -194,6 +200,7 @@ class VietinBankMock(MockProtocol):
             "status": "PAID" if paid else "FAILED",
             "failure_code": row["reason"],
             "paid_at": row["created_at"] if paid else None,
+            "amount": row["amount"],
         }
 
     def results(self, batch_reference: str) -> Response:

@@ -37,7 +37,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from providers.mock.base import BadRequest, Config, MockProtocol, Response
+from providers.mock.base import BadRequest, Config, MockProtocol, Response, Setting
 
 if TYPE_CHECKING:
     import sqlite3
@@ -57,9 +57,6 @@ class VNPostConfig(Config):
 
     window_seconds: float = DEFAULT_WINDOW_SECONDS
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "window_seconds": self.window_seconds}
-
 
 def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
@@ -67,10 +64,11 @@ def iso(timestamp: float) -> str:
 
 class VNPostMock(MockProtocol):
     prefix = PREFIX
+    provider = PROVIDER
     secret_env = "MOCK_VNPOST_SECRET"
     default_secret = DEFAULT_SECRET
     config_class = VNPostConfig
-    extra_settings = ("window_seconds",)
+    extra_settings = {"window_seconds": Setting(float)}
 
     def route(self, method: str, route: list[str], headers: Any, body: bytes) -> Response | None:
         if method == "POST" and route == ["lists"]:
@@ -94,9 +92,14 @@ class VNPostMock(MockProtocol):
 
     def submit_list(self, data: dict[str, Any]) -> Response:
         batch_reference = data.get("batch_reference")
-        items = data.get("items")
         if not isinstance(batch_reference, str) or not batch_reference:
             raise BadRequest("BAD_REQUEST", "batch_reference is required")
+        return self.log_submission(batch_reference, lambda: self.take_list(batch_reference, data))
+
+    def take_list(self, batch_reference: str, data: dict[str, Any]) -> tuple[Response, bool]:
+        """Take a list (or answer a replay with its original answer); the answer and whether
+        it was a replay."""
+        items = data.get("items")
         if not isinstance(items, list) or not items:
             raise BadRequest("BAD_REQUEST", "items must be a non-empty list")
         for item in items:
@@ -113,10 +116,10 @@ class VNPostMock(MockProtocol):
                 (batch_reference,),
             ).fetchone()
             if original:
-                return HTTPStatus.ACCEPTED, {
-                    **dict(original),
-                    "window_ends_at": iso(original["window_ends_at"]),
-                }
+                return (
+                    HTTPStatus.ACCEPTED,
+                    {**dict(original), "window_ends_at": iso(original["window_ends_at"])},
+                ), True
             # Checked after the replay lookup: a replayed list gets its original answer.
             self.check_control_totals(data.get("control_count"), data.get("control_amount"), items)
             provider_batch_id = "VNP-" + uuid.uuid4().hex[:16].upper()
@@ -148,11 +151,14 @@ class VNPostMock(MockProtocol):
                         str(item.get("commune_code") or ""),
                     ),
                 )
-        return HTTPStatus.ACCEPTED, {
-            "provider_batch_id": provider_batch_id,
-            "accepted_count": len(items),
-            "window_ends_at": iso(window_ends_at),
-        }
+        return (
+            HTTPStatus.ACCEPTED,
+            {
+                "provider_batch_id": provider_batch_id,
+                "accepted_count": len(items),
+                "window_ends_at": iso(window_ends_at),
+            },
+        ), False
 
     def settle(self, db: sqlite3.Connection) -> None:
         """Decide the items of every list whose window is over and write them to the ledger."""
@@ -207,6 +213,7 @@ class VNPostMock(MockProtocol):
             "failure_code": row["reason"],
             "paid_at": row["created_at"] if row["status"] == "paid" else None,
             "channel": row["channel"] or "",
+            "amount": row["amount"],
         }
 
     def list_status(self, batch_reference: str) -> Response:
@@ -223,7 +230,7 @@ class VNPostMock(MockProtocol):
                         "UNKNOWN_BATCH", f"No list {batch_reference}", HTTPStatus.NOT_FOUND
                     )
                 rows = db.execute(
-                    "SELECT i.reference, l.status, l.reason, l.created_at, p.channel"
+                    "SELECT i.reference, l.status, l.reason, l.created_at, l.amount, p.channel"
                     " FROM vnpost_list_items i"
                     " LEFT JOIN ledger l ON l.provider = ? AND l.reference = i.reference"
                     " LEFT JOIN vnpost_payments p ON p.reference = i.reference"
@@ -244,7 +251,7 @@ class VNPostMock(MockProtocol):
             db = self.settled()
             try:
                 row = db.execute(
-                    "SELECT l.status, l.reason, l.created_at, p.channel FROM ledger l"
+                    "SELECT l.status, l.reason, l.created_at, l.amount, p.channel FROM ledger l"
                     " LEFT JOIN vnpost_payments p ON p.reference = l.reference"
                     " WHERE l.provider = ? AND l.reference = ?",
                     (PROVIDER, reference),

@@ -130,7 +130,7 @@ def test_the_statement_is_an_xlsx_file_to_download(adapter, mock_url):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         rows = list(load_workbook(io.BytesIO(response.read())).active.iter_rows(values_only=True))
-    assert rows[0] == ("reference", "status", "failure_code", "paid_at")
+    assert rows[0] == ("reference", "status", "failure_code", "paid_at", "amount")
     assert [row[:3] for row in rows[1:]] == [
         ("TC-2026-11-000001", "PAID", None),
         ("TC-2026-11-000002", "FAILED", "ACCOUNT_CLOSED"),
@@ -286,3 +286,14 @@ def test_the_same_batch_sent_concurrently_is_taken_once(adapter, mock_url):
 
     assert len({ack.provider_batch_id for ack in acks}) == 1
     assert len(ledger(mock_url)) == 3
+
+
+def test_statement_amounts_are_whole_dong():
+    from providers.adapters.http import parse_amount
+
+    assert parse_amount("1250000") == 1_250_000
+    assert parse_amount(1_250_000.0) == 1_250_000
+    assert parse_amount(None) is None and parse_amount("") is None
+    for bad in (1.5, -1, True, "12a"):
+        with pytest.raises(ValueError):
+            parse_amount(bad)

@@ -1,11 +1,12 @@
 """run_mock_providers [--port 8900]: the mock payment providers in this process."""
 
+import signal
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from providers.mock.server import PROVIDERS, serve
+from providers.mock.server import PROVIDERS, OutdatedMockStore, serve
 
 
 class Command(BaseCommand):
@@ -24,6 +25,11 @@ class Command(BaseCommand):
             server = serve(host=host, port=port, db_path=Path(db), verbose=verbose)
         except OSError as exc:
             raise CommandError(f"Cannot listen on {host}:{port}: {exc}") from exc
+        except OutdatedMockStore as exc:
+            raise CommandError(str(exc)) from exc
+        # SIGTERM (run_stack, docker stop, tests) stops like Ctrl-C: the worker thread finishes
+        # the callback it is sending and the socket is closed.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         self.stdout.write(
             f"Mock providers ({', '.join(PROVIDERS)}) on http://{host}:{port}/, ledger in {db}"
         )
