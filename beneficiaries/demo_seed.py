@@ -8,6 +8,7 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ from beneficiaries.models import (
 )
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
 from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
-from providers.models import Provider
+from providers.models import Provider, ProviderContract
 
 
 class DemoAlreadySeeded(Exception):
@@ -175,6 +176,25 @@ def demo_communes(province: AdministrativeUnit) -> list[DemoCommune]:
     ]
 
 
+# The province's service contracts in the demo: a fee on the amount each provider pays out.
+# Illustrative rates, not any province's real ones.
+DEMO_CONTRACTS = (
+    ("VIETTELPAY", "01/2024/HĐ-SYT-VTP", "0.400"),
+    ("VIETINBANK", "02/2024/HĐ-SYT-VTB", "0.250"),
+    ("VNPOST", "03/2024/HĐ-SYT-BĐ", "1.100"),
+)
+
+
+def demo_contracts_create(*, province: AdministrativeUnit, providers: dict) -> None:
+    for code, number, percent in DEMO_CONTRACTS:
+        ProviderContract.objects.get_or_create(
+            province=province,
+            provider=providers[code],
+            contract_number=number,
+            defaults={"fee_percent": Decimal(percent), "valid_from": datetime.date(2024, 1, 1)},
+        )
+
+
 def demo_seed(
     *,
     province_code: str = "46",
@@ -284,6 +304,7 @@ def demo_seed(
             batch_size=2000,
             default_change_reason="seed_demo",
         )
+        demo_contracts_create(province=province, providers=providers)
 
     result.beneficiaries = len(people)
     result.with_account = sum(1 for p in people if p.account)

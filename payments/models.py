@@ -130,6 +130,8 @@ class PaymentBatch(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
     history = HistoricalRecords()
@@ -264,3 +266,121 @@ class LineArrear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.month:%m/%Y} {self.amount}"
+
+
+class Reconciliation(models.Model):
+    """A period's reconciliation against the providers' own statements: made once every line
+    is final, made again on request. Its totals and issues are derived from the lines and the
+    statements and are replaced when it is made again; its own history is kept."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        MISMATCHED = "mismatched", _("Discrepancies found")
+
+    period = models.OneToOneField(
+        PaymentPeriod, on_delete=models.PROTECT, related_name="reconciliation"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reconciled_at = models.DateTimeField(_("reconciled at"))
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reconciled by"),
+    )
+    line_count = models.PositiveIntegerField(_("number of lines"), default=0)
+    issue_count = models.PositiveIntegerField(_("discrepancies"), default=0)
+    fee_total = models.PositiveBigIntegerField(_("service fees (VND)"), default=0)
+    suspensions_proposed = models.PositiveIntegerField(_("suspensions proposed"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_status_display()}"
+
+
+class ReconciliationTotal(models.Model):
+    """One provider's figures in a reconciliation: our control totals, what its statement says,
+    the outcome by status, and its fee under the province's contract."""
+
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.CASCADE, related_name="totals"
+    )
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="+")
+    control_count = models.PositiveIntegerField(_("control count"))
+    control_amount = models.PositiveBigIntegerField(_("control amount (VND)"))
+    statement_count = models.PositiveIntegerField(_("lines on the provider's statement"))
+    statement_amount = models.PositiveBigIntegerField(_("amount on the provider's statement"))
+    paid_count = models.PositiveIntegerField(_("paid"), default=0)
+    paid_amount = models.PositiveBigIntegerField(_("amount paid"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    failed_amount = models.PositiveBigIntegerField(_("amount failed"), default=0)
+    unpaid_count = models.PositiveIntegerField(_("not collected"), default=0)
+    unpaid_amount = models.PositiveBigIntegerField(_("amount not collected"), default=0)
+    statement_paid_amount = models.PositiveBigIntegerField(
+        _("amount paid on the provider's statement"), default=0
+    )
+    contract = models.ForeignKey(
+        "providers.ProviderContract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fee_percent = models.DecimalField(
+        _("fee rate (%)"), max_digits=5, decimal_places=3, null=True, blank=True
+    )
+    fee_amount = models.PositiveBigIntegerField(_("service fee (VND)"), default=0)
+    controls_match = models.BooleanField(_("control totals match"))
+
+    class Meta:
+        verbose_name = _("reconciliation total")
+        verbose_name_plural = _("reconciliation totals")
+        ordering = ["reconciliation_id", "provider__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reconciliation", "provider"], name="reconciliation_total_per_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reconciliation_id} {self.provider_id}"
+
+
+class ReconciliationIssue(models.Model):
+    """A line on which our records and the provider's statement disagree."""
+
+    class Kind(models.TextChoices):
+        AMOUNT = "amount", _("Amount differs")
+        STATUS = "status", _("Result differs")
+        MISSING = "missing", _("Not on the provider's statement")
+        UNKNOWN = "unknown", _("On the statement but not in our list")
+
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.CASCADE, related_name="issues"
+    )
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(
+        PaymentLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reference = models.CharField(_("payment reference"), max_length=40)
+    kind = models.CharField(_("discrepancy"), max_length=8, choices=Kind.choices)
+    our_status = models.CharField(_("our result"), max_length=10, blank=True)
+    provider_status = models.CharField(_("provider's result"), max_length=10, blank=True)
+    our_amount = models.PositiveBigIntegerField(_("our amount"), null=True, blank=True)
+    provider_amount = models.PositiveBigIntegerField(_("provider's amount"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation discrepancy")
+        verbose_name_plural = _("reconciliation discrepancies")
+        ordering = ["reconciliation_id", "provider_id", "reference"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.kind}"

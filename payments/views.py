@@ -18,7 +18,7 @@ from beneficiaries.selectors import change_get
 from org.models import AdministrativeUnit, Role
 from payments import selectors, services
 from payments.calculations import add_months
-from payments.models import PeriodStatus
+from payments.models import LineStatus, PeriodStatus
 from reports.services import export_log
 
 
@@ -168,6 +168,14 @@ def period_lines(request, pk: int):
     commune = request.GET.get("commune", "")
     if commune.isdigit():
         lines = lines.filter(commune_id=int(commune))
+    status = request.GET.get("status", "")
+    if status in LineStatus.values:
+        lines = lines.filter(status=status)
+    else:
+        status = ""
+    provider = request.GET.get("provider", "")
+    if provider:
+        lines = lines.filter(provider__code=provider)
     query = request.GET.get("q", "").strip()
     if query:
         from org.text import search_key
@@ -184,7 +192,18 @@ def period_lines(request, pk: int):
             "title": _("Lines"),
             "period": period,
             "page": Paginator(lines, 100).get_page(request.GET.get("page")),
-            "query": "&".join(f"{k}={v}" for k, v in (("commune", commune), ("q", query)) if v),
+            "statuses": LineStatus.choices,
+            "status": status,
+            "query": "&".join(
+                f"{k}={v}"
+                for k, v in (
+                    ("commune", commune),
+                    ("status", status),
+                    ("provider", provider),
+                    ("q", query),
+                )
+                if v
+            ),
         },
     )
 
@@ -307,3 +326,86 @@ def _still_moving(period, batches) -> bool:
     return period.status == "submitted" and any(
         p["waiting"] or p["batch"].status in ("ready", "submitting") for p in batches
     )
+
+
+@login_required
+@require_GET
+def period_reconciliation(request, pk: int):
+    """The reconciliation of a sent list: per provider and commune, discrepancies, fees."""
+    from payments.reconciliation import reconciliation_context
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    if not hasattr(period, "payment_list") or period.payment_list.closed_at is None:
+        raise Http404
+    context = reconciliation_context(period)
+    context.update(
+        {
+            "title": _("Reconciliation %(month)s – %(unit)s")
+            % {"month": f"{period.month:%m/%Y}", "unit": period.unit.name},
+            "period": period,
+            "can_manage": _can_manage(request.user, period),
+            "waiting": period.payment_list.lines.exclude(
+                status__in=["paid", "failed", "unpaid"]
+            ).count(),
+        }
+    )
+    return render(request, "payments/reconciliation.html", context)
+
+
+@login_required
+@require_POST
+def period_reconcile(request, pk: int):
+    """Reconcile (again) against the providers' statements, now."""
+    from payments.reconciliation import period_reconcile as reconcile
+    from providers.adapters import ProviderError
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    try:
+        reconciliation = reconcile(period=period, user=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+    except ProviderError as error:
+        messages.error(
+            request,
+            _("A provider could not be reached; try again in a few minutes. (%(error)s)")
+            % {"error": error},
+        )
+    else:
+        if reconciliation.status == reconciliation.Status.MATCHED:
+            messages.success(request, _("Reconciled: every line matches the providers."))
+        else:
+            messages.warning(
+                request,
+                _("Reconciled with %(n)s discrepancies.") % {"n": reconciliation.issue_count},
+            )
+    return redirect("payments:reconciliation", pk=period.pk)
+
+
+@login_required
+@require_GET
+def period_settlement(request, pk: int):
+    """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
+    from payments.models import Reconciliation
+    from payments.settlement import settlement_xlsx
+
+    period = selectors.period_get(user=request.user, pk=pk)
+    if request.user.unit_id and request.user.unit.level == "commune":
+        raise Http404  # the report covers every commune of the closing unit
+    if not Reconciliation.objects.filter(period=period).exists():
+        raise Http404
+    content = settlement_xlsx(period)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"thanh-quyet-toan-{period.unit.code}-{period.month:%Y-%m}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    export_log(
+        user=request.user,
+        what="settlement_xlsx",
+        unit=period.unit,
+        parameters=f"period={period.pk}",
+        row_count=period.payment_list.line_count,
+    )
+    return response

@@ -43,7 +43,10 @@ def adapter_for(provider: Provider) -> PaymentAdapter:
             f"The adapter of {provider.code} ({provider.adapter}) is not available."
         ) from exc
     return cls(
-        base_url=config["base_url"], secret=config["secret"], timeout=config.get("timeout", 10.0)
+        base_url=config["base_url"],
+        secret=config["secret"],
+        timeout=config.get("timeout", 10.0),
+        callback_url=config.get("callback_url", ""),
     )
 
 
@@ -86,7 +89,8 @@ def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) 
         batch.attempts += 1
         batch.status = PaymentBatch.Status.SUBMITTING
         batch.submitted_at = batch.submitted_at or timezone.now()
-        batch.save(update_fields=["attempts", "status", "submitted_at"])
+        batch.last_attempt_at = timezone.now()
+        batch.save(update_fields=["attempts", "status", "submitted_at", "last_attempt_at"])
     try:
         known = None if first_attempt else _known_at_provider(adapter, batch)
         if known is not None:
@@ -124,38 +128,99 @@ def _known_at_provider(adapter: PaymentAdapter, batch: PaymentBatch) -> str | No
     return status.batch_reference
 
 
+RESULT_FIELDS = ["status", "failure_code", "failure_reason", "paid_at"]
+
+
 def batch_results_apply(*, batch: PaymentBatch, status: BatchStatus) -> int:
     """Record the provider's per-item results; idempotent: a line that is already final keeps
     its result, and results for references outside the batch are ignored. Returns how many
-    lines changed; completes the batch when every line is final."""
-    changed = 0
+    lines changed; completes the batch when every line is final. Lines are written in bulk,
+    with their history rows."""
+    from payments.models import PaymentLine
+
+    assert set(RESULT_FIELDS) <= PaymentLine.MUTABLE_AFTER_CLOSING
     with transaction.atomic():
         batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
         lines = {
             line.reference: line
             for line in batch.lines.select_for_update().exclude(status__in=FINAL)
         }
+        changed = []
         for item in status.items:
-            line = lines.get(item.reference)
+            line = lines.pop(item.reference, None)
             if line is None or item.status not in FINAL:
                 continue
             line.status = item.status
             line.failure_code = item.failure_code
             line.failure_reason = item.failure_reason_vi[:255]
             line.paid_at = item.paid_at if item.status == LineStatus.PAID else None
-            line.save(update_fields=["status", "failure_code", "failure_reason", "paid_at"])
-            changed += 1
-        if not batch.lines.exclude(status__in=FINAL).exists():
+            changed.append(line)
+        if changed:
+            _write_results(changed)
+            PaymentLine.history.bulk_history_create(
+                changed,
+                batch_size=2000,
+                update=True,
+                default_change_reason=f"{batch.provider.code} result",
+            )
+        if (
+            batch.status != PaymentBatch.Status.COMPLETED
+            and not batch.lines.exclude(status__in=FINAL).exists()
+        ):
             batch.status = PaymentBatch.Status.COMPLETED
             batch.completed_at = timezone.now()
             batch.save(update_fields=["status", "completed_at"])
-    return changed
+            # The last batch to complete starts the period's reconciliation.
+            period_id = batch.payment_list.period_id
+            transaction.on_commit(lambda: _reconcile_later(period_id))
+    return len(changed)
+
+
+def _write_results(lines, chunk: int = 2000) -> None:
+    """UPDATE … FROM (VALUES …): one statement per chunk, where Django's bulk_update would build
+    a CASE of thousands of branches that the database evaluates for every row."""
+    from django.db import connection
+
+    postgres = connection.vendor == "postgresql"
+    row = "(%s::bigint, %s, %s, %s, %s::timestamptz)" if postgres else "(%s, %s, %s, %s, %s)"
+    with connection.cursor() as cursor:
+        for start in range(0, len(lines), chunk):
+            part = lines[start : start + chunk]
+            values = ", ".join([row] * len(part))
+            params = [
+                value
+                for line in part
+                for value in (
+                    line.pk,
+                    line.status,
+                    line.failure_code,
+                    line.failure_reason,
+                    connection.ops.adapt_datetimefield_value(line.paid_at),
+                )
+            ]
+            cursor.execute(
+                "UPDATE payments_paymentline SET status = v.status, failure_code = v.code,"
+                " failure_reason = v.reason, paid_at = v.paid_at"
+                " FROM (SELECT column1 AS id, column2 AS status, column3 AS code,"
+                " column4 AS reason, column5 AS paid_at"
+                f" FROM (VALUES {values}) AS x) AS v"
+                " WHERE payments_paymentline.id = v.id",
+                params,
+            )
+
+
+def _reconcile_later(period_id: int) -> None:
+    from providers.tasks import reconcile_period
+
+    reconcile_period.delay(period_id)
 
 
 def batch_poll(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) -> int:
     """Ask the provider for the batch's results and record them (see batch_results_apply)."""
     adapter = adapter or adapter_for(batch.provider)
-    return batch_results_apply(batch=batch, status=adapter.fetch_batch_status(batch.reference))
+    status = adapter.fetch_batch_status(batch.reference)
+    PaymentBatch.objects.filter(pk=batch.pk).update(last_polled_at=timezone.now())
+    return batch_results_apply(batch=batch, status=status)
 
 
 def payment_list_submit(*, period, user, run_async: bool = True) -> list[PaymentBatch]:

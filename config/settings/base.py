@@ -145,7 +145,10 @@ CELERY_FS_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a killed worker had taken (acks_late) goes back to the queue after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    }
 else:
     # A real worker on a local broker: kombu's filesystem transport, a queue in var/celery/.
     CELERY_BROKER_URL = "filesystem://"
@@ -177,6 +180,11 @@ CELERY_BEAT_SCHEDULE: dict = {
             minute=0, hour=1, day_of_month=os.environ.get("TROCAP_PERIOD_OPEN_DAY", "15")
         ),
     },
+    # Every minute: re-queue sent batches a lost worker left behind (submit, poll, reconcile).
+    "resume-stalled-batches": {
+        "task": "providers.tasks.resume_stalled_batches",
+        "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
+    },
     # Every night: approved changes dated this month or earlier take effect.
     "apply-due-changes": {
         "task": "beneficiaries.tasks.apply_due_changes",
@@ -206,12 +214,18 @@ SPECTACULAR_SETTINGS = {
 TROCAP_AGE_RULE = os.environ.get("TROCAP_AGE_RULE", "first_day")
 MOCK_PROVIDERS_URL = os.environ.get("MOCK_PROVIDERS_URL", "http://127.0.0.1:8900")
 MOCK_PROVIDERS_DB = Path(os.environ.get("MOCK_PROVIDERS_DB", VAR_DIR / "mock_providers.sqlite3"))
-# Where each provider's adapter talks to and with which shared secret (the mocks by default).
+# Where the providers reach this application (the callback inbox is under it).
+TROCAP_PUBLIC_URL = os.environ.get("TROCAP_PUBLIC_URL", "http://127.0.0.1:8000")
+# Where each provider's adapter talks to and with which shared secret (the mocks by default);
+# a callback_url is sent to the providers that POST their results back.
 TROCAP_PROVIDERS = {
     "VIETTELPAY": {
         "base_url": os.environ.get("VIETTELPAY_URL", MOCK_PROVIDERS_URL),
         "secret": os.environ.get("VIETTELPAY_SECRET", "mock-viettelpay-secret"),
         "timeout": float(os.environ.get("VIETTELPAY_TIMEOUT", "10")),
+        "callback_url": os.environ.get(
+            "VIETTELPAY_CALLBACK_URL", TROCAP_PUBLIC_URL + "/nha-cung-cap/VIETTELPAY/callback/"
+        ),
     },
     "VIETINBANK": {
         "base_url": os.environ.get("VIETINBANK_URL", MOCK_PROVIDERS_URL),
@@ -224,6 +238,17 @@ TROCAP_PROVIDERS = {
         "timeout": float(os.environ.get("VNPOST_TIMEOUT", "10")),
     },
 }
+
+# Retries while a provider is down: exponential backoff from `backoff` seconds up to `max`.
+TROCAP_PROVIDER_RETRY = {
+    "backoff": float(os.environ.get("TROCAP_PROVIDER_RETRY_BACKOFF", "5")),
+    "max": float(os.environ.get("TROCAP_PROVIDER_RETRY_MAX", "600")),
+    "max_retries": int(os.environ.get("TROCAP_PROVIDER_MAX_RETRIES", "30")),
+}
+# Seconds between two polls of a batch whose results are not all in (callbacks may be lost).
+TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECONDS", "30"))
+# A sent batch nothing has touched for this long is re-queued by resume_stalled_batches.
+TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
 
 LOGGING = {
     "version": 1,

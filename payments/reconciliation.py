@@ -1,0 +1,403 @@
+"""Reconciling a period against the providers' own statements (đối soát, thanh quyết toán).
+
+Once every line of a submitted list is final, each provider's statement of the batch is fetched
+and compared with our lines, reference by reference: the control totals, the result and the
+amount of every line. The outcome per provider is stored with the service fee the province's
+contract sets, and every disagreement is stored as an issue. People whose money was not
+collected three months running get a suspension proposed in their commune's queue. Failed and
+uncollected lines need nothing here: the next month's list carries them over (in cash through
+VNPost when the account failed).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import (
+    BeneficiaryStatus,
+    ChangeKind,
+    ChangeReason,
+    ChangeRecord,
+    ChangeSource,
+    ChangeStatus,
+)
+from beneficiaries.services import add_months
+from org.models import Role
+from payments.models import (
+    LineStatus,
+    PaymentBatch,
+    PaymentLine,
+    PaymentPeriod,
+    PeriodStatus,
+    Reconciliation,
+    ReconciliationIssue,
+    ReconciliationTotal,
+)
+from payments.services import province_code_of
+from providers.models import ProviderContract
+
+FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
+# Months in a row without the money being collected after which a suspension is proposed
+# (Decree 20/2021, Art. 8(3)(a)).
+UNCOLLECTED_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class StatementItem:
+    reference: str
+    status: str
+    amount: int | None
+
+
+def fee_for(amount: int, percent: Decimal) -> int:
+    """The fee on ``amount`` đồng at ``percent`` %, rounded half up to the đồng."""
+    return int((Decimal(amount) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def contract_for(period: PaymentPeriod, provider) -> ProviderContract | None:
+    """The province's contract with the provider in force during the period's month."""
+    last_day = period.month.replace(
+        day=calendar.monthrange(period.month.year, period.month.month)[1]
+    )
+    return (
+        ProviderContract.objects.filter(
+            province__code=province_code_of(period.unit),
+            province__level="province",
+            province__code_version=period.unit.code_version,
+            provider=provider,
+            valid_from__lte=last_day,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.month))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _statement(batch: PaymentBatch, fetch) -> dict[str, StatementItem]:
+    status = fetch(batch)
+    return {
+        item.reference: StatementItem(item.reference, item.status, getattr(item, "amount", None))
+        for item in status.items
+    }
+
+
+def _fetch_from_provider(batch: PaymentBatch):
+    from providers.services import adapter_for
+
+    return adapter_for(batch.provider).fetch_batch_status(batch.reference)
+
+
+def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconciliation:
+    """Reconcile a submitted period whose lines are all final (again, if it was already).
+
+    ``fetch(batch)`` returns the provider's BatchStatus (the adapter's, by default; raises
+    ProviderUnavailable while a provider is down, and nothing is saved). Only a district
+    officer of the closing unit, or the system (``user=None``).
+    """
+    period = PaymentPeriod.objects.select_related("unit").get(pk=period.pk)  # its status now
+    if user is not None and (user.role != Role.DISTRICT_OFFICER or user.unit_id != period.unit_id):
+        raise PermissionDenied(
+            _("Only an officer of %(unit)s can reconcile its list.") % {"unit": period.unit}
+        )
+    if period.status not in (PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED):
+        raise ValidationError(_("Only a list sent to the providers can be reconciled."))
+    payment_list = period.payment_list
+    waiting = payment_list.lines.exclude(status__in=FINAL).count()
+    if waiting:
+        raise ValidationError(
+            _("%(n)s lines are still waiting for the providers' results.") % {"n": waiting}
+        )
+    fetch = fetch or _fetch_from_provider
+    batches = list(payment_list.batches.select_related("provider").order_by("provider__code"))
+    # The network first, outside any transaction: a provider that is down leaves nothing saved.
+    statements = {batch.pk: _statement(batch, fetch) for batch in batches}
+
+    with transaction.atomic():
+        period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
+        reconciliation = Reconciliation.objects.filter(period=period).first()
+        if reconciliation is not None:
+            reconciliation.totals.all().delete()
+            reconciliation.issues.all().delete()
+        else:
+            reconciliation = Reconciliation(period=period)
+        reconciliation.reconciled_at = timezone.now()
+        reconciliation.reconciled_by = user
+        reconciliation.status = Reconciliation.Status.MATCHED
+        # One history row per reconciliation: the first save only gives the rows their key.
+        reconciliation.skip_history_when_saving = True
+        reconciliation.save()
+        del reconciliation.skip_history_when_saving
+
+        totals, issues = [], []
+        for batch in batches:
+            total, batch_issues = _reconcile_batch(reconciliation, period, batch, statements)
+            totals.append(total)
+            issues.extend(batch_issues)
+        ReconciliationTotal.objects.bulk_create(totals)
+        ReconciliationIssue.objects.bulk_create(issues, batch_size=2000)
+
+        reconciliation.line_count = sum(t.control_count for t in totals)
+        reconciliation.issue_count = len(issues)
+        reconciliation.fee_total = sum(t.fee_amount for t in totals)
+        if issues or not all(t.controls_match for t in totals):
+            reconciliation.status = Reconciliation.Status.MISMATCHED
+        reconciliation.suspensions_proposed = uncollected_suspensions_propose(period=period)
+        if user is not None:
+            reconciliation._history_user = user
+            period._history_user = user
+        reconciliation.save()
+        if period.status != PeriodStatus.RECONCILED:
+            period.status = PeriodStatus.RECONCILED
+            period.save(update_fields=["status"])
+    return reconciliation
+
+
+def _reconcile_batch(reconciliation, period, batch, statements):
+    statement = statements[batch.pk]
+    total = ReconciliationTotal(
+        reconciliation=reconciliation,
+        batch=batch,
+        provider=batch.provider,
+        control_count=batch.control_count,
+        control_amount=batch.control_amount,
+        statement_count=len(statement),
+        statement_amount=sum(item.amount or 0 for item in statement.values()),
+    )
+    issues = []
+    seen = set()
+    lines = batch.lines.values_list("id", "reference", "status", "amount_total")
+    count = amount = 0
+    for line_id, reference, status, line_amount in lines.iterator(chunk_size=5000):
+        count += 1
+        amount += line_amount
+        setattr(total, f"{status}_count", getattr(total, f"{status}_count") + 1)
+        setattr(total, f"{status}_amount", getattr(total, f"{status}_amount") + line_amount)
+        item = statement.get(reference)
+        seen.add(reference)
+        kind = None
+        if item is None:
+            kind = ReconciliationIssue.Kind.MISSING
+        elif item.status != status:
+            kind = ReconciliationIssue.Kind.STATUS
+        elif item.amount is not None and item.amount != line_amount:
+            kind = ReconciliationIssue.Kind.AMOUNT
+        if item is not None and item.status == LineStatus.PAID:
+            total.statement_paid_amount += item.amount if item.amount is not None else line_amount
+        if kind is not None:
+            issues.append(
+                ReconciliationIssue(
+                    reconciliation=reconciliation,
+                    provider=batch.provider,
+                    line_id=line_id,
+                    reference=reference,
+                    kind=kind,
+                    our_status=status,
+                    provider_status=item.status if item else "",
+                    our_amount=line_amount,
+                    provider_amount=item.amount if item else None,
+                )
+            )
+    for reference, item in statement.items():
+        if reference not in seen:
+            issues.append(
+                ReconciliationIssue(
+                    reconciliation=reconciliation,
+                    provider=batch.provider,
+                    reference=reference,
+                    kind=ReconciliationIssue.Kind.UNKNOWN,
+                    provider_status=item.status,
+                    provider_amount=item.amount,
+                )
+            )
+            if item.status == LineStatus.PAID:
+                total.statement_paid_amount += item.amount or 0
+    statement_amount_known = all(item.amount is not None for item in statement.values())
+    total.controls_match = (
+        count == batch.control_count
+        and amount == batch.control_amount
+        and total.statement_count == batch.control_count
+        and (not statement_amount_known or total.statement_amount == batch.control_amount)
+    )
+    contract = contract_for(period, batch.provider)
+    if contract is not None:
+        total.contract = contract
+        total.fee_percent = contract.fee_percent
+        # The fee is on what the provider actually paid out, by its own statement.
+        total.fee_amount = fee_for(total.statement_paid_amount, contract.fee_percent)
+    return total, issues
+
+
+def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
+    """Propose suspending everyone in the period whose money was not collected in this month
+    and the two before it (Decree 20/2021, Art. 8(3)(a)). Proposals wait in the commune's queue;
+    one per person and month, and none while another suspension or stop is open."""
+    month = period.month
+    first = add_months(month, 1 - UNCOLLECTED_MONTHS)
+    uncollected = PaymentLine.objects.filter(
+        payment_list__period=period, status=LineStatus.UNPAID
+    ).values_list("beneficiary_id", flat=True)
+    streaks = (
+        PaymentLine.objects.filter(
+            beneficiary_id__in=uncollected,
+            payment_list__closed_at__isnull=False,
+            payment_list__period__month__gte=first,
+            payment_list__period__month__lte=month,
+        )
+        .values("beneficiary_id")
+        .annotate(
+            months=Count("payment_list__period__month", distinct=True),
+            collected=Count("id", filter=~Q(status=LineStatus.UNPAID)),
+        )
+        .filter(months=UNCOLLECTED_MONTHS, collected=0)
+        .values_list("beneficiary_id", flat=True)
+    )
+    open_changes = ChangeRecord.objects.filter(
+        beneficiary_id__in=streaks,
+        kind__in=[ChangeKind.SUSPEND, ChangeKind.STOP],
+        status__in=[ChangeStatus.PROPOSED, ChangeStatus.DRAFT, ChangeStatus.SUBMITTED],
+    ).values_list("beneficiary_id", flat=True)
+    blocked = set(open_changes)
+    created = 0
+    lines = (
+        PaymentLine.objects.filter(
+            payment_list__period=period,
+            beneficiary_id__in=list(streaks),
+            beneficiary__status=BeneficiaryStatus.ACTIVE,
+        )
+        .select_related("beneficiary")
+        .order_by("line_no")
+    )
+    for line in lines:
+        b = line.beneficiary
+        reference = f"uncollected:{b.pk}:{month:%Y-%m}"
+        if (
+            b.pk in blocked
+            or ChangeRecord.objects.filter(
+                source=ChangeSource.SYSTEM, source_reference=reference
+            ).exists()
+        ):
+            continue
+        ChangeRecord.objects.create(
+            beneficiary=b,
+            commune=b.commune,
+            kind=ChangeKind.SUSPEND,
+            reason=ChangeReason.NOT_COLLECTED,
+            reason_detail=_(
+                "The allowance was not collected in %(first)s–%(last)s (%(n)s months in a row)."
+            )
+            % {"first": f"{first:%m/%Y}", "last": f"{month:%m/%Y}", "n": UNCOLLECTED_MONTHS},
+            effective_month=add_months(month, 1),
+            status=ChangeStatus.PROPOSED,
+            source=ChangeSource.SYSTEM,
+            source_reference=reference,
+        )
+        created += 1
+    return created
+
+
+def period_reconcile_if_complete(period_id: int) -> Reconciliation | None:
+    """Reconcile the period once every batch of its list is complete; otherwise nothing."""
+    period = PaymentPeriod.objects.select_related("unit").get(pk=period_id)
+    if period.status != PeriodStatus.SUBMITTED:
+        return None
+    batches = PaymentBatch.objects.filter(payment_list__period=period)
+    if not batches.exists() or batches.exclude(status=PaymentBatch.Status.COMPLETED).exists():
+        return None
+    return period_reconcile(period=period)
+
+
+def by_commune(period: PaymentPeriod) -> list[dict]:
+    """Per commune and provider: paid, failed and uncollected lines, counts and amounts."""
+    rows = (
+        PaymentLine.objects.filter(payment_list__period=period)
+        .values("commune_id", "commune__name", "commune__code", "provider__code")
+        .annotate(
+            lines=Count("id"),
+            amount=Sum("amount_total"),
+            **{
+                f"{status}_{what}": agg(
+                    "amount_total" if what == "amount" else "id", filter=Q(status=status)
+                )
+                for status in ("paid", "failed", "unpaid")
+                for what, agg in (("count", Count), ("amount", Sum))
+            },
+        )
+        .order_by("commune__code", "provider__code")
+    )
+    return [{k: (v or 0) if k.endswith("amount") else v for k, v in row.items()} for row in rows]
+
+
+def carried_forward(period: PaymentPeriod) -> dict:
+    """What the next month's list will carry over: failed and uncollected lines, and how many
+    of them move to cash because their account failed."""
+    lines = PaymentLine.objects.filter(
+        payment_list__period=period, status__in=[LineStatus.FAILED, LineStatus.UNPAID]
+    )
+    figures = lines.aggregate(
+        count=Count("id"),
+        amount=Sum("amount_total"),
+        to_cash=Count("id", filter=Q(status=LineStatus.FAILED, channel="account")),
+    )
+    carried = lines.filter(carried_over_to__isnull=False).count()
+    return {
+        "count": figures["count"],
+        "amount": figures["amount"] or 0,
+        "to_cash": figures["to_cash"],
+        "already_carried": carried,
+        "next_month": add_months(period.month, 1),
+    }
+
+
+def reconciliation_context(period: PaymentPeriod) -> dict:
+    reconciliation = (
+        Reconciliation.objects.filter(period=period).select_related("reconciled_by").first()
+    )
+    if reconciliation is None:
+        return {"reconciliation": None}
+    totals = list(
+        reconciliation.totals.select_related("provider", "contract").order_by("provider__code")
+    )
+    grand = defaultdict(int)
+    for t in totals:
+        for name in (
+            "control_count",
+            "control_amount",
+            "statement_count",
+            "statement_amount",
+            "paid_count",
+            "paid_amount",
+            "failed_count",
+            "failed_amount",
+            "unpaid_count",
+            "unpaid_amount",
+            "fee_amount",
+        ):
+            grand[name] += getattr(t, name)
+    return {
+        "reconciliation": reconciliation,
+        "totals": totals,
+        "grand": dict(grand),
+        "communes": by_commune(period),
+        "issues": list(reconciliation.issues.select_related("provider", "line")[:500]),
+        "carried": carried_forward(period),
+        "suspensions": ChangeRecord.objects.filter(
+            source=ChangeSource.SYSTEM,
+            source_reference__endswith=f":{period.month:%Y-%m}",
+            source_reference__startswith="uncollected:",
+            commune__parent=period.unit,
+        )
+        .select_related("beneficiary", "commune")
+        .order_by("commune__code", "beneficiary__full_name")[:200],
+        "next_month": add_months(period.month, 1),
+        "month_start": datetime.date(period.month.year, period.month.month, 1),
+    }

@@ -1,0 +1,80 @@
+"""Real Celery worker processes for tests: on the test database, the run's broker, and the
+mock providers' process, with short retry, poll and resume intervals."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+from tests.helpers import test_database_url
+
+
+def worker_env(mock_url: str, public_url: str, secrets: dict[str, str]) -> dict[str, str]:
+    """The environment of a worker that talks to the mock at `mock_url` and gives Viettel Pay
+    the callback inbox of the live server at `public_url`."""
+    from config.celery import app
+
+    app.control.purge()  # nothing left over from an earlier, interrupted run
+    return {
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "MOCK_PROVIDERS_URL": mock_url,
+        **{f"{code}_URL": mock_url for code in secrets},
+        **{f"{code}_SECRET": secret for code, secret in secrets.items()},
+        **{f"{code}_TIMEOUT": "2" for code in secrets},
+        "VIETTELPAY_CALLBACK_URL": f"{public_url}/nha-cung-cap/VIETTELPAY/callback/",
+        "TROCAP_PROVIDER_RETRY_BACKOFF": "0.5",
+        "TROCAP_PROVIDER_RETRY_MAX": "2",
+        "TROCAP_PROVIDER_POLL_SECONDS": "1",
+        "TROCAP_BATCH_STALL_SECONDS": "4",
+        "TROCAP_RESUME_EVERY_SECONDS": "2",
+        "CELERY_VISIBILITY_TIMEOUT": "10",
+    }
+
+
+class Workers:
+    """Real Celery worker processes on the test database and the run's broker."""
+
+    def __init__(self, env: dict[str, str], folder):
+        self.env, self.folder, self.processes = env, folder, []
+
+    def start(self, **extra: str) -> subprocess.Popen:
+        celery = os.path.join(os.path.dirname(sys.executable), "celery")
+        n = len(self.processes)
+        process = subprocess.Popen(
+            [
+                celery,
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"fault{n}@%h",
+                # Embedded beat: resume_stalled_batches brings back what a killed worker held.
+                "--beat",
+                "--schedule",
+                str(self.folder / f"beat-{n}"),
+            ],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, **self.env, **extra},
+            stdout=open(self.folder / f"worker-{n}.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
