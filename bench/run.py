@@ -634,7 +634,7 @@ def bench_month(units) -> datetime.date:
     return add_months(latest, 1) if latest is not None and latest >= month else month
 
 
-def bench_province() -> str:
+def bench_province() -> tuple[str, list]:
     from beneficiaries.demo_seed import demo_province_ensure
     from payments.services import closing_units, payment_list_generate, payment_period_open
 
@@ -667,7 +667,161 @@ def bench_province() -> str:
     floor = floor_seconds(n=lines, path_prefix=province.path, month=month, list_id=list_ids[0])
     table_floor = table_floor_seconds(n=lines, path_prefix=province.path, unit=units[0])
     log(f"floor: generation / floor into the lines table: {seconds / table_floor:.2f}.")
-    return bench_line("payment_list_generate", lines, seconds, floor, peak_mb)
+    return bench_line("payment_list_generate", lines, seconds, floor, peak_mb), periods
+
+
+# --- Providers ------------------------------------------------------------------------------
+
+MOCK_CONFIG = {
+    "viettelpay": {"failure_rate": 0.02, "seed": SEED},
+    "vietinbank": {"failure_rate": 0.02, "seed": SEED},
+    "vnpost": {"failure_rate": 0.05, "seed": SEED, "window_seconds": 0},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _mock_call(url: str, payload: dict | None = None) -> dict:
+    import json
+    import urllib.request
+
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def mock_start(folder: Path) -> tuple[subprocess.Popen, str]:
+    """The mock providers in their own process, on a free port, with a fresh ledger."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "run_mock_providers",
+            "--port",
+            str(port),
+            "--db",
+            str(folder / "mock.sqlite3"),
+        ],
+        cwd=BASE_DIR,
+        stdout=open(folder / "mock.log", "wb"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            _mock_call(f"{url}/__mock__/health")
+            return process, url
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise BenchError(f"the mock providers did not start (see {folder / 'mock.log'}).")
+
+
+def bench_providers(periods) -> str:
+    """Close the province's lists, push every batch to the mock providers (in this process,
+    one request per batch), take the results and reconcile each period."""
+    from django.conf import settings
+
+    import providers.services
+    from org.models import Role, User
+    from payments.models import LineStatus, PaymentBatch
+    from payments.reconciliation import period_reconcile
+    from payments.services import payment_list_close
+    from providers.services import batch_poll, payment_list_submit
+
+    # The bench reconciles each period itself, in this process: no task on any queue.
+    providers.services._reconcile_later = lambda period_id: None
+    for period in periods:
+        officer = User.objects.filter(role=Role.DISTRICT_OFFICER, unit=period.unit).first()
+        payment_list_close(period=period, closed_by=officer)
+    n = sum(p.payment_list.lines.count() for p in periods)
+    folder = Path(tempfile.mkdtemp(prefix="trocap-bench-mock-"))
+    process, url = mock_start(folder)
+    try:
+        _mock_call(f"{url}/__mock__/config", MOCK_CONFIG)
+        settings.TROCAP_PROVIDERS = {
+            code: {**config, "base_url": url, "callback_url": "", "timeout": 300.0}
+            for code, config in settings.TROCAP_PROVIDERS.items()
+        }
+        log(f"providers: pushing {n:,} lines of {len(periods)} lists to the mock at {url}.")
+        started = time.perf_counter()
+        for period in periods:
+            payment_list_submit(period=period, user=None, run_async=False)
+            for batch in PaymentBatch.objects.filter(payment_list__period=period).select_related(
+                "provider"
+            ):
+                while batch.status != PaymentBatch.Status.COMPLETED:
+                    batch_poll(batch=batch)
+                    batch.refresh_from_db()
+            reconciliation = period_reconcile(period=period)
+            if reconciliation.status != "matched":
+                raise BenchError(f"{period}: the reconciliation found discrepancies.")
+        seconds = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        ledger = _mock_call(f"{url}/__mock__/ledger")["count"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    if ledger != n:
+        raise BenchError(f"the mock's ledger holds {ledger:,} payments for {n:,} lines.")
+    from payments.models import PaymentLine
+
+    final = PaymentLine.objects.filter(
+        payment_list__period__in=periods,
+        status__in=[LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID],
+    ).count()
+    log(f"providers: {final:,} of {n:,} lines final, the ledger holds {ledger:,} payments.")
+    floor = providers_floor_seconds(periods, folder)
+    return bench_line("providers_push_reconcile", n, seconds, floor, peak_mb)
+
+
+def providers_floor_seconds(periods, folder: Path) -> float:
+    """The floor: the storage work both sides cannot avoid. The provider writes n rows into a
+    ledger shaped like the mock's (one SQLite transaction), and we set n lines' results with
+    one UPDATE … FROM (VALUES …) on PostgreSQL (rolled back)."""
+    import sqlite3
+
+    from django.db import connection, transaction
+
+    from payments.models import PaymentLine
+    from providers.mock.server import SCHEMA
+
+    rows = list(
+        PaymentLine.objects.filter(payment_list__period__in=periods).values_list(
+            "id", "reference", "account_number", "amount_total", "status"
+        )
+    )
+    db = sqlite3.connect(folder / "floor.sqlite3")
+    db.executescript(SCHEMA)
+    started = time.perf_counter()
+    with db:
+        db.executemany(
+            "INSERT INTO ledger (provider, reference, account, amount, status, reason)"
+            " VALUES ('FLOOR', ?, ?, ?, ?, '')",
+            [(ref, account, amount, status) for _id, ref, account, amount, status in rows],
+        )
+    provider_side = time.perf_counter() - started
+    db.close()
+    with transaction.atomic(), connection.cursor() as cur:
+        values = ",".join(cur.mogrify("(%s,%s)", (pk, status)).decode() for pk, *_, status in rows)
+        started = time.perf_counter()
+        cur.execute(
+            "UPDATE payments_paymentline l SET status = v.status, paid_at = now()"
+            f" FROM (VALUES {values}) AS v(id, status) WHERE l.id = v.id"
+        )
+        our_side = time.perf_counter() - started
+        transaction.set_rollback(True)
+    log(
+        f"floor: ledger INSERT of {len(rows):,} rows (SQLite) {provider_side:.3f}s + "
+        f"UPDATE of {len(rows):,} lines (PostgreSQL) {our_side:.3f}s."
+    )
+    return provider_side + our_side
 
 
 # --- National -------------------------------------------------------------------------------
@@ -956,8 +1110,12 @@ def main(argv: list[str] | None = None) -> int:
             seed_in_subprocess(
                 "national" if args.national else "province", args.seed_with, args.total
             )
-        line = bench_national(redis_url) if args.national else bench_province()
-        print(line, flush=True)
+        if args.national:
+            print(bench_national(redis_url), flush=True)
+        else:
+            line, periods = bench_province()
+            print(line, flush=True)
+            print(bench_providers(periods), flush=True)
         return 0
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr, flush=True)
