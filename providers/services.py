@@ -51,16 +51,23 @@ def adapter_for(provider: Provider) -> PaymentAdapter:
 
 
 def batch_request(batch: PaymentBatch) -> BatchRequest:
+    from payments.models import PaymentLine
+
+    # Plain rows: model instances with deferred fields would each load the batch key again.
     items = tuple(
         PaymentItem(
-            reference=line.reference,
-            amount=line.amount_total,
-            account_number=line.account_number,
-            payee_name=line.payee_name,
-            payee_id_number=line.payee_id_number,
+            reference=reference,
+            amount=amount,
+            account_number=account_number,
+            payee_name=payee_name,
+            payee_id_number=payee_id_number,
         )
-        for line in batch.lines.order_by("line_no").only(
-            "reference", "amount_total", "account_number", "payee_name", "payee_id_number"
+        for reference, amount, account_number, payee_name, payee_id_number in (
+            PaymentLine.objects.filter(batch=batch)
+            .order_by("line_no")
+            .values_list(
+                "reference", "amount_total", "account_number", "payee_name", "payee_id_number"
+            )
         )
     )
     return BatchRequest(

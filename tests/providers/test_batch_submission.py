@@ -255,3 +255,20 @@ def test_a_vnpost_cash_list_is_final_after_the_window_paid_or_unpaid_never_faile
     assert batch_poll(batch=batch, adapter=post_office()) == 0
     references = [e["reference"] for e in provider_ledger(mock_url, "VNPOST")]
     assert sorted(references) == sorted(batch.lines.values_list("reference", flat=True))
+
+
+def test_the_request_and_the_results_take_a_fixed_number_of_queries(
+    batch, mock_url, django_assert_num_queries
+):
+    """Whatever the batch's size: one query builds the request; results are written in bulk."""
+    from providers.services import batch_request
+
+    with django_assert_num_queries(1):
+        request = batch_request(batch)
+    assert len(request.items) == batch.control_count == 4
+    batch = batch_submit(batch=batch, adapter=adapter(mock_url))
+    # The poll time; in a savepoint: lock the batch, read its open lines, one UPDATE of the
+    # lines, the provider (for the history's reason), one INSERT of history rows, the check for
+    # lines left, the batch's completion and its history row, its list (for the period).
+    with django_assert_num_queries(12):
+        assert batch_poll(batch=batch, adapter=adapter(mock_url)) == 4

@@ -26,8 +26,24 @@ class Command(BaseCommand):
         manage = str(settings.BASE_DIR / "manage.py")
         celery = str(os.path.join(os.path.dirname(python), "celery"))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # Where the providers post their callbacks: this web server.
+        env.setdefault("TROCAP_PUBLIC_URL", f"http://{addr}")
         commands = {
-            "mock-providers": [python, manage, "run_mock_providers", "--port", str(mock_port)],
+            # The demo's providers take their time, so the progress can be watched: Viettel Pay
+            # calls back after 5 s, VNPost's payment window lasts 20 s, and a few items fail.
+            "mock-providers": [
+                python,
+                manage,
+                "run_mock_providers",
+                "--port",
+                str(mock_port),
+                "--viettelpay-delay",
+                os.environ.get("MOCK_VIETTELPAY_DELAY", "5"),
+                "--vnpost-window",
+                os.environ.get("MOCK_VNPOST_WINDOW", "20"),
+                "--failure-rate",
+                os.environ.get("MOCK_FAILURE_RATE", "0.03"),
+            ],
             "worker": [
                 celery,
                 "-A",
