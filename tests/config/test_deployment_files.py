@@ -50,4 +50,7 @@ def test_mock_providers_keep_their_own_storage():
     mock = compose()["services"]["mock-providers"]
     assert any(volume.startswith("mockdata:") for volume in mock["volumes"])
     assert "--db" in mock["command"]
+    # Its own pace for the demo, on top of (not instead of) the app's environment.
+    assert {"MOCK_VIETTELPAY_DELAY", "MOCK_VNPOST_WINDOW", "SECRET_KEY"} <= set(mock["environment"])
+    assert compose()["services"]["worker"]["environment"]["TROCAP_PUBLIC_URL"]
     assert (ROOT / "Dockerfile").read_text().count("/mock") >= 1

@@ -28,6 +28,8 @@ class Command(BaseCommand):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         # Where the providers post their callbacks: this web server.
         env.setdefault("TROCAP_PUBLIC_URL", f"http://{addr}")
+        # The demo's batches are polled every 5 s (30 s by default) so results show up quickly.
+        env.setdefault("TROCAP_PROVIDER_POLL_SECONDS", "5")
         commands = {
             # The demo's providers take their time, so the progress can be watched: Viettel Pay
             # calls back after 5 s, VNPost's payment window lasts 20 s, and a few items fail.
