@@ -1,7 +1,9 @@
 """Real Celery worker processes for tests: on the test database, the run's broker, and the
 mock providers' process, with short retry, poll and resume intervals."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 
@@ -65,16 +67,24 @@ class Workers:
             env={**os.environ, **self.env, **extra},
             stdout=open(self.folder / f"worker-{n}.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
+            # Its own process group: the embedded beat is a child process, and a kill must take
+            # it too, or it would outlive the test and keep queueing.
+            start_new_session=True,
         )
         self.processes.append(process)
         return process
 
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL the worker and its beat child at once, as when its machine dies."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
     def stop(self):
         for process in self.processes:
             if process.poll() is None:
-                process.terminate()
+                os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group

@@ -9,8 +9,6 @@ provider already had was sent to it again (we looked it up first).
 """
 
 import datetime
-import os
-import signal
 import time
 from collections import Counter
 
@@ -193,8 +191,7 @@ def test_the_worker_killed_in_the_middle_of_a_submit(
         every=0.05,
     )
     time.sleep(0.3)
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=10)
+    workers.kill(first)
     in_flight = list(PaymentBatch.objects.filter(status="submitting").values_list("reference"))
     assert in_flight, "the kill should land in the middle of a submit"
     call(
