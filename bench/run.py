@@ -195,6 +195,12 @@ def django_setup(url: str) -> None:
     import django
 
     django.setup()
+    # The bench times the work itself: nothing is queued for a worker that is not there.
+    import providers.services
+    import reports.tasks
+
+    providers.services._reconcile_later = lambda period_id: None
+    reports.tasks.refresh_later = lambda period: None
 
 
 def migrate() -> None:
@@ -728,15 +734,12 @@ def bench_providers(periods) -> str:
     one request per batch), take the results and reconcile each period."""
     from django.conf import settings
 
-    import providers.services
     from org.models import Role, User
     from payments.models import LineStatus, PaymentBatch
     from payments.reconciliation import period_reconcile
     from payments.services import payment_list_close
     from providers.services import batch_poll, payment_list_submit
 
-    # The bench reconciles each period itself, in this process: no task on any queue.
-    providers.services._reconcile_later = lambda period_id: None
     for period in periods:
         officer = User.objects.filter(role=Role.DISTRICT_OFFICER, unit=period.unit).first()
         payment_list_close(period=period, closed_by=officer)

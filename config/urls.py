@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("beneficiaries.urls")),
     path("", include("payments.urls")),
     path("", include("providers.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -27,6 +27,7 @@ MENU: tuple[MenuEntry, ...] = (
         frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}),
     ),
     MenuEntry("payments:list", _("Payment lists"), ALL_ROLES),
+    MenuEntry("reports:dashboard", _("Coverage"), ALL_ROLES),
     MenuEntry("unit_list", _("Administrative units"), ALL_ROLES),
     MenuEntry(
         "policy_tables",

@@ -45,6 +45,7 @@ from payments.models import (
 )
 from payments.services import province_code_of
 from providers.models import ProviderContract
+from reports import tasks as report_tasks
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
 # Months in a row without the money being collected after which a suspension is proposed
@@ -159,6 +160,7 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
         if period.status != PeriodStatus.RECONCILED:
             period.status = PeriodStatus.RECONCILED
             period.save(update_fields=["status"])
+        report_tasks.refresh_later(period)
     return reconciliation
 
 

@@ -58,6 +58,7 @@ from payments.models import (
     PeriodStatus,
 )
 from providers.models import Provider
+from reports import tasks as report_tasks
 
 CLOSED_STATUSES = (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED)
 BATCH_SIZE = 2000
@@ -502,6 +503,7 @@ def payment_list_generate(
         if generated_by is not None:
             period._history_user = generated_by
         period.save(update_fields=["status"])
+        report_tasks.refresh_later(period)
     return payment_list
 
 
@@ -704,6 +706,7 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
                 control_amount=total,
             )
             lines.filter(provider_id=provider_id).update(batch=batch)
+        report_tasks.refresh_later(period)
     return payment_list
 
 

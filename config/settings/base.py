@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "providers.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
     },
+    # Every night: this month's coverage figures of every commune.
+    "refresh-coverage": {
+        "task": "reports.tasks.refresh_coverage_nightly",
+        "schedule": crontab(minute=30, hour=0),
+    },
     # Every night: approved changes dated this month or earlier take effect.
     "apply-due-changes": {
         "task": "beneficiaries.tasks.apply_due_changes",

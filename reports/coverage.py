@@ -1,0 +1,298 @@
+"""Coverage figures per month and commune, precomputed into CoverageSnapshot rows.
+
+For each commune and month there is one overall row (provider_code = category_code = ""), one
+row per provider and one per category. The register's figures (active people, with an account
+opened, through a recipient) are read when the month is refreshed while it is current: a past
+month keeps the register figures it had, as a snapshot should. The payment figures (paid through
+an account, paid in cash, not paid, amounts) come from the month's payment lists and are
+refreshed whenever a list of the month is generated, closed or reconciled.
+
+Definitions, the way the provinces report them:
+- active: beneficiaries with status active in the commune;
+- with an account: active people with an active payment account (their own or their recipient's);
+- paid through an account / in cash: lines of the month's list paid, by channel;
+- not paid: lines whose final result is failed or not collected;
+- amount due: the list's total; amount paid: the total of its paid lines.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.models import AccountStatus, PaymentAccount
+from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
+from beneficiaries.models import BeneficiaryStatus as Status
+from org.models import AdministrativeUnit
+from payments.models import Channel, LineStatus, PaymentLine
+from reports.models import CoverageSnapshot
+
+REGISTER_FIELDS = ("active_count", "with_account_count", "via_recipient_count")
+PAYMENT_FIELDS = (
+    "paid_account_count",
+    "paid_cash_count",
+    "unpaid_count",
+    "amount_due",
+    "amount_paid",
+)
+FIELDS = REGISTER_FIELDS + PAYMENT_FIELDS
+
+
+def _cell():
+    return dict.fromkeys(FIELDS, 0)
+
+
+def _register_figures(communes: list[int]) -> dict[tuple, dict]:
+    """(commune, provider, category) → the register's three counts, as of now."""
+    cells: dict[tuple, dict] = defaultdict(_cell)
+    active = Beneficiary.objects.filter(commune_id__in=communes, status=Status.ACTIVE)
+    with_account = set(
+        PaymentAccount.objects.filter(
+            beneficiary__in=active, status=AccountStatus.ACTIVE
+        ).values_list("beneficiary_id", flat=True)
+    )
+    provider_of = dict(
+        PaymentAccount.objects.filter(beneficiary__in=active, status=AccountStatus.ACTIVE)
+        .order_by("beneficiary_id", "-id")
+        .values_list("beneficiary_id", "provider__code")
+    )
+    via_recipient = set(
+        AuthorizedRecipient.objects.filter(beneficiary__in=active, active=True).values_list(
+            "beneficiary_id", flat=True
+        )
+    )
+    categories = defaultdict(set)
+    for beneficiary_id, code in BeneficiaryCategory.objects.filter(
+        beneficiary__in=active, active=True
+    ).values_list("beneficiary_id", "category__code"):
+        categories[beneficiary_id].add(code)
+    for beneficiary_id, commune_id in active.values_list("id", "commune_id"):
+        keys = [(commune_id, "", "")]
+        provider = provider_of.get(beneficiary_id)
+        if provider:
+            keys.append((commune_id, provider, ""))
+        keys += [(commune_id, "", code) for code in categories.get(beneficiary_id, ())]
+        has_account = beneficiary_id in with_account
+        recipient = beneficiary_id in via_recipient
+        for key in keys:
+            cell = cells[key]
+            cell["active_count"] += 1
+            cell["with_account_count"] += has_account
+            cell["via_recipient_count"] += recipient
+    return cells
+
+
+def _payment_figures(communes: list[int], month: datetime.date) -> dict[tuple, dict]:
+    """(commune, provider, category) → paid / not paid counts and amounts of the month's lists
+    (the latest generated list of each closing unit, closed or not)."""
+    cells: dict[tuple, dict] = defaultdict(_cell)
+    lines = PaymentLine.objects.filter(
+        commune_id__in=communes, payment_list__period__month=month
+    ).values_list("commune_id", "provider__code", "categories", "channel", "status", "amount_total")
+    for commune_id, provider, categories, channel, status, amount in lines.iterator(
+        chunk_size=5000
+    ):
+        keys = [(commune_id, "", ""), (commune_id, provider, "")]
+        keys += [(commune_id, "", code) for code in categories.split(";") if code]
+        for key in keys:
+            cell = cells[key]
+            cell["amount_due"] += amount
+            if status == LineStatus.PAID:
+                cell["amount_paid"] += amount
+                if channel == Channel.ACCOUNT:
+                    cell["paid_account_count"] += 1
+                else:
+                    cell["paid_cash_count"] += 1
+            elif status in (LineStatus.FAILED, LineStatus.UNPAID):
+                cell["unpaid_count"] += 1
+    return cells
+
+
+def communes_under(unit: AdministrativeUnit) -> list[int]:
+    return list(
+        AdministrativeUnit.objects.filter(path__startswith=unit.path, level="commune").values_list(
+            "id", flat=True
+        )
+    )
+
+
+def coverage_refresh(
+    *, month: datetime.date, unit: AdministrativeUnit | None = None, register: bool | None = None
+) -> int:
+    """Recompute the month's snapshot rows of the communes under `unit` (all when None).
+    `register` (default: when the month is the current one or later, or has no rows yet) also
+    re-reads the register's figures. Returns the number of rows written."""
+    month = month.replace(day=1)
+    if unit is not None:
+        communes = communes_under(unit)
+    else:
+        communes = list(
+            AdministrativeUnit.objects.filter(level="commune", active=True).values_list(
+                "id", flat=True
+            )
+        )
+    existing = {
+        (row.commune_id, row.provider_code, row.category_code): row
+        for row in CoverageSnapshot.objects.filter(month=month, commune_id__in=communes)
+    }
+    current = timezone.localdate().replace(day=1)
+    if register is None:
+        register = month >= current or not existing
+    payments = _payment_figures(communes, month)
+    registered = _register_figures(communes) if register else {}
+    keys = set(payments) | set(registered) | (set(existing) if not register else set())
+    now = timezone.now()
+    new, changed = [], []
+    for key in keys:
+        row = existing.get(key)
+        if row is None:
+            row = CoverageSnapshot(
+                month=month, commune_id=key[0], provider_code=key[1], category_code=key[2]
+            )
+            new.append(row)
+        else:
+            changed.append(row)
+        payment = payments.get(key) or _cell()
+        for name in PAYMENT_FIELDS:
+            setattr(row, name, payment[name])
+        if register:
+            figures = registered.get(key) or _cell()
+            for name in REGISTER_FIELDS:
+                setattr(row, name, figures[name])
+        row.computed_at = now
+    with transaction.atomic():
+        if register:
+            # Rows of cells that no longer exist (a provider nobody uses now) go.
+            stale = [row.pk for key, row in existing.items() if key not in keys]
+            CoverageSnapshot.objects.filter(pk__in=stale).delete()
+        CoverageSnapshot.objects.bulk_create(new, batch_size=2000)
+        CoverageSnapshot.objects.bulk_update(changed, [*FIELDS, "computed_at"], batch_size=500)
+    return len(new) + len(changed)
+
+
+# -- reading the snapshots -----------------------------------------------------------------------
+
+
+def _filter(provider: str = "", category: str = "") -> Q:
+    return Q(provider_code=provider or "", category_code=category or "")
+
+
+def _sums(qs) -> dict:
+    return {k: v or 0 for k, v in qs.aggregate(**{name: Sum(name) for name in FIELDS}).items()}
+
+
+def figures(
+    unit: AdministrativeUnit, month: datetime.date, provider: str = "", category: str = ""
+) -> dict:
+    """The headline figures of a unit in a month, from the snapshots (one aggregate query,
+    plus one for the communes that paid through an account)."""
+    rows = CoverageSnapshot.objects.filter(
+        _filter(provider, category), month=month, commune__path__startswith=unit.path
+    )
+    result = _sums(rows)
+    counts = rows.filter(active_count__gt=0).aggregate(
+        communes=Count("commune_id", distinct=True),
+        electronic=Count("commune_id", distinct=True, filter=Q(paid_account_count__gt=0)),
+    )
+    result.update(counts)
+    return with_rates(result)
+
+
+def with_rates(row: dict) -> dict:
+    active = row.get("active_count") or 0
+    row["account_rate"] = round(100 * row["with_account_count"] / active) if active else 0
+    row["paid_account_rate"] = round(100 * row["paid_account_count"] / active) if active else 0
+    paid = row["paid_account_count"] + row["paid_cash_count"]
+    row["paid_count"] = paid
+    row["cash_rate"] = round(100 * row["paid_cash_count"] / paid) if paid else 0
+    return row
+
+
+def trend(
+    unit: AdministrativeUnit,
+    month: datetime.date,
+    provider: str = "",
+    category: str = "",
+    months: int = 12,
+) -> list[dict]:
+    """The last `months` months up to `month`: one row each, from the snapshots."""
+    from beneficiaries.services import add_months
+
+    first = add_months(month, 1 - months)
+    rows = (
+        CoverageSnapshot.objects.filter(
+            _filter(provider, category),
+            month__gte=first,
+            month__lte=month,
+            commune__path__startswith=unit.path,
+        )
+        .values("month")
+        .annotate(**{name: Sum(name) for name in FIELDS})
+        .order_by("month")
+    )
+    by_month = {row["month"]: with_rates({**row, "empty": False}) for row in rows}
+    return [
+        by_month.get(add_months(first, i))
+        or with_rates({"month": add_months(first, i), "empty": True, **_cell()})
+        for i in range(months)
+    ]
+
+
+def children(
+    unit: AdministrativeUnit, month: datetime.date, provider: str = "", category: str = ""
+) -> list[dict]:
+    """The unit's children (districts of a province, communes of a district) side by side."""
+    kids = list(unit.children.filter(active=True).order_by("code"))
+    if not kids:
+        return []
+    depth = len(unit.path.strip("/").split("/"))  # the child's code sits at this index
+    rows = CoverageSnapshot.objects.filter(
+        _filter(provider, category), month=month, commune__path__startswith=unit.path
+    ).values_list("commune__path", *FIELDS)
+    sums: dict[str, dict] = defaultdict(_cell)
+    for path, *values in rows:
+        code = path.strip("/").split("/")[depth]
+        cell = sums[code]
+        for name, value in zip(FIELDS, values, strict=True):
+            cell[name] += value
+    return [{"unit": kid, **with_rates(dict(sums.get(kid.code) or _cell()))} for kid in kids]
+
+
+def lowest_communes(
+    unit: AdministrativeUnit,
+    month: datetime.date,
+    provider: str = "",
+    category: str = "",
+    n: int = 10,
+) -> list[dict]:
+    rows = CoverageSnapshot.objects.filter(
+        _filter(provider, category),
+        month=month,
+        commune__path__startswith=unit.path,
+        active_count__gt=0,
+    ).select_related("commune", "commune__parent")
+    ranked = sorted(
+        (
+            {
+                "unit": row.commune,
+                **with_rates({name: getattr(row, name) for name in FIELDS}),
+            }
+            for row in rows
+        ),
+        key=lambda r: (r["paid_account_rate"], r["account_rate"], r["unit"].code),
+    )
+    return ranked[:n]
+
+
+def latest_month(unit: AdministrativeUnit) -> datetime.date | None:
+    row = (
+        CoverageSnapshot.objects.filter(commune__path__startswith=unit.path)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    return row

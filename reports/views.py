@@ -1,0 +1,300 @@
+"""Coverage dashboards: the province, a district, a commune. They read the snapshots only,
+except the commune page's list of people to call, which is the register itself."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.models import AccountStatus, PaymentAccount
+from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryStatus, Category
+from org.models import AdministrativeUnit, Role
+from org.scoping import user_can_see_unit
+from payments.models import LineStatus, PaymentLine
+from providers.models import Provider
+from reports import charts, coverage
+from reports.models import CoverageSnapshot
+from reports.services import export_log
+
+PEOPLE_LIMIT = 300
+
+
+def _default_unit(user) -> AdministrativeUnit | None:
+    if user.unit_id:
+        return user.unit
+    latest = (
+        CoverageSnapshot.objects.order_by("-month").select_related("commune").first()
+        if user.role == Role.ADMIN
+        else None
+    )
+    if latest is None:
+        return (
+            AdministrativeUnit.objects.filter(level="province", active=True)
+            .order_by("-code_version", "code")
+            .first()
+        )
+    province_path = "/".join(latest.commune.path.split("/")[:2]) + "/"
+    return AdministrativeUnit.objects.get(path=province_path)
+
+
+def _unit_by_code(user, code: str) -> AdministrativeUnit:
+    candidates = [
+        unit
+        for unit in AdministrativeUnit.objects.filter(code=code).order_by("-code_version")
+        if user_can_see_unit(user, unit)
+    ]
+    if not candidates:
+        raise Http404
+    if user.unit_id:
+        same = [u for u in candidates if u.code_version == user.unit.code_version]
+        if same:
+            return same[0]
+    return candidates[0]
+
+
+def _month(request, unit) -> datetime.date | None:
+    value = request.GET.get("month", "")
+    if value:
+        try:
+            year, month = (int(part) for part in value.split("-")[:2])
+            return datetime.date(year, month, 1)
+        except ValueError:
+            pass
+    return coverage.latest_month(unit)
+
+
+@login_required
+@require_GET
+def dashboard(request, code: str | None = None):
+    unit = _unit_by_code(request.user, code) if code else _default_unit(request.user)
+    if unit is None:
+        raise Http404
+    month = _month(request, unit)
+    providers = list(Provider.objects.order_by("code").values_list("code", "name"))
+    categories = list(
+        Category.objects.filter(kind="allowance")
+        .order_by("sort_order", "code")
+        .values_list("code", "name")
+    )
+    provider = request.GET.get("provider", "")
+    provider = provider if provider in dict(providers) else ""
+    category = request.GET.get("category", "")
+    category = category if category in dict(categories) else ""
+    context = {
+        "title": _("Coverage – %(unit)s") % {"unit": unit.name},
+        "unit": unit,
+        "month": month,
+        "provider": provider,
+        "category": category,
+        "providers": providers,
+        "categories": categories,
+        "months": list(
+            CoverageSnapshot.objects.filter(commune__path__startswith=unit.path)
+            .order_by("-month")
+            .values_list("month", flat=True)
+            .distinct()[:36]
+        ),
+        "print": request.GET.get("print") == "1",
+        "breadcrumbs": [a for a in _ancestors(unit) if user_can_see_unit(request.user, a)],
+    }
+    if month is not None:
+        head = coverage.figures(unit, month, provider, category)
+        trend = coverage.trend(unit, month, provider, category)
+        kids = coverage.children(unit, month, provider, category)
+        for kid in kids:
+            kid["colour"] = charts.coverage_colour(kid["paid_account_rate"])
+        context.update(
+            {
+                "head": head,
+                "trend": trend,
+                "trend_chart": charts.trend_lines(trend),
+                "children": kids,
+                "children_chart": charts.bars(
+                    [{"label": k["unit"].name, **k} for k in kids if k["active_count"]]
+                )
+                if kids
+                else "",
+                "lowest": coverage.lowest_communes(unit, month, provider, category)
+                if unit.level != "commune"
+                else [],
+            }
+        )
+        if unit.level == "commune":
+            context.update(_people_to_call(unit, month))
+    if request.GET.get("format") == "xlsx" and month is not None:
+        return _xlsx(request, context)
+    return render(request, "reports/dashboard.html", context)
+
+
+def _ancestors(unit):
+    chain = []
+    while unit is not None:
+        chain.append(unit)
+        unit = unit.parent
+    return list(reversed(chain))
+
+
+def _people_to_call(commune, month) -> dict:
+    """Who still has no account, and whose payment of the month failed: with a phone to call
+    (the recipient's when someone collects for them)."""
+    has_account = PaymentAccount.objects.filter(
+        beneficiary=OuterRef("pk"), status=AccountStatus.ACTIVE
+    )
+    no_account = (
+        Beneficiary.objects.filter(commune=commune, status=BeneficiaryStatus.ACTIVE)
+        .annotate(has_account=Exists(has_account))
+        .filter(has_account=False)
+        .order_by("search_name", "pk")
+    )
+    recipients = {
+        r.beneficiary_id: r
+        for r in AuthorizedRecipient.objects.filter(
+            beneficiary__in=no_account[:PEOPLE_LIMIT], active=True
+        )
+    }
+    without = [{"person": b, "recipient": recipients.get(b.pk)} for b in no_account[:PEOPLE_LIMIT]]
+    failed = (
+        PaymentLine.objects.filter(
+            commune=commune,
+            payment_list__period__month=month,
+            status__in=[LineStatus.FAILED, LineStatus.UNPAID],
+        )
+        .select_related("provider")
+        .order_by("full_name", "pk")
+    )
+    return {
+        "without_account": without,
+        "without_account_all": no_account,
+        "failed_all": failed,
+        "without_account_count": no_account.count(),
+        "failed": list(failed[:PEOPLE_LIMIT]),
+        "failed_count": failed.count(),
+        "people_limit": PEOPLE_LIMIT,
+    }
+
+
+def _xlsx(request, context) -> HttpResponse:
+    from openpyxl import Workbook
+
+    from payments.exporting import _cell_text
+
+    unit, month = context["unit"], context["month"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    head = context["head"]
+    ws.append([f"ĐỘ BAO PHỦ CHI TRẢ KHÔNG DÙNG TIỀN MẶT – {_cell_text(unit.name)}"])
+    ws.append([f"Tháng {month:%m/%Y}"])
+    ws.append([])
+    for label, key in (
+        ("Đối tượng đang hưởng", "active_count"),
+        ("Đã có tài khoản", "with_account_count"),
+        ("Chi trả qua tài khoản", "paid_account_count"),
+        ("Chi trả tiền mặt", "paid_cash_count"),
+        ("Chưa chi trả được", "unpaid_count"),
+        ("Nhận qua người được ủy quyền", "via_recipient_count"),
+        ("Số tiền phải trả", "amount_due"),
+        ("Số tiền đã trả", "amount_paid"),
+    ):
+        ws.append([label, head[key]])
+    ws = wb.create_sheet("Xu hướng")
+    ws.append(["Tháng", "Đang hưởng", "Có tài khoản", "Tỷ lệ (%)", "Qua tài khoản", "Tỷ lệ (%)"])
+    for p in context["trend"]:
+        ws.append(
+            [
+                f"{p['month']:%m/%Y}",
+                p["active_count"],
+                p["with_account_count"],
+                p["account_rate"],
+                p["paid_account_count"],
+                p["paid_account_rate"],
+            ]
+        )
+    if context["children"]:
+        ws = wb.create_sheet("Theo đơn vị")
+        ws.append(
+            [
+                "Mã",
+                "Đơn vị",
+                "Đang hưởng",
+                "Có tài khoản",
+                "Tỷ lệ (%)",
+                "Qua tài khoản",
+                "Tỷ lệ (%)",
+                "Tiền mặt",
+                "Chưa chi trả",
+            ]
+        )
+        for k in context["children"]:
+            ws.append(
+                [
+                    k["unit"].code,
+                    _cell_text(k["unit"].name),
+                    k["active_count"],
+                    k["with_account_count"],
+                    k["account_rate"],
+                    k["paid_account_count"],
+                    k["paid_account_rate"],
+                    k["paid_cash_count"],
+                    k["unpaid_count"],
+                ]
+            )
+    rows = 0
+    if unit.level == "commune":
+        ws = wb.create_sheet("Chưa có tài khoản")
+        ws.append(["Họ và tên", "Số định danh", "Điện thoại", "Người nhận thay", "Điện thoại"])
+        everyone = context["without_account_all"]
+        recipients = {
+            r.beneficiary_id: r
+            for r in AuthorizedRecipient.objects.filter(beneficiary__in=everyone, active=True)
+        }
+        for b in everyone:
+            r = recipients.get(b.pk)
+            ws.append(
+                [
+                    _cell_text(b.full_name),
+                    b.id_number,
+                    _cell_text(b.phone),
+                    _cell_text(r.full_name) if r else "",
+                    _cell_text(r.phone) if r else "",
+                ]
+            )
+            rows += 1
+        ws = wb.create_sheet("Chi trả không thành công")
+        ws.append(["Họ và tên", "Người nhận", "Điện thoại", "Tổ chức chi trả", "Lý do", "Số tiền"])
+        for line in context["failed_all"]:
+            ws.append(
+                [
+                    _cell_text(line.full_name),
+                    _cell_text(line.payee_name),
+                    _cell_text(line.payee_phone),
+                    line.provider.code,
+                    _cell_text(line.failure_reason),
+                    line.amount_total,
+                ]
+            )
+            rows += 1
+        export_log(
+            user=request.user,
+            what="coverage_xlsx",
+            unit=unit,
+            parameters=f"month={month:%Y-%m}",
+            row_count=rows,
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="bao-phu-{unit.code}-{month:%Y-%m}.xlsx"'
+    )
+    return response
