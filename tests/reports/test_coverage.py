@@ -56,8 +56,12 @@ def district_list(hue_units, officers):
     guardian = RecipientFactory(beneficiary=people[2], phone="0912345678")
     for b in people[:2]:
         PaymentAccount.objects.create(
-            beneficiary=b, holder="beneficiary", provider=viettel,
-            account_number=f"098{b.pk:07d}", account_name=b.full_name, status="active",
+            beneficiary=b,
+            holder="beneficiary",
+            provider=viettel,
+            account_number=f"098{b.pk:07d}",
+            account_name=b.full_name,
+            status="active",
         )
     period = payment_period_open(unit=hue_units["district"], month=DEC)
     payment_list_generate(period=period, generated_by=officers["district"])
