@@ -827,6 +827,87 @@ def providers_floor_seconds(periods, folder: Path) -> float:
     return provider_side + our_side
 
 
+# --- Dashboards -----------------------------------------------------------------------------
+
+PAGE_RUNS = 15
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def bench_coverage_page(
+    province_code: str, month: datetime.date, name: str, *, whole_country: bool = False
+) -> str:
+    """Refresh the month's coverage snapshots, then time the province's dashboard as its
+    officer sees it (median of PAGE_RUNS renders through the test client), against the floor
+    of one aggregate query on the snapshot table for the same province and month."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from beneficiaries.models import Beneficiary
+    from org.models import AdministrativeUnit, Role, User
+    from reports.coverage import coverage_refresh
+
+    province = (
+        AdministrativeUnit.objects.filter(level="province", code=province_code)
+        .order_by("-code_version")
+        .first()
+    )
+    started = time.perf_counter()
+    rows = coverage_refresh(month=month, unit=None if whole_country else province, register=True)
+    where = "the country" if whole_country else province.name
+    log(
+        f"coverage: {rows:,} snapshot rows of {where} for {month:%m/%Y} refreshed in "
+        f"{time.perf_counter() - started:.2f}s."
+    )
+    officer = User.objects.filter(role=Role.PROVINCE_OFFICER, unit=province).first()
+    if officer is None:
+        officer = User.objects.create(
+            username=f"bench-tinh{province.code}", role=Role.PROVINCE_OFFICER, unit=province
+        )
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(officer)
+    url = f"/reports/?month={month:%Y-%m}"
+    response = client.get(url)  # warm: templates, translations, the first connection
+    if response.status_code != 200:
+        raise BenchError(f"{url} answered {response.status_code}.")
+    pages = []
+    for _ in range(PAGE_RUNS):
+        started = time.perf_counter()
+        client.get(url)
+        pages.append(time.perf_counter() - started)
+    floors = []
+    with connection.cursor() as cur:
+        for _ in range(PAGE_RUNS):
+            started = time.perf_counter()
+            cur.execute(
+                "SELECT sum(s.active_count), sum(s.with_account_count),"
+                " sum(s.paid_account_count), sum(s.paid_cash_count), sum(s.unpaid_count),"
+                " sum(s.amount_due), sum(s.amount_paid)"
+                " FROM reports_coveragesnapshot s"
+                " JOIN org_administrativeunit c ON c.id = s.commune_id"
+                " WHERE s.month = %s AND c.path LIKE %s"
+                " AND s.provider_code = '' AND s.category_code = ''",
+                [month, f"{province.path}%"],
+            )
+            cur.fetchall()
+            floors.append(time.perf_counter() - started)
+    scope = Beneficiary.objects.all()
+    if not whole_country:
+        scope = scope.filter(commune__path__startswith=province.path)
+    n = scope.count()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    log(
+        f"coverage: {url} median {_median(pages) * 1000:.0f} ms over {PAGE_RUNS} renders "
+        f"(slowest {max(pages) * 1000:.0f} ms)."
+    )
+    return bench_line(name, n, _median(pages), _median(floors), peak_mb)
+
+
 # --- National -------------------------------------------------------------------------------
 
 
@@ -989,7 +1070,7 @@ def workers_stop(workers) -> None:
                 pass
 
 
-def bench_national(redis_url: str) -> str:
+def bench_national(redis_url: str) -> tuple[str, str, datetime.date]:
     from celery.exceptions import TimeoutError as CeleryTimeoutError
 
     from config.celery import app
@@ -1060,7 +1141,9 @@ def bench_national(redis_url: str) -> str:
     floor = floor_seconds(n=lines, path_prefix="", month=month, list_id=list_id)
     table_floor = table_floor_seconds(n=lines, path_prefix="", unit=units[0])
     log(f"floor: generation / floor into the lines table: {seconds / table_floor:.2f}.")
-    return bench_line("payment_list_generate_national", lines, seconds, floor, sampler.peak_mb())
+    line = bench_line("payment_list_generate_national", lines, seconds, floor, sampler.peak_mb())
+    biggest = PaymentList.objects.filter(period__month=month).order_by("-line_count").first()
+    return line, biggest.period.unit.code, month
 
 
 # --- Main -----------------------------------------------------------------------------------
@@ -1114,11 +1197,23 @@ def main(argv: list[str] | None = None) -> int:
                 "national" if args.national else "province", args.seed_with, args.total
             )
         if args.national:
-            print(bench_national(redis_url), flush=True)
+            line, province_code, month = bench_national(redis_url)
+            print(line, flush=True)
+            # The largest province's dashboard, the snapshot table holding the whole country.
+            print(
+                bench_coverage_page(
+                    province_code, month, "coverage_page_national", whole_country=True
+                ),
+                flush=True,
+            )
         else:
             line, periods = bench_province()
             print(line, flush=True)
             print(bench_providers(periods), flush=True)
+            print(
+                bench_coverage_page(PROVINCE_CODE, periods[0].month, "coverage_page_province"),
+                flush=True,
+            )
         return 0
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr, flush=True)

@@ -40,6 +40,7 @@ PAYMENT_FIELDS = (
     "amount_paid",
 )
 FIELDS = REGISTER_FIELDS + PAYMENT_FIELDS
+CHUNK = 300
 
 
 def _cell():
@@ -142,8 +143,14 @@ def coverage_refresh(
     current = timezone.localdate().replace(day=1)
     if register is None:
         register = month >= current or not existing
-    payments = _payment_figures(communes, month)
-    registered = _register_figures(communes) if register else {}
+    # A few hundred communes at a time: memory follows a chunk, not the country.
+    payments: dict[tuple, dict] = {}
+    registered: dict[tuple, dict] = {}
+    for start in range(0, len(communes), CHUNK):
+        chunk = communes[start : start + CHUNK]
+        payments.update(_payment_figures(chunk, month))
+        if register:
+            registered.update(_register_figures(chunk))
     keys = set(payments) | set(registered) | (set(existing) if not register else set())
     now = timezone.now()
     new, changed = [], []

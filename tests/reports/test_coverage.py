@@ -178,3 +178,52 @@ def test_on_the_demo_province_the_dashboard_equals_a_direct_count(client):
     html = client.get(reverse("reports:dashboard")).content.decode()
     shown = f"{expected['with_account_count']:,}/{expected['active_count']:,}".replace(",", ".")
     assert f'data-figure="with-account">{shown}<' in html
+
+
+def test_generating_closing_and_reconciling_queue_a_refresh(
+    hue_units, officers, monkeypatch, django_capture_on_commit_callbacks
+):
+    from payments.models import PeriodStatus
+    from payments.reconciliation import period_reconcile
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.refresh_coverage, "delay", lambda *args: queued.append(args))
+    person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
+    district = hue_units["district"]
+    with django_capture_on_commit_callbacks(execute=True):
+        period = payment_period_open(unit=district, month=DEC)
+        payment_list_generate(period=period, generated_by=officers["district"])
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_list_close(period=period, closed_by=officers["district"])
+    period.refresh_from_db()
+    period.payment_list.lines.update(status="paid")
+    period.status = PeriodStatus.SUBMITTED
+    period.save()
+
+    def statement(batch):
+        from types import SimpleNamespace
+
+        items = [
+            SimpleNamespace(reference=r, status=s, amount=a)
+            for r, s, a in batch.lines.values_list("reference", "status", "amount_total")
+        ]
+        return SimpleNamespace(items=items)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        period_reconcile(period=period, fetch=statement)
+    assert queued == [("2026-12-01", district.pk)] * 3
+
+
+def test_the_nightly_refresh_covers_every_commune_this_month(hue_units, district_list):
+    from django.utils import timezone
+
+    from reports.tasks import refresh_coverage_nightly
+
+    written = refresh_coverage_nightly()
+    this_month = timezone.localdate().replace(day=1)
+    assert written == CoverageSnapshot.objects.filter(month=this_month).count() > 0
+    row = CoverageSnapshot.objects.get(
+        month=this_month, commune=hue_units["commune"], provider_code="", category_code=""
+    )
+    assert row.active_count == 3
