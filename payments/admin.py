@@ -4,7 +4,16 @@ services, which keep the rules (nobody edits an amount by hand, a closed list ne
 from django.contrib import admin
 
 from org.admin import ReadOnlyAdmin
-from payments.models import LineArrear, PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
+from payments.models import (
+    LineArrear,
+    PaymentBatch,
+    PaymentLine,
+    PaymentList,
+    PaymentPeriod,
+    Reconciliation,
+    ReconciliationIssue,
+    ReconciliationTotal,
+)
 
 
 @admin.register(PaymentPeriod)
@@ -47,3 +56,50 @@ class LineArrearAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReconciliationTotalInline(admin.TabularInline):
+    model = ReconciliationTotal
+    extra = 0
+    can_delete = False
+    fields = [
+        "provider",
+        "control_count",
+        "control_amount",
+        "statement_count",
+        "statement_amount",
+        "paid_count",
+        "paid_amount",
+        "failed_count",
+        "unpaid_count",
+        "fee_percent",
+        "fee_amount",
+        "controls_match",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(ReadOnlyAdmin):
+    list_display = ["period", "status", "line_count", "issue_count", "fee_total", "reconciled_at"]
+    list_filter = ["status"]
+    list_select_related = ["period", "period__unit"]
+    inlines = [ReconciliationTotalInline]
+
+
+@admin.register(ReconciliationIssue)
+class ReconciliationIssueAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "provider",
+        "kind",
+        "our_status",
+        "provider_status",
+        "our_amount",
+        "provider_amount",
+    ]
+    list_filter = ["kind", "provider"]
+    search_fields = ["reference"]

@@ -268,3 +268,17 @@ def test_the_page_and_the_settlement_report(client, hue_units, officers, people)
     outsider = UserFactory(username="khac", role="district_officer", unit=other)
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+def test_the_admin_shows_reconciliations_read_only(client, hue_units, officers, people):
+    period = sent(hue_units["district"], DEC, officers["district"])
+    r = period_reconcile(period=period, fetch=statement_of(period))
+    client.force_login(officers["admin"])
+    assert client.get(reverse("admin:payments_reconciliation_changelist")).status_code == 200
+    page = client.get(reverse("admin:payments_reconciliation_change", args=[r.pk]))
+    assert page.status_code == 200
+    assert "VNPost" in page.content.decode()
+    assert client.get(reverse("admin:payments_reconciliationissue_changelist")).status_code == 200
+    assert (
+        client.post(reverse("admin:payments_reconciliation_delete", args=[r.pk])).status_code == 403
+    )
