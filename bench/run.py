@@ -188,6 +188,9 @@ def django_setup(url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
     # Production-like: DEBUG would keep every query's SQL in memory and inflate the RSS.
     os.environ["DEBUG"] = "0"
+    # No coverage refresh queued behind each list (here or in the national workers): the
+    # dashboards' bench refreshes them itself.
+    os.environ["TROCAP_COVERAGE_AUTO_REFRESH"] = "0"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.chdir(BASE_DIR)
     if str(BASE_DIR) not in sys.path:
@@ -197,10 +200,8 @@ def django_setup(url: str) -> None:
     django.setup()
     # The bench times the work itself: nothing is queued for a worker that is not there.
     import providers.services
-    import reports.tasks
 
     providers.services._reconcile_later = lambda period_id: None
-    reports.tasks.refresh_later = lambda period: None
 
 
 def migrate() -> None:

@@ -24,7 +24,10 @@ def refresh_coverage_nightly() -> int:
 
 def refresh_later(period) -> None:
     """Queue the refresh of a period's month and unit once the transaction commits."""
+    from django.conf import settings
     from django.db import transaction
 
+    if not settings.TROCAP_COVERAGE_AUTO_REFRESH:
+        return
     month, unit_id = period.month.isoformat(), period.unit_id
     transaction.on_commit(lambda: refresh_coverage.delay(month, unit_id))

@@ -244,6 +244,10 @@ TROCAP_PROVIDERS = {
     },
 }
 
+# Refresh a month's coverage snapshots after its lists are generated, closed or reconciled
+# (the benchmarks turn it off to time the work itself).
+TROCAP_COVERAGE_AUTO_REFRESH = os.environ.get("TROCAP_COVERAGE_AUTO_REFRESH", "1") != "0"
+
 # Retries while a provider is down: exponential backoff from `backoff` seconds up to `max`.
 TROCAP_PROVIDER_RETRY = {
     "backoff": float(os.environ.get("TROCAP_PROVIDER_RETRY_BACKOFF", "5")),

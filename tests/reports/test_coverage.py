@@ -227,3 +227,18 @@ def test_the_nightly_refresh_covers_every_commune_this_month(hue_units, district
         month=this_month, commune=hue_units["commune"], provider_code="", category_code=""
     )
     assert row.active_count == 3
+
+
+def test_the_automatic_refresh_can_be_turned_off(
+    hue_units, officers, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.refresh_coverage, "delay", lambda *args: queued.append(args))
+    settings.TROCAP_COVERAGE_AUTO_REFRESH = False
+    person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
+    with django_capture_on_commit_callbacks(execute=True):
+        period = payment_period_open(unit=hue_units["district"], month=DEC)
+        payment_list_generate(period=period, generated_by=officers["district"])
+    assert queued == []
