@@ -686,48 +686,20 @@ MOCK_CONFIG = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _mock_call(url: str, payload: dict | None = None) -> dict:
-    import json
-    import urllib.request
-
-    data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 def mock_start(folder: Path) -> tuple[subprocess.Popen, str]:
     """The mock providers in their own process, on a free port, with a fresh ledger."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "run_mock_providers",
-            "--port",
-            str(port),
-            "--db",
-            str(folder / "mock.sqlite3"),
-        ],
-        cwd=BASE_DIR,
-        stdout=open(folder / "mock.log", "wb"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            _mock_call(f"{url}/__mock__/health")
-            return process, url
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise BenchError(f"the mock providers did not start (see {folder / 'mock.log'}).")
+    from providers.mock.process import free_port, start_mock
+
+    port = free_port()
+    try:
+        process = start_mock(
+            port,
+            folder / "mock.sqlite3",
+            log=open(folder / "mock.log", "wb"),  # noqa: SIM115
+        )
+    except RuntimeError as exc:
+        raise BenchError(f"the mock providers did not start (see {folder / 'mock.log'}).") from exc
+    return process, f"http://127.0.0.1:{port}"
 
 
 def bench_providers(periods) -> str:
@@ -739,6 +711,7 @@ def bench_providers(periods) -> str:
     from payments.models import LineStatus, PaymentBatch
     from payments.reconciliation import period_reconcile
     from payments.services import payment_list_close
+    from providers.mock.process import call as mock_call
     from providers.services import batch_poll, payment_list_submit
 
     for period in periods:
@@ -748,7 +721,7 @@ def bench_providers(periods) -> str:
     folder = Path(tempfile.mkdtemp(prefix="trocap-bench-mock-"))
     process, url = mock_start(folder)
     try:
-        _mock_call(f"{url}/__mock__/config", MOCK_CONFIG)
+        mock_call(f"{url}/__mock__/config", MOCK_CONFIG, timeout=60)
         settings.TROCAP_PROVIDERS = {
             code: {**config, "base_url": url, "callback_url": "", "timeout": 300.0}
             for code, config in settings.TROCAP_PROVIDERS.items()
@@ -768,7 +741,7 @@ def bench_providers(periods) -> str:
                 raise BenchError(f"{period}: the reconciliation found discrepancies.")
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        ledger = _mock_call(f"{url}/__mock__/ledger")["count"]
+        ledger = mock_call(f"{url}/__mock__/ledger", timeout=120)["count"]
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -20,6 +20,7 @@ from beneficiaries.forms import (
     RejectForm,
 )
 from beneficiaries.models import ChangeKind, ChangeStatus
+from org.downloads import attachment
 from org.models import Role
 
 PAGE_SIZE = 50
@@ -424,23 +425,16 @@ def import_confirm(request):
 @login_required
 @require_GET
 def import_template(request):
-    from django.http import HttpResponse
 
     from beneficiaries.importing import template_workbook
 
-    response = HttpResponse(
-        template_workbook(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="mau-nhap-doi-tuong.xlsx"'
-    return response
+    return attachment(template_workbook(), "mau-nhap-doi-tuong.xlsx")
 
 
 @login_required
 @require_GET
 def register_export(request):
     """The register as the user sees it (same filters) as .xlsx; the export is logged."""
-    from django.http import HttpResponse
     from django.utils import timezone
 
     from beneficiaries.exporting import register_workbook
@@ -471,9 +465,4 @@ def register_export(request):
         row_count=rows,
     )
     unit_code = request.user.unit.code if request.user.unit_id else "all"
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"doi-tuong-{unit_code}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(content, f"doi-tuong-{unit_code}-{timezone.localdate():%Y%m%d}.xlsx")

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import change_get
+from org.downloads import attachment
 from org.models import AdministrativeUnit, Role
 from payments import selectors, services
 from payments.calculations import add_months
@@ -244,14 +245,10 @@ def period_export(request, pk: int, fmt: str):
         raise Http404
     if fmt == "csv":
         content = exporting.payment_list_csv(payment_list, commune=commune)
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response = attachment(content, f"{name}.csv", "text/csv; charset=utf-8")
     else:
         content = exporting.payment_list_xlsx(payment_list, commune=commune)
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response = attachment(content, f"{name}.xlsx")
     lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
     export_log(
         user=request.user,
@@ -394,13 +391,8 @@ def period_settlement(request, pk: int):
         raise Http404  # the report covers every commune of the closing unit
     if not Reconciliation.objects.filter(period=period).exists():
         raise Http404
-    content = settlement_xlsx(period)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     name = f"thanh-quyet-toan-{period.unit.code}-{period.month:%Y-%m}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = attachment(settlement_xlsx(period), name)
     export_log(
         user=request.user,
         what="settlement_xlsx",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryStatus, Category
+from org.downloads import attachment
 from org.models import AdministrativeUnit, Role
 from org.scoping import user_can_see_unit
 from payments.models import LineStatus, PaymentLine
@@ -290,11 +291,4 @@ def _xlsx(request, context) -> HttpResponse:
         )
     buffer = io.BytesIO()
     wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="bao-phu-{unit.code}-{month:%Y-%m}.xlsx"'
-    )
-    return response
+    return attachment(buffer.getvalue(), f"bao-phu-{unit.code}-{month:%Y-%m}.xlsx")

@@ -51,46 +51,15 @@ def officers(hue_units):
 
 
 @pytest.fixture
-def celery_worker_process():
+def celery_worker_process(tmp_path):
     """A real Celery worker in its own process, on the configured broker, reading the test
     database (tests using it need django_db(transaction=True) so their data is committed)."""
-    import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
     from config.celery import app
     from tests.helpers import test_database_url
+    from tests.workers import Workers
 
     app.control.purge()  # nothing left over from an earlier, interrupted run
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    celery = os.path.join(os.path.dirname(sys.executable), "celery")
-    process = subprocess.Popen(
-        [
-            celery,
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    env = {"DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    pool = Workers(env, tmp_path)
+    yield pool.start(beat=False)
+    pool.stop()

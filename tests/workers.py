@@ -41,9 +41,12 @@ class Workers:
     def __init__(self, env: dict[str, str], folder):
         self.env, self.folder, self.processes = env, folder, []
 
-    def start(self, **extra: str) -> subprocess.Popen:
+    def start(self, *, beat: bool = True, **extra: str) -> subprocess.Popen:
+        """One more worker (solo pool); with `beat`, the schedule runs inside it too, so
+        resume_stalled_batches brings back what a killed worker held."""
         celery = os.path.join(os.path.dirname(sys.executable), "celery")
         n = len(self.processes)
+        schedule = ["--beat", "--schedule", str(self.folder / f"beat-{n}")] if beat else []
         process = subprocess.Popen(
             [
                 celery,
@@ -57,11 +60,8 @@ class Workers:
                 "--without-gossip",
                 "--without-mingle",
                 "--hostname",
-                f"fault{n}@%h",
-                # Embedded beat: resume_stalled_batches brings back what a killed worker held.
-                "--beat",
-                "--schedule",
-                str(self.folder / f"beat-{n}"),
+                f"test{n}@%h",
+                *schedule,
             ],
             cwd=settings.BASE_DIR,
             env={**os.environ, **self.env, **extra},
