@@ -26,7 +26,7 @@ setup: $(STAMP) ## Create .venv and install the pinned dependencies
 migrate: setup ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
-seed: migrate ## Seed the demo province once (Huế, 60,738 beneficiaries)
+seed: migrate ## Seed the demo province once (Huế, 60,738 people, a year of payments; DEMO_MONTHS=N)
 	$(PY) manage.py seed_demo --skip-if-seeded
 
 run: seed ## Set up, migrate, seed the demo once, and run web + worker + mock providers on :8000

@@ -198,10 +198,6 @@ def django_setup(url: str) -> None:
     import django
 
     django.setup()
-    # The bench times the work itself: nothing is queued for a worker that is not there.
-    import providers.services
-
-    providers.services._reconcile_later = lambda period_id: None
 
 
 def migrate() -> None:
@@ -708,11 +704,10 @@ def bench_providers(periods) -> str:
     from django.conf import settings
 
     from org.models import Role, User
-    from payments.models import LineStatus, PaymentBatch
-    from payments.reconciliation import period_reconcile
+    from payments.models import LineStatus
     from payments.services import payment_list_close
     from providers.mock.process import call as mock_call
-    from providers.services import batch_poll, payment_list_submit
+    from providers.services import period_settle_inline
 
     for period in periods:
         officer = User.objects.filter(role=Role.DISTRICT_OFFICER, unit=period.unit).first()
@@ -729,14 +724,7 @@ def bench_providers(periods) -> str:
         log(f"providers: pushing {n:,} lines of {len(periods)} lists to the mock at {url}.")
         started = time.perf_counter()
         for period in periods:
-            payment_list_submit(period=period, user=None, run_async=False)
-            for batch in PaymentBatch.objects.filter(payment_list__period=period).select_related(
-                "provider"
-            ):
-                while batch.status != PaymentBatch.Status.COMPLETED:
-                    batch_poll(batch=batch)
-                    batch.refresh_from_db()
-            reconciliation = period_reconcile(period=period)
+            reconciliation = period_settle_inline(period=period, poll_seconds=0)
             if reconciliation.status != "matched":
                 raise BenchError(f"{period}: the reconciliation found discrepancies.")
         seconds = time.perf_counter() - started

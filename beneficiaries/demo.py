@@ -574,8 +574,14 @@ class DemoGenerator:
         if rng.random() < coverage:
             holder = "recipient" if person.recipient else "beneficiary"
             payee_name = person.recipient.full_name if person.recipient else person.full_name
-            opened = add_months(max(start, add_months(self.as_of, -36)), rng.randrange(0, 12))
-            opened = min(opened, add_months(self.as_of, -1))
+            first, offset = max(start, add_months(self.as_of, -36)), rng.randrange(0, 12)
+            opened = add_months(first, offset)
+            last = add_months(self.as_of, -1)
+            if opened > last:
+                # Opened in one of the months between the start and last month, spread evenly
+                # (no extra draw: the rest of the stream stays as it was).
+                within = max(0, (last.year - first.year) * 12 + last.month - first.month)
+                opened = add_months(first, offset % (within + 1)) if first <= last else last
             if provider == "VIETTELPAY":
                 # A wallet is keyed by the payee's mobile number; give the payee one if needed.
                 if person.recipient:

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.demo import DemoCommune, DemoGenerator, month_of, spread
+from beneficiaries.demo_history import history_plan
 from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
@@ -54,6 +55,7 @@ class DemoSeedResult:
     by_category: dict[str, int] = field(default_factory=dict)
     users: list[DemoUser] = field(default_factory=list)
     proposals: int = 0
+    planned_periods: int = 0
     seconds: float = 0.0
 
 
@@ -201,9 +203,12 @@ def demo_seed(
     count: int = 60_738,
     seed: int = 2023,
     as_of: datetime.date | None = None,
+    months: int = 0,
 ) -> DemoSeedResult:
     """Seed a realistic demo province: units, users for every role, and `count` active
     beneficiaries with categories, recipients/guardians and accounts, in bulk with history.
+    With `months`, also plan that many months of payment history before `as_of`, which
+    demo_history.history_finish then makes (it needs the mock providers).
 
     Deterministic for a given seed and `as_of` month (default: the current month). Raises
     DemoAlreadySeeded if the province already has beneficiaries.
@@ -305,6 +310,7 @@ def demo_seed(
             default_change_reason="seed_demo",
         )
         demo_contracts_create(province=province, providers=providers)
+        result.planned_periods = history_plan(province=province, months=months, as_of=as_of)
 
     result.beneficiaries = len(people)
     result.with_account = sum(1 for p in people if p.account)

@@ -257,6 +257,8 @@ def payment_list_generate(
     accounts: dict[int, _Account | None] = {
         row[0]: _Account(*row[1:])
         for row in PaymentAccount.objects.filter(**in_unit, status=AccountStatus.ACTIVE)
+        # An account opened after the month (a list made for an earlier month) did not pay it.
+        .exclude(opened_on__gte=add_months(month, 1))
         .values_list(
             "beneficiary_id", "id", "holder", "recipient_id", "provider_id", "account_number"
         )

@@ -8,6 +8,8 @@ the same results twice changes nothing. Adapters do the I/O; this module does th
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -138,11 +140,13 @@ def _known_at_provider(adapter: PaymentAdapter, batch: PaymentBatch) -> str | No
 RESULT_FIELDS = ["status", "failure_code", "failure_reason", "paid_at"]
 
 
-def batch_results_apply(*, batch: PaymentBatch, status: BatchStatus) -> int:
+def batch_results_apply(
+    *, batch: PaymentBatch, status: BatchStatus, reconcile_later: bool = True
+) -> int:
     """Record the provider's per-item results; idempotent: a line that is already final keeps
     its result, and results for references outside the batch are ignored. Returns how many
-    lines changed; completes the batch when every line is final. Lines are written in bulk,
-    with their history rows."""
+    lines changed; completes the batch when every line is final (and, with `reconcile_later`,
+    queues the period's reconciliation). Lines are written in bulk, with their history rows."""
     from payments.models import PaymentLine
 
     assert set(RESULT_FIELDS) <= PaymentLine.MUTABLE_AFTER_CLOSING
@@ -178,8 +182,9 @@ def batch_results_apply(*, batch: PaymentBatch, status: BatchStatus) -> int:
             batch.completed_at = timezone.now()
             batch.save(update_fields=["status", "completed_at"])
             # The last batch to complete starts the period's reconciliation.
-            period_id = batch.payment_list.period_id
-            transaction.on_commit(lambda: _reconcile_later(period_id))
+            if reconcile_later:
+                period_id = batch.payment_list.period_id
+                transaction.on_commit(lambda: _reconcile_later(period_id))
     return len(changed)
 
 
@@ -222,12 +227,41 @@ def _reconcile_later(period_id: int) -> None:
     reconcile_period.delay(period_id)
 
 
-def batch_poll(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) -> int:
+def batch_poll(
+    *, batch: PaymentBatch, adapter: PaymentAdapter | None = None, reconcile_later: bool = True
+) -> int:
     """Ask the provider for the batch's results and record them (see batch_results_apply)."""
     adapter = adapter or adapter_for(batch.provider)
     status = adapter.fetch_batch_status(batch.reference)
     PaymentBatch.objects.filter(pk=batch.pk).update(last_polled_at=timezone.now())
-    return batch_results_apply(batch=batch, status=status)
+    return batch_results_apply(batch=batch, status=status, reconcile_later=reconcile_later)
+
+
+def period_settle_inline(*, period, poll_seconds: float = 0.2, timeout: float = 600.0):
+    """What the workers do with a closed list, in this process and in order: send its batches
+    (exactly once, see batch_submit), poll each until every line is final, and reconcile the
+    period. For the demo's history and the benchmarks, against providers that answer fast.
+    Returns the Reconciliation; ProviderRejected or TimeoutError if a provider will not
+    finish."""
+    import time
+
+    from payments.reconciliation import period_reconcile
+
+    payment_list_submit(period=period, user=None, run_async=False)
+    deadline = time.monotonic() + timeout
+    for batch in PaymentBatch.objects.filter(payment_list__period=period).select_related(
+        "provider"
+    ):
+        while batch.status != PaymentBatch.Status.COMPLETED:
+            with contextlib.suppress(ProviderUnavailable):  # down for now: poll again
+                batch_poll(batch=batch, reconcile_later=False)
+            batch.refresh_from_db()
+            if batch.status == PaymentBatch.Status.COMPLETED:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{batch.reference}: the provider did not finish in time.")
+            time.sleep(poll_seconds)
+    return period_reconcile(period=period)
 
 
 def payment_list_submit(*, period, user, run_async: bool = True) -> list[PaymentBatch]:

@@ -8,8 +8,9 @@ an account, paid in cash, not paid, amounts) come from the month's payment lists
 refreshed whenever a list of the month is generated, closed or reconciled.
 
 Definitions, the way the provinces report them:
-- active: beneficiaries with status active in the commune;
-- with an account: active people with an active payment account (their own or their recipient's);
+- active: beneficiaries with status active in the commune whose allowance has started;
+- with an account: active people with an active payment account (their own or their
+  recipient's) opened by the end of the month;
 - paid through an account / in cash: lines of the month's list paid, by channel;
 - not paid: lines whose final result is failed or not collected;
 - amount due: the list's total; amount paid: the total of its paid lines.
@@ -28,6 +29,7 @@ from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
 from beneficiaries.models import BeneficiaryStatus as Status
 from org.models import AdministrativeUnit
+from payments.calculations import add_months
 from payments.models import Channel, LineStatus, PaymentLine
 from reports.models import CoverageSnapshot
 
@@ -47,19 +49,20 @@ def _cell():
     return dict.fromkeys(FIELDS, 0)
 
 
-def _register_figures(communes: list[int]) -> dict[tuple, dict]:
-    """(commune, provider, category) → the register's three counts, as of now."""
+def _register_figures(communes: list[int], month: datetime.date) -> dict[tuple, dict]:
+    """(commune, provider, category) → the register's three counts for `month`, as the register
+    stands now: active people whose allowance has started by the month, accounts opened by its
+    end."""
     cells: dict[tuple, dict] = defaultdict(_cell)
-    active = Beneficiary.objects.filter(commune_id__in=communes, status=Status.ACTIVE)
-    with_account = set(
-        PaymentAccount.objects.filter(
-            beneficiary__in=active, status=AccountStatus.ACTIVE
-        ).values_list("beneficiary_id", flat=True)
+    active = Beneficiary.objects.filter(commune_id__in=communes, status=Status.ACTIVE).exclude(
+        start_month__gt=month
     )
+    accounts = PaymentAccount.objects.filter(
+        beneficiary__in=active, status=AccountStatus.ACTIVE
+    ).exclude(opened_on__gte=add_months(month, 1))
+    with_account = set(accounts.values_list("beneficiary_id", flat=True))
     provider_of = dict(
-        PaymentAccount.objects.filter(beneficiary__in=active, status=AccountStatus.ACTIVE)
-        .order_by("beneficiary_id", "-id")
-        .values_list("beneficiary_id", "provider__code")
+        accounts.order_by("beneficiary_id", "-id").values_list("beneficiary_id", "provider__code")
     )
     via_recipient = set(
         AuthorizedRecipient.objects.filter(beneficiary__in=active, active=True).values_list(
@@ -150,7 +153,7 @@ def coverage_refresh(
         chunk = communes[start : start + CHUNK]
         payments.update(_payment_figures(chunk, month))
         if register:
-            registered.update(_register_figures(chunk))
+            registered.update(_register_figures(chunk, month))
     keys = set(payments) | set(registered) | (set(existing) if not register else set())
     now = timezone.now()
     new, changed = [], []
@@ -296,10 +299,10 @@ def lowest_communes(
 
 
 def latest_month(unit: AdministrativeUnit) -> datetime.date | None:
-    row = (
-        CoverageSnapshot.objects.filter(commune__path__startswith=unit.path)
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
-    )
-    return row
+    """The month a dashboard opens on: the latest with a payment list, else the latest with
+    figures at all (early in a month, before its lists, the register's figures are there)."""
+    rows = CoverageSnapshot.objects.filter(
+        commune__path__startswith=unit.path, provider_code="", category_code=""
+    ).order_by("-month")
+    month = rows.filter(amount_due__gt=0).values_list("month", flat=True).first()
+    return month or rows.values_list("month", flat=True).first()

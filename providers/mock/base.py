@@ -50,6 +50,9 @@ class Config:
     seed: int | None = None
     outage: bool = False
     delay_seconds: float = 0.0
+    # The outcomes tests choose through a number's last digits (see each provider); off, only
+    # failure_rate fails items (the demo's history: failures fall on different people each month).
+    by_number: bool = True
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -109,6 +112,7 @@ COMMON_SETTINGS: dict[str, Setting] = {
     "seed": Setting(int, minimum=None, nullable=True),
     "outage": Setting(bool),
     "delay_seconds": Setting(float),
+    "by_number": Setting(bool),
 }
 
 
@@ -225,9 +229,9 @@ class MockProtocol:
     def decide_by_suffix(
         self, number: str, failures: dict[str, str], random_codes: tuple[str, ...]
     ) -> str:
-        """The failure code of an item ("" = paid): from the number's last two digits, else
-        from the random failure rate."""
-        code = failures.get(number[-2:], "")
+        """The failure code of an item ("" = paid): from the number's last two digits (unless
+        by_number is off), else from the random failure rate."""
+        code = failures.get(number[-2:], "") if self.config.by_number else ""
         if not code and self.randomly_fails():
             code = self.config.rng.choice(random_codes)
         return code

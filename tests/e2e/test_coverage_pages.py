@@ -2,36 +2,48 @@
 charts drawn and readable (they take room on the page, their labels are there)."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
-from beneficiaries.demo_seed import demo_seed
-from org.models import User
-from payments.services import payment_list_close, payment_list_generate, payment_period_open
-from reports.coverage import coverage_refresh
+from providers.mock.process import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_province_district_and_commune_pages_show_their_charts(page, live_server, screenshot):
-    result = demo_seed(count=400, as_of=datetime.date(2026, 11, 1))
-    for month in (datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)):
-        for username in ("huyen474", "huyen476"):
-            officer = User.objects.get(username=username)
-            period = payment_period_open(unit=officer.unit, month=month)
-            payment_list_generate(period=period, generated_by=officer)
-            payment_list_close(period=period, closed_by=officer)
-            for i, line in enumerate(period.payment_list.lines.order_by("line_no")):
-                line.status = "paid" if i % 6 else "failed"
-                line.save(update_fields=["status"])
-        coverage_refresh(month=month, register=True)
-    login = next(u for u in result.users if u.username.startswith("tinh"))
+def test_province_district_and_commune_pages_show_their_charts(
+    page, live_server, screenshot, tmp_path
+):
+    """The demo as `make run` makes it: the register, then months of history through the real
+    generation, closing, the mock providers (their own process) and reconciliation."""
+    out = io.StringIO()
+    with override_settings(
+        MOCK_PROVIDERS_URL=f"http://127.0.0.1:{free_port()}",
+        MOCK_PROVIDERS_DB=tmp_path / "mock.sqlite3",
+    ):
+        call_command(
+            "seed_demo",
+            beneficiaries=800,
+            seed=11,
+            as_of=datetime.date(2027, 1, 1),
+            months=5,
+            stdout=out,
+        )
+    login = next(
+        line.split()[:2] for line in out.getvalue().splitlines() if line.strip().startswith("tinh")
+    )
 
     page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", login.username)
-    page.fill("#id_password", login.password)
+    page.fill("#id_username", login[0])
+    page.fill("#id_password", login[1])
     page.click("button[type=submit]")
-    page.goto(f"{live_server.url}/reports/?month=2026-12")
+    page.goto(f"{live_server.url}/reports/")
+    # The page opens on the latest month that was paid, not on this month (no list yet).
+    assert page.locator("select[name=month]").input_value() == "2026-12"
+    # Five months of history: five points on each trend line.
+    assert page.locator('[data-chart="trend"] svg circle').count() >= 5
     for chart in ("trend", "children"):
         box = page.locator(f'[data-chart="{chart}"] svg').bounding_box()
         assert box and box["width"] > 500 and box["height"] > 150, chart
@@ -46,7 +58,7 @@ def test_province_district_and_commune_pages_show_their_charts(page, live_server
 
     page.locator("tr[data-unit] a").first.click()
     page.wait_for_selector('[data-people="no-account"]')
-    assert page.locator('[data-chart="trend"] svg circle').count() >= 2
+    assert page.locator('[data-chart="trend"] svg circle').count() >= 5
     screenshot("coverage-commune")
 
     page.goto(f"{live_server.url}/reports/?month=2026-12&print=1")

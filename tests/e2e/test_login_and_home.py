@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def seed_and_read_passwords() -> dict[str, tuple[str, str]]:
     out = io.StringIO()
     call_command(
-        "seed_demo", beneficiaries=1500, seed=4, as_of=datetime.date(2026, 11, 1), stdout=out
+        "seed_demo",
+        beneficiaries=1500,
+        seed=4,
+        as_of=datetime.date(2026, 11, 1),
+        months=0,
+        stdout=out,
     )
     users = {}
     for line in out.getvalue().splitlines():

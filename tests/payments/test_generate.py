@@ -380,3 +380,16 @@ def test_text_survives_the_bulk_write(hue_units):
     period = generate(hue_units["district"], DEC)
     got = line(period, b)
     assert (got.full_name, got.payee_name, got.account_id) == (odd, "Ngô, Thị; Ba", None)
+
+
+def test_an_account_pays_from_the_month_it_was_opened(hue_units):
+    """A list made for a month uses the accounts opened by its end: before, the person is paid
+    in cash through VNPost (this is how the demo's year of history is made from today's
+    register)."""
+    c = hue_units["commune"]
+    b = person(c, datetime.date(1941, 5, 2), ["K5C"])
+    AccountFactory(beneficiary=b, opened_on=datetime.date(2026, 12, 31))
+    early = generate(hue_units["district"], datetime.date(2026, 11, 1))
+    assert (line(early, b).channel, line(early, b).provider.code) == ("cash", "VNPOST")
+    period = generate(hue_units["district"], DEC)
+    assert (line(period, b).channel, line(period, b).provider.code) == ("account", "VIETTELPAY")

@@ -118,6 +118,14 @@ def test_a_batch_is_acknowledged_and_the_statement_gives_vietnamese_reasons(adap
     assert all(r.paid_at is None for r in status.items[1:])
 
 
+def test_without_outcomes_by_number_every_account_is_paid(adapter, mock_url):
+    """by_number off (the demo's history): only the random failure rate fails items."""
+    configure(mock_url, by_number=False)
+    adapter.submit_batch(THREE)
+    statuses = [r.status for r in adapter.fetch_batch_status(THREE.batch_reference).items]
+    assert statuses == ["paid", "paid", "paid"]
+
+
 def test_the_statement_is_an_xlsx_file_to_download(adapter, mock_url):
     adapter.submit_batch(THREE)
     path = "/vietinbank/results/B-2026-11-VTB-001"

@@ -103,6 +103,21 @@ def test_a_list_is_paid_at_the_point_at_home_or_not_collected(adapter, no_window
     assert "failed" not in {r.status for r in status.items}
 
 
+def test_without_outcomes_by_number_only_the_random_rate_leaves_cash_uncollected(
+    adapter, mock_url, no_window
+):
+    """by_number off (the demo's history): an ID number ending in 7 is collected like any other;
+    the random failure rate still leaves some uncollected."""
+    configure(mock_url, by_number=False)
+    adapter.submit_batch(THREE)
+    statuses = [r.status for r in adapter.fetch_batch_status(THREE.batch_reference).items]
+    assert statuses == ["paid", "paid", "paid"]
+    configure(mock_url, by_number=False, failure_rate=1.0)
+    adapter.submit_batch(batch("B-2026-11-VNP-002", item(4, 0)))
+    (result,) = adapter.fetch_batch_status("B-2026-11-VNP-002").items
+    assert (result.status, result.failure_code) == ("unpaid", "NOT_COLLECTED")
+
+
 def test_results_are_pending_until_the_payment_window_is_over(adapter, mock_url):
     configure(mock_url, window_seconds=1.5)
     adapter.submit_batch(THREE)

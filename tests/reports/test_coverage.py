@@ -24,13 +24,24 @@ DEC = datetime.date(2026, 12, 1)
 
 
 def direct(communes, month):
-    """The figures computed straight from the register and the lines, the slow obvious way."""
-    people = Beneficiary.objects.filter(commune__in=communes, status=BeneficiaryStatus.ACTIVE)
+    """The figures computed straight from the register and the lines, the slow obvious way:
+    people whose allowance has started by the month, accounts opened by its end."""
+    people = [
+        b
+        for b in Beneficiary.objects.filter(commune__in=communes, status=BeneficiaryStatus.ACTIVE)
+        if b.start_month is None or b.start_month <= month
+    ]
+    next_month = (month + datetime.timedelta(days=31)).replace(day=1)
     lines = PaymentLine.objects.filter(commune__in=communes, payment_list__period__month=month)
     return {
-        "active_count": people.count(),
+        "active_count": len(people),
         "with_account_count": sum(
-            1 for b in people if PaymentAccount.objects.filter(beneficiary=b, status="active")
+            1
+            for b in people
+            if any(
+                a.opened_on is None or a.opened_on < next_month
+                for a in PaymentAccount.objects.filter(beneficiary=b, status="active")
+            )
         ),
         "via_recipient_count": sum(1 for b in people if b.recipients.filter(active=True)),
         "paid_account_count": lines.filter(status="paid", channel="account").count(),

@@ -1,4 +1,5 @@
-"""seed_demo [--province 46] [--beneficiaries N] [--seed S] [--as-of YYYY-MM] [--skip-if-seeded]"""
+"""seed_demo [--province 46] [--beneficiaries N] [--seed S] [--as-of YYYY-MM] [--months 12]
+[--skip-if-seeded]"""
 
 import argparse
 import datetime
@@ -6,7 +7,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from beneficiaries.demo_seed import DemoAlreadySeeded, demo_seed
+from beneficiaries.demo_history import default_months, history_finish
+from beneficiaries.demo_seed import DemoAlreadySeeded, demo_province_ensure, demo_seed
 from org.text import format_number
 
 
@@ -35,21 +37,42 @@ class Command(BaseCommand):
             help="Month the demo is built as of (default: this month)",
         )
         parser.add_argument(
+            "--months",
+            type=int,
+            default=default_months(),
+            help=(
+                "Months of payment history before --as-of, each generated, closed, paid by the"
+                " mock providers and reconciled (default 12, or DEMO_MONTHS; 0 for none)"
+            ),
+        )
+        parser.add_argument(
             "--skip-if-seeded",
             action="store_true",
             help="Exit quietly if the province already has beneficiaries",
         )
 
-    def handle(self, *args, province, beneficiaries, seed, as_of, skip_if_seeded, **options):
+    def handle(
+        self, *args, province, beneficiaries, seed, as_of, months, skip_if_seeded, **options
+    ):
         if beneficiaries < 1:
             raise CommandError("--beneficiaries must be at least 1.")
+        if not 0 <= months <= 60:
+            raise CommandError("--months must be from 0 to 60.")
         try:
-            result = demo_seed(province_code=province, count=beneficiaries, seed=seed, as_of=as_of)
+            result = demo_seed(
+                province_code=province,
+                count=beneficiaries,
+                seed=seed,
+                as_of=as_of,
+                months=months,
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         except DemoAlreadySeeded as exc:
             if skip_if_seeded:
                 self.stdout.write(f"seed_demo: skipped, {exc}")
+                # A history an interruption left half made is finished, not lost.
+                self.history(demo_province_ensure(province_code=province), seed)
                 return
             raise CommandError(f"{exc} The demo is seeded once; use a fresh database.") from exc
 
@@ -87,3 +110,26 @@ class Command(BaseCommand):
             f"seed_demo: {format_number(n)} beneficiaries in {result.communes} communes of "
             f"{result.province.name} seeded in {result.seconds:.1f} s (seed {seed})."
         )
+        if result.planned_periods:
+            self.stdout.write(
+                f"seed_demo: {months} months of payment history ({result.planned_periods} lists)"
+                " to make: generated, closed, paid by the mock providers and reconciled."
+            )
+        self.history(result.province, seed)
+
+    def history(self, province, seed: int) -> None:
+        def log(message: str) -> None:
+            self.stdout.write(message)
+            self.stdout.flush()
+
+        try:
+            done = history_finish(province=province, seed=seed, log=log)
+        except RuntimeError as exc:
+            raise CommandError(
+                f"The payment history could not be made: {exc}. Run seed_demo again to finish it."
+            ) from exc
+        if done:
+            self.stdout.write(
+                f"seed_demo: payment history of {len(done)} months made in "
+                f"{sum(m.seconds for m in done):.0f} s."
+            )

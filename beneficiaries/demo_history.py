@@ -1,0 +1,198 @@
+"""A year of payment history for the demo, made the way the months would really have gone: each
+district's list generated from the register, closed by its officer, sent to the mock providers,
+paid, and reconciled; then the month's coverage figures.
+
+The register is seeded as it stands today; an account counts from the month it was opened, and
+a person from the month their allowance started, so the year shows coverage growing. The
+history's periods are planned in the seed's own transaction (their creation is recorded with the
+change reason HISTORY_REASON), so an interrupted history is finished by the next run rather than
+lost or made twice: every step below starts from the state the period is in.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.test.utils import override_settings
+
+from beneficiaries.demo import add_months
+from org.models import AdministrativeUnit, Role, User
+from payments.models import LineStatus, PaymentPeriod, PeriodStatus
+
+HISTORY_REASON = "seed_demo history"
+
+# The mock providers' pace for the history: results at once, the post office's window closed
+# at once; a few failures, at random rather than by account number so that they fall on other
+# people each month, and the lists carry amounts over as real months do.
+_STEADY = {"outage": False, "delay_seconds": 0, "by_number": False}
+HISTORY_MOCK_CONFIG = {
+    "viettelpay": {**_STEADY, "result_delay_seconds": 0, "failure_rate": 0.03},
+    "vietinbank": {**_STEADY, "failure_rate": 0.02},
+    "vnpost": {**_STEADY, "window_seconds": 0, "failure_rate": 0.05},
+}
+
+
+@dataclass
+class HistoryMonth:
+    month: datetime.date
+    lines: int = 0
+    paid: int = 0
+    amount_paid: int = 0
+    seconds: float = 0.0
+
+
+def closing_units_of(province: AdministrativeUnit) -> list[AdministrativeUnit]:
+    from payments.services import closing_units
+
+    return [u for u in closing_units() if u.path.startswith(province.path)]
+
+
+def history_plan(*, province: AdministrativeUnit, months: int, as_of: datetime.date) -> int:
+    """Create the draft periods of the `months` months before `as_of` for every closing unit
+    of the province, each recorded as planned by the demo. Returns how many were created."""
+    from simple_history.utils import update_change_reason
+
+    from payments.services import payment_period_open
+
+    created = 0
+    for back in range(months, 0, -1):
+        month = add_months(as_of, -back)
+        for unit in closing_units_of(province):
+            if PaymentPeriod.objects.filter(unit=unit, month=month).exists():
+                continue
+            period = payment_period_open(unit=unit, month=month)
+            update_change_reason(period, HISTORY_REASON)
+            created += 1
+    return created
+
+
+def planned_periods(province: AdministrativeUnit):
+    """The demo's history periods of the province that are not reconciled yet, oldest first."""
+    planned = PaymentPeriod.history.filter(
+        history_type="+", history_change_reason=HISTORY_REASON
+    ).values("id")
+    return (
+        PaymentPeriod.objects.filter(pk__in=planned, unit__path__startswith=province.path)
+        .exclude(status=PeriodStatus.RECONCILED)
+        .select_related("unit")
+        .order_by("month", "unit__path")
+    )
+
+
+@contextmanager
+def history_providers(*, seed: int, log: Callable[[str], None]) -> Iterator[str]:
+    """The mock providers for the history, yielding their address. The ones at
+    MOCK_PROVIDERS_URL if they run (docker compose): their pace is set for the history and
+    put back afterwards. Otherwise they are started here, on a free port, with their usual
+    ledger file, so that the statements are there when a month is reconciled again later."""
+    from providers.mock.process import call, free_port, start_mock
+
+    url = settings.MOCK_PROVIDERS_URL.rstrip("/")
+    try:
+        saved = call(f"{url}/__mock__/config")
+    except OSError:
+        saved = None
+    fast = {name: {**values, "seed": seed} for name, values in HISTORY_MOCK_CONFIG.items()}
+    if saved is not None:
+        log(f"seed_demo: the history goes through the mock providers at {url}.")
+        call(f"{url}/__mock__/config", fast)
+        try:
+            yield url
+        finally:
+            call(f"{url}/__mock__/config", {name: saved[name] for name in fast})
+        return
+    port = free_port()
+    db_path = Path(settings.MOCK_PROVIDERS_DB)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile() as output:
+        try:
+            process = start_mock(port, db_path, log=output)
+        except RuntimeError as exc:
+            output.seek(0)
+            raise RuntimeError(f"{exc}{output.read().decode(errors='replace')}") from exc
+        url = f"http://127.0.0.1:{port}"
+        log(f"seed_demo: started the mock providers on {url} ({db_path}) for the history.")
+        try:
+            call(f"{url}/__mock__/config", fast)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def history_finish(
+    *,
+    province: AdministrativeUnit,
+    seed: int = 2023,
+    log: Callable[[str], None] = lambda message: None,
+) -> list[HistoryMonth]:
+    """Take every planned period of the province through to reconciliation, month by month,
+    and refresh each month's coverage figures. Safe to run again after an interruption."""
+    from payments.services import payment_list_close, payment_list_generate
+    from providers.services import period_settle_inline
+    from reports.coverage import coverage_refresh
+
+    periods = list(planned_periods(province))
+    if not periods:
+        return []
+    officers = {
+        user.unit_id: user
+        for user in User.objects.filter(
+            role=Role.DISTRICT_OFFICER, unit__in={p.unit_id for p in periods}, is_active=True
+        ).order_by("-id")
+    }
+    months: dict[datetime.date, list[PaymentPeriod]] = {}
+    for period in periods:
+        months.setdefault(period.month, []).append(period)
+    done: list[HistoryMonth] = []
+    with (
+        history_providers(seed=seed, log=log) as url,
+        override_settings(
+            # Hundreds of thousands of statements: none kept in the debug log of a dev server.
+            DEBUG=False,
+            TROCAP_COVERAGE_AUTO_REFRESH=False,
+            TROCAP_PROVIDERS={
+                code: {**config, "base_url": url, "callback_url": "", "timeout": 120.0}
+                for code, config in settings.TROCAP_PROVIDERS.items()
+            },
+        ),
+    ):
+        for month, month_periods in months.items():
+            started = time.perf_counter()
+            for period in month_periods:
+                officer = officers.get(period.unit_id)
+                if officer is None:
+                    raise ValueError(f"{period.unit} has no district officer to close its list.")
+                if period.status in (PeriodStatus.DRAFT, PeriodStatus.GENERATED):
+                    payment_list_generate(period=period, generated_by=officer)
+                    payment_list_close(period=period, closed_by=officer)
+                period_settle_inline(period=period)
+            coverage_refresh(month=month, unit=province, register=True)
+            summary = HistoryMonth(month=month, seconds=time.perf_counter() - started)
+            for period in month_periods:
+                lines = period.payment_list.lines
+                summary.lines += lines.count()
+                paid = lines.filter(status=LineStatus.PAID)
+                summary.paid += paid.count()
+                summary.amount_paid += sum(paid.values_list("amount_total", flat=True))
+            done.append(summary)
+            log(
+                f"seed_demo: {month:%m/%Y}: {summary.lines:,} lines, {summary.paid:,} paid "
+                f"({summary.seconds:.0f} s)."
+            )
+    # This month's register figures, for the dashboards until the first list of the month.
+    coverage_refresh(month=add_months(max(months), 1), unit=province, register=True)
+    return done
+
+
+def default_months() -> int:
+    """The months of history `seed_demo` builds by default: DEMO_MONTHS, else 12."""
+    return int(os.environ.get("DEMO_MONTHS", "12"))
