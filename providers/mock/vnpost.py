@@ -19,8 +19,9 @@ Until the list's payment window (``window_seconds`` of the config when the list 
 over, its items are "pending". Then each item is decided from the payee's ID number so tests can
 choose: one ending in "7" is "unpaid" NOT_COLLECTED, "8" is paid at home (channel "home"),
 anything else is paid at the post office (channel "point"), unless the configured random
-``failure_rate`` leaves it uncollected (with ``by_number`` off, only the random rate does). Results are written to the ledger when they are decided
-(on the first request after the window). A list reference sent again gets the original answer;
+``failure_rate`` leaves it uncollected (with ``by_number`` off, only the random rate does).
+Results are written to the ledger when they are decided (on the first request after the
+window). A list reference sent again gets the original answer;
 an item reference is paid at most once across all lists (the ledger's UNIQUE(provider,
 reference)): a repeated one keeps its original result. A cash list never has "failed" items.
 
