@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("providers.urls")),
     path("", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

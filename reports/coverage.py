@@ -23,12 +23,14 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
 from beneficiaries.models import BeneficiaryStatus as Status
-from org.models import AdministrativeUnit
+from org.models import AdministrativeUnit, Role
+from org.scoping import user_can_see_unit
 from payments.calculations import add_months
 from payments.models import Channel, LineStatus, PaymentLine
 from reports.models import CoverageSnapshot
@@ -306,3 +308,43 @@ def latest_month(unit: AdministrativeUnit) -> datetime.date | None:
     ).order_by("-month")
     month = rows.filter(amount_due__gt=0).values_list("month", flat=True).first()
     return month or rows.values_list("month", flat=True).first()
+
+
+# -- which unit ------------------------------------------------------------------------------
+
+
+def default_unit(user) -> AdministrativeUnit | None:
+    """The unit a user's dashboard opens on: their own; for an administrator without one, the
+    province with the latest figures."""
+    if user.unit_id:
+        return user.unit
+    latest = (
+        CoverageSnapshot.objects.order_by("-month").select_related("commune").first()
+        if user.role == Role.ADMIN
+        else None
+    )
+    if latest is None:
+        return (
+            AdministrativeUnit.objects.filter(level="province", active=True)
+            .order_by("-code_version", "code")
+            .first()
+        )
+    province_path = "/".join(latest.commune.path.split("/")[:2]) + "/"
+    return AdministrativeUnit.objects.get(path=province_path)
+
+
+def unit_by_code(user, code: str) -> AdministrativeUnit:
+    """The unit with this GSO code in the user's scope (the user's code version first), else
+    Http404."""
+    candidates = [
+        unit
+        for unit in AdministrativeUnit.objects.filter(code=code).order_by("-code_version")
+        if user_can_see_unit(user, unit)
+    ]
+    if not candidates:
+        raise Http404
+    if user.unit_id:
+        same = [u for u in candidates if u.code_version == user.unit.code_version]
+        if same:
+            return same[0]
+    return candidates[0]

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryStatus, Category
 from org.downloads import attachment
-from org.models import AdministrativeUnit, Role
 from org.scoping import user_can_see_unit
 from payments.models import LineStatus, PaymentLine
 from providers.models import Provider
@@ -25,39 +24,6 @@ from reports.models import CoverageSnapshot
 from reports.services import export_log
 
 PEOPLE_LIMIT = 300
-
-
-def _default_unit(user) -> AdministrativeUnit | None:
-    if user.unit_id:
-        return user.unit
-    latest = (
-        CoverageSnapshot.objects.order_by("-month").select_related("commune").first()
-        if user.role == Role.ADMIN
-        else None
-    )
-    if latest is None:
-        return (
-            AdministrativeUnit.objects.filter(level="province", active=True)
-            .order_by("-code_version", "code")
-            .first()
-        )
-    province_path = "/".join(latest.commune.path.split("/")[:2]) + "/"
-    return AdministrativeUnit.objects.get(path=province_path)
-
-
-def _unit_by_code(user, code: str) -> AdministrativeUnit:
-    candidates = [
-        unit
-        for unit in AdministrativeUnit.objects.filter(code=code).order_by("-code_version")
-        if user_can_see_unit(user, unit)
-    ]
-    if not candidates:
-        raise Http404
-    if user.unit_id:
-        same = [u for u in candidates if u.code_version == user.unit.code_version]
-        if same:
-            return same[0]
-    return candidates[0]
 
 
 def _month(request, unit) -> datetime.date | None:
@@ -74,7 +40,8 @@ def _month(request, unit) -> datetime.date | None:
 @login_required
 @require_GET
 def dashboard(request, code: str | None = None):
-    unit = _unit_by_code(request.user, code) if code else _default_unit(request.user)
+    user = request.user
+    unit = coverage.unit_by_code(user, code) if code else coverage.default_unit(user)
     if unit is None:
         raise Http404
     month = _month(request, unit)

@@ -1,0 +1,164 @@
+"""Version 1 of the API: the register, changes, payment lists and lines, and coverage, each
+scoped exactly as the pages are (through the same selectors): what is outside the caller's unit
+is absent, so it answers 404."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import serializers as s
+from beneficiaries.models import (
+    Beneficiary,
+    BeneficiaryCategory,
+    BeneficiaryStatus,
+    ChangeKind,
+    ChangeRecord,
+    ChangeStatus,
+)
+from beneficiaries.selectors import beneficiary_list, change_queue
+from payments.models import PaymentPeriod
+from payments.selectors import lines_for, period_list
+from reports import coverage
+
+
+def _choice(request, name: str, choices) -> str:
+    """A filter from the query string; a value outside `choices` is a 400 with the choices."""
+    value = request.query_params.get(name, "")
+    if value and value not in choices:
+        raise serializers.ValidationError({name: [f"Choose one of: {', '.join(choices)}."]})
+    return value
+
+
+def _month(request, name: str = "month") -> datetime.date | None:
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return datetime.date(year, month, 1)
+    except ValueError as exc:
+        raise serializers.ValidationError({name: ["Give the month as YYYY-MM."]}) from exc
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", str, enum=BeneficiaryStatus.values),
+        OpenApiParameter("commune", str, description="The commune's GSO code"),
+    ]
+)
+class BeneficiaryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Beneficiaries in the caller's area, 50 a page, ordered by id."""
+
+    serializer_class = s.BeneficiarySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema: no caller
+            return Beneficiary.objects.none()
+        qs = beneficiary_list(
+            user=self.request.user,
+            status=_choice(self.request, "status", BeneficiaryStatus.values),
+        )
+        commune = self.request.query_params.get("commune", "")
+        if commune:
+            qs = qs.filter(commune__code=commune)
+        held = BeneficiaryCategory.objects.select_related("category").order_by("start_month")
+        return (
+            qs.select_related("commune")
+            .prefetch_related(Prefetch("categories", queryset=held))
+            .order_by("id")
+        )
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", str, enum=ChangeStatus.values),
+        OpenApiParameter("kind", str, enum=ChangeKind.values),
+        OpenApiParameter("source_reference", str, description="e.g. the portal's dossier id"),
+    ]
+)
+class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
+    """Change records (biến động) in the caller's area, newest first."""
+
+    serializer_class = s.ChangeRecordSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ChangeRecord.objects.none()
+        status = _choice(self.request, "status", ChangeStatus.values)
+        qs = change_queue(user=self.request.user, statuses=(status,) if status else ())
+        kind = _choice(self.request, "kind", ChangeKind.values)
+        if kind:
+            qs = qs.filter(kind=kind)
+        reference = self.request.query_params.get("source_reference", "")
+        if reference:
+            qs = qs.filter(source_reference=reference)
+        return qs.order_by("-created_at", "-id")
+
+
+class PaymentPeriodViewSet(viewsets.ReadOnlyModelViewSet):
+    """Payment periods and their lists: those of the closing units in the caller's area (and,
+    for a commune officer, their district's), newest first."""
+
+    serializer_class = s.PaymentPeriodSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PaymentPeriod.objects.none()
+        qs = period_list(user=self.request.user)
+        month = _month(self.request)
+        if month:
+            qs = qs.filter(month=month)
+        return qs.filter(payment_list__isnull=False)
+
+    @extend_schema(responses=s.PaymentLineSerializer(many=True))
+    @action(detail=True, serializer_class=s.PaymentLineSerializer)
+    def lines(self, request, pk=None):
+        """The period's lines the caller may see (a commune officer: their commune's), in line
+        order, 50 a page."""
+        period = self.get_object()
+        qs = lines_for(user=request.user, payment_list=period.payment_list).order_by("line_no")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.PaymentLineSerializer(page, many=True).data)
+
+
+class CoverageView(APIView):
+    """Coverage figures of a unit for a month, as on the dashboards: the headline figures, the
+    unit's children side by side and the trend over the last 12 months."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", str, description="GSO code (default: the caller's unit)"),
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: latest)"),
+            OpenApiParameter("provider", str),
+            OpenApiParameter("category", str),
+        ],
+        responses=s.CoverageSerializer,
+    )
+    def get(self, request):
+        user = request.user
+        code = request.query_params.get("unit", "")
+        unit = coverage.unit_by_code(user, code) if code else coverage.default_unit(user)
+        if unit is None:
+            raise Http404
+        month = _month(request) or coverage.latest_month(unit)
+        provider = request.query_params.get("provider", "")
+        category = request.query_params.get("category", "")
+        body = {"unit": unit.code, "unit_name": unit.name, "month": month, "figures": None}
+        body["children"], body["trend"] = [], []
+        if month is not None:
+            body["figures"] = coverage.figures(unit, month, provider, category)
+            body["children"] = [
+                {**row, "unit": row["unit"].code, "unit_name": row["unit"].name}
+                for row in coverage.children(unit, month, provider, category)
+            ]
+            body["trend"] = coverage.trend(unit, month, provider, category)
+        return Response(s.CoverageSerializer(body).data)
