@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from api.models import ApiToken
+from api.models import ApiToken, PortalApplication, WebhookDelivery
 from api.services import api_token_create, api_token_revoke
+from org.admin import ReadOnlyAdmin
 from org.models import AdministrativeUnit, Role
 
 
@@ -103,3 +104,28 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
         for token in queryset:
             api_token_revoke(token=token, revoked_by=request.user)
         self.message_user(request, _("%(n)s tokens revoked.") % {"n": queryset.count()})
+
+
+@admin.register(PortalApplication)
+class PortalApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["dossier_id", "received_on", "change", "sent_by", "received_at"]
+    search_fields = ["dossier_id", "change__beneficiary__full_name"]
+    list_select_related = ["change", "change__beneficiary", "sent_by"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """What the portal was told, and what it has not acknowledged yet (delivered at empty)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    list_display = ["application", "event", "attempts", "last_error", "delivered_at"]
+    list_filter = ["event", ("delivered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["application__dossier_id"]

@@ -9,3 +9,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api import schema  # noqa: F401  (the token scheme in the OpenAPI schema)
+        from api.portal import on_change_decided
+        from beneficiaries.signals import change_decided
+
+        change_decided.connect(on_change_decided, dispatch_uid="api.portal.on_change_decided")

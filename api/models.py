@@ -49,3 +49,60 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class PortalApplication(models.Model):
+    """An application (hồ sơ) the one-stop portal sent: it became a submitted registration in
+    the commune's queue. The dossier id makes sending it again harmless."""
+
+    dossier_id = models.CharField(_("dossier id"), max_length=64, unique=True)
+    change = models.OneToOneField(
+        "beneficiaries.ChangeRecord",
+        on_delete=models.PROTECT,
+        related_name="portal_application",
+        verbose_name=_("change record"),
+    )
+    received_on = models.DateField(_("received on"))
+    documents = models.JSONField(_("documents"), default=list, blank=True)
+    payload = models.JSONField(_("application as sent"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("portal application")
+        verbose_name_plural = _("portal applications")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.dossier_id
+
+
+class WebhookDelivery(models.Model):
+    """One notification to the portal (a decision on an application), signed, retried with
+    backoff until the portal answers 2xx; every attempt is counted and the last error kept."""
+
+    application = models.ForeignKey(
+        PortalApplication, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    event = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.event}"

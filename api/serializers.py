@@ -1,7 +1,12 @@
 """What the API answers: plain fields, units by their GSO code, months as YYYY-MM-01."""
 
+import datetime
+
 from rest_framework import serializers
 
+from api.models import PortalApplication
+from api.portal import application_status
+from beneficiaries import validation
 from beneficiaries.models import Beneficiary, BeneficiaryCategory, ChangeRecord
 from payments.models import PaymentLine, PaymentPeriod
 
@@ -171,3 +176,94 @@ class CoverageSerializer(serializers.Serializer):
     figures = CoverageRowSerializer(allow_null=True)
     children = CoverageUnitSerializer(many=True)
     trend = CoverageMonthSerializer(many=True)
+
+
+# -- the one-stop portal ------------------------------------------------------------------------
+
+
+class ApplicantSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=120)
+    date_of_birth = serializers.DateField()
+    sex = serializers.ChoiceField(choices=["M", "F"])
+    id_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=15, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    ethnicity = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class ApplicationRecipientSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["authorized", "guardian"])
+    full_name = serializers.CharField(max_length=120)
+    id_number = serializers.CharField(max_length=12)
+    relationship = serializers.CharField(max_length=60)
+    phone = serializers.CharField(max_length=15, required=False, allow_blank=True)
+
+
+class DocumentSerializer(serializers.Serializer):
+    """A document of the dossier, described (the file stays in the portal)."""
+
+    name = serializers.CharField(max_length=255)
+    kind = serializers.CharField(max_length=60, help_text="e.g. to_khai, giay_xac_nhan_khuyet_tat")
+    size = serializers.IntegerField(min_value=0, max_value=100_000_000, required=False)
+    sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", required=False)
+    url = serializers.URLField(max_length=500, required=False)
+
+
+class PortalApplicationInSerializer(serializers.Serializer):
+    dossier_id = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
+        max_length=64,
+        help_text="The portal's dossier id (mã hồ sơ): sending it again changes nothing.",
+    )
+    received_on = serializers.DateField()
+    commune = serializers.CharField(max_length=10, help_text="The commune's GSO code")
+    applicant = ApplicantSerializer()
+    category = serializers.ChoiceField(choices=validation.CATEGORY_CODES)
+    disability_level = serializers.ChoiceField(
+        choices=["", "severe", "extremely_severe"], required=False
+    )
+    dependent_children = serializers.IntegerField(min_value=0, max_value=20, required=False)
+    start_month = serializers.DateField(
+        required=False, help_text="First month asked for (default: the month after receipt)"
+    )
+    recipient = ApplicationRecipientSerializer(required=False)
+    documents = DocumentSerializer(many=True, required=False, max_length=50)
+
+    def validate_start_month(self, value):
+        return value.replace(day=1)
+
+
+class PortalApplicationSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(
+        help_text="received (waiting for the district), approved, rejected or withdrawn"
+    )
+    commune = serializers.CharField(source="change.commune.code")
+    change_id = serializers.IntegerField(source="change.pk")
+    beneficiary_id = serializers.IntegerField(source="change.beneficiary_id")
+    start_month = serializers.DateField(source="change.effective_month")
+    decided_at = serializers.DateTimeField(source="change.decided_at", allow_null=True)
+    rejection_reason = serializers.CharField(source="change.rejection_reason")
+    notified_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PortalApplication
+        fields = [
+            "dossier_id",
+            "status",
+            "commune",
+            "change_id",
+            "beneficiary_id",
+            "received_on",
+            "received_at",
+            "start_month",
+            "decided_at",
+            "rejection_reason",
+            "notified_at",
+        ]
+
+    def get_status(self, application) -> str:
+        return application_status(application)
+
+    def get_notified_at(self, application) -> datetime.datetime | None:
+        delivered = [d.delivered_at for d in application.deliveries.all() if d.delivered_at]
+        return max(delivered) if delivered else None

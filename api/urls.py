@@ -10,6 +10,7 @@ router = DefaultRouter()
 router.register("beneficiaries", views.BeneficiaryViewSet, basename="beneficiary")
 router.register("changes", views.ChangeRecordViewSet, basename="change")
 router.register("payment-periods", views.PaymentPeriodViewSet, basename="period")
+router.register("portal/applications", views.PortalApplicationViewSet, basename="application")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

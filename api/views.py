@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.models import ApiToken, PortalApplication
+from api.portal import ApplicationRefused, application_receive
 from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
@@ -25,6 +30,7 @@ from beneficiaries.models import (
     ChangeStatus,
 )
 from beneficiaries.selectors import beneficiary_list, change_queue
+from org.scoping import scope_queryset
 from payments.models import PaymentPeriod
 from payments.selectors import lines_for, period_list
 from reports import coverage
@@ -162,3 +168,58 @@ class CoverageView(APIView):
             ]
             body["trend"] = coverage.trend(unit, month, provider, category)
         return Response(s.CoverageSerializer(body).data)
+
+
+class IsSystemToken(BasePermission):
+    """Only another system, with its token (not a browser session), may send applications."""
+
+    message = "Send applications with a system's token (Authorization: Token <key>)."
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, ApiToken)
+
+
+class PortalApplicationViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Applications from the one-stop portal. POST one: it becomes a submitted registration in
+    the commune's queue (201; the same dossier id again: 200 with the first). GET one by its
+    dossier id to follow it; the decision is also POSTed to the portal's webhook."""
+
+    serializer_class = s.PortalApplicationSerializer
+    lookup_field = "dossier_id"
+    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), IsSystemToken()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        qs = PortalApplication.objects.select_related("change", "change__commune")
+        if getattr(self, "swagger_fake_view", False):
+            return qs.none()
+        return scope_queryset(
+            qs.prefetch_related("deliveries"), user=self.request.user, unit_field="change__commune"
+        )
+
+    @extend_schema(
+        request=s.PortalApplicationInSerializer,
+        responses={201: s.PortalApplicationSerializer, 200: s.PortalApplicationSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        incoming = s.PortalApplicationInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            application, created = application_receive(
+                data=incoming.validated_data, sent_by=request.user
+            )
+        except ApplicationRefused as exc:
+            raise serializers.ValidationError(exc.errors) from exc
+        except PermissionDenied as exc:
+            raise drf_exceptions.PermissionDenied(str(exc)) from exc
+        application = self.get_queryset().get(pk=application.pk)
+        return Response(
+            s.PortalApplicationSerializer(application).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

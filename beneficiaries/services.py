@@ -32,6 +32,7 @@ from beneficiaries.models import (
     FuneralSupport,
     RecipientKind,
 )
+from beneficiaries.signals import change_decided
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.scoping import user_can_see_unit
 from org.text import search_key
@@ -291,12 +292,18 @@ def _category_age_errors(data: RegistrationInput) -> list[str]:
     ]
 
 
-def _require_maker(user, commune: AdministrativeUnit, *, initial_load: bool = False) -> None:
+def _require_maker(
+    user, commune: AdministrativeUnit, *, initial_load: bool = False, portal: bool = False
+) -> None:
     """Commune officers enter their commune's changes. Migrating already-approved people from an
-    older system (initial load) may also be done by the district or province, in their area."""
+    older system (initial load) may also be done by the district or province, in their area;
+    the one-stop portal's system account (a token on the district or province) sends
+    applications for the communes of its area."""
     makers = {Role.COMMUNE_OFFICER}
     if initial_load:
         makers |= {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}
+    if portal:
+        makers |= {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER}
     if user.role not in makers or not user_can_see_unit(user, commune):
         raise PermissionDenied(_("Only an officer of this commune can enter its changes."))
 
@@ -337,7 +344,9 @@ def beneficiary_register(
     Raises ValidationError (by field) or PermissionDenied; on any error nothing is saved.
     """
     today = today or timezone.localdate()
-    _require_maker(maker, data.commune, initial_load=initial_load)
+    _require_maker(
+        maker, data.commune, initial_load=initial_load, portal=source == ChangeSource.PORTAL
+    )
     errors = Errors(registration_errors(data, today=today))
     errors.add("decision_file", check_decision_file(decision_file))
     errors.raise_if_any()
@@ -757,6 +766,7 @@ def change_record_cancel(*, change: ChangeRecord, user) -> ChangeRecord:
     _tag(user, change)
     change.save()
     _discard_inert_rows(change, user)
+    change_decided.send(sender=ChangeRecord, change=change)
     return change
 
 
@@ -795,6 +805,7 @@ def change_record_reject(*, change: ChangeRecord, rejected_by, reason: str) -> C
     _tag(rejected_by, change)
     change.save()
     _discard_inert_rows(change, rejected_by)
+    change_decided.send(sender=ChangeRecord, change=change)
     return change
 
 
@@ -832,6 +843,7 @@ def change_record_approve(
         change.applied_at = timezone.now()
     _tag(approved_by, change)
     change.save()
+    change_decided.send(sender=ChangeRecord, change=change)
     return change
 
 

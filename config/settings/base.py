@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         ),
     },
     # Every minute: re-queue sent batches a lost worker left behind (submit, poll, reconcile).
+    # Decisions the portal has not acknowledged yet and no worker is retrying (one was lost).
+    "resend-portal-webhooks": {
+        "task": "api.tasks.resend_webhooks",
+        "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
+    },
     "resume-stalled-batches": {
         "task": "providers.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
@@ -226,6 +231,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"DisabilityLevelEnum": "beneficiaries.models.DisabilityLevel"},
 }
+
+# --- The one-stop portal -------------------------------------------------------------------
+# Where the decision on a portal application is POSTed, signed with HMAC-SHA256 of the body
+# (header X-Trocap-Signature: sha256=<hex>); retried with exponential backoff.
+TROCAP_PORTAL_WEBHOOK_URL = os.environ.get("TROCAP_PORTAL_WEBHOOK_URL", "")
+TROCAP_PORTAL_WEBHOOK_SECRET = os.environ.get("TROCAP_PORTAL_WEBHOOK_SECRET", "portal-demo-secret")
+TROCAP_PORTAL_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("TROCAP_PORTAL_WEBHOOK_MAX_ATTEMPTS", "12"))
+TROCAP_PORTAL_WEBHOOK_BACKOFF = float(os.environ.get("TROCAP_PORTAL_WEBHOOK_BACKOFF", "30"))
 
 # --- Domain settings ------------------------------------------------------------------------
 # Age for age-dependent coefficients: "first_day" = age on the first day of the month;
