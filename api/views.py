@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api.models import ApiToken, PortalApplication
 from api.portal import ApplicationRefused, application_receive
+from beneficiaries import population
 from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
@@ -218,6 +219,8 @@ class PortalApplicationViewSet(
             raise serializers.ValidationError(exc.errors) from exc
         except PermissionDenied as exc:
             raise drf_exceptions.PermissionDenied(str(exc)) from exc
+        if created:  # checked against the population database at once, or queued
+            population.registration_check(application.change.beneficiary)
         application = self.get_queryset().get(pk=application.pk)
         return Response(
             s.PortalApplicationSerializer(application).data,

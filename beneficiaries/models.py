@@ -577,3 +577,57 @@ class FuneralSupport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary} – {self.amount}"
+
+
+class PopulationResult(models.TextChoices):
+    MATCH = "match", _("Matches the population database")
+    MISMATCH = "mismatch", _("Differs from the population database")
+    DECEASED = "deceased", _("Deceased according to the population database")
+    NOT_FOUND = "not_found", _("Not found in the population database")
+
+
+class PopulationCheck(models.Model):
+    """What the national population database said of a beneficiary. A new row when the answer
+    changes (the previous one stays, no longer latest); the same answer again only moves
+    `checked_at` forward."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="population_checks"
+    )
+    result = models.CharField(_("result"), max_length=10, choices=PopulationResult.choices)
+    fields = models.CharField(
+        _("fields that differ"), max_length=60, blank=True, help_text="full_name;sex;…"
+    )
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    first_checked_at = models.DateTimeField(_("first seen at"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("checked at"))
+    latest = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("population database check")
+        verbose_name_plural = _("population database checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"],
+                condition=models.Q(latest=True),
+                name="population_check_one_latest",
+            )
+        ]
+        indexes = [models.Index(fields=["latest", "result"], name="population_check_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} {self.result}"
+
+    @property
+    def field_list(self) -> list[str]:
+        return [f for f in self.fields.split(";") if f]
+
+    @property
+    def fields_display(self) -> str:
+        """The fields that differ, in the user's language."""
+        labels = {
+            "full_name": _("full name"),
+            "date_of_birth": _("date of birth"),
+            "sex": _("sex"),
+        }
+        return ", ".join(str(labels.get(f, f)) for f in self.field_list)

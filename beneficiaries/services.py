@@ -739,12 +739,33 @@ def change_record_create(
 
 
 @transaction.atomic
-def change_record_submit(*, change: ChangeRecord, user) -> ChangeRecord:
-    """Send a draft (or a system proposal) to the district for approval."""
+def change_record_submit(
+    *, change: ChangeRecord, user, funeral_payee: dict[str, str] | None = None
+) -> ChangeRecord:
+    """Send a draft (or a system proposal) to the district for approval. A death proposed by
+    the population database check may come without the funeral support's payee: the officer
+    gives it here (`funeral_payee`: name, id_number, relationship)."""
     change = ChangeRecord.objects.select_for_update().get(pk=change.pk)
     _require_maker(user, change.commune)
     if change.status not in (ChangeStatus.DRAFT, ChangeStatus.PROPOSED):
         raise ValidationError(_("Only a draft or a proposal can be submitted."))
+    death = change.kind == ChangeKind.STOP and change.reason == ChangeReason.DEATH
+    if death and funeral_payee is not None:
+        errors = Errors()
+        name = " ".join(funeral_payee.get("name", "").split())
+        number = funeral_payee.get("id_number", "").strip()
+        if not name:
+            errors.add("funeral_payee_name", [_("Enter who receives the funeral support.")])
+        if number:
+            errors.add("funeral_payee_id_number", validation.check_id_number(number, None, None))
+        errors.raise_if_any()
+        change.funeral_payee_name = name
+        change.funeral_payee_id_number = number
+        change.funeral_payee_relationship = funeral_payee.get("relationship", "").strip()[:60]
+    if death and not change.funeral_payee_name.strip():
+        raise ValidationError(
+            {"funeral_payee_name": [_("Enter who receives the funeral support.")]}
+        )
     change.status = ChangeStatus.SUBMITTED
     change.submitted_at = timezone.now()
     if change.maker_id is None:

@@ -22,3 +22,50 @@ def propose_age_changes(month: str | None = None) -> int:
 def apply_due_changes() -> int:
     """Daily: apply the approved changes whose effective month has come."""
     return changes_apply_due()
+
+
+@shared_task(acks_late=True)
+def verify_population_nightly() -> dict:
+    """Nightly: the beneficiaries due for a check, batch after batch; if the service stops
+    answering, what is left waits for the next night (or the next run)."""
+    from django.conf import settings
+
+    from beneficiaries.population import (
+        PopulationUnavailable,
+        beneficiaries_verify,
+        client,
+        due_for_check,
+    )
+
+    api, totals, size, last = client(), {}, settings.TROCAP_POPULATION_BATCH, 0
+    while True:
+        # By id, a batch at a time: memory follows a batch, not the register.
+        batch = list(due_for_check().filter(pk__gt=last).select_related("commune")[:size])
+        if not batch:
+            break
+        try:
+            summary = beneficiaries_verify(batch, api=api)
+        except PopulationUnavailable as exc:
+            totals["stopped"] = f"service unavailable after {totals.get('checked', 0)}: {exc}"
+            break
+        last = batch[-1].pk
+        for name, value in vars(summary).items():
+            totals[name] = totals.get(name, 0) + value
+    return totals
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def verify_beneficiary(self, beneficiary_id: int) -> str:
+    """A new registration the service could not check at once: again until it answers
+    (backoff up to an hour)."""
+    from beneficiaries.models import Beneficiary
+    from beneficiaries.population import PopulationUnavailable, beneficiaries_verify
+
+    person = Beneficiary.objects.filter(pk=beneficiary_id).first()
+    if person is None or not person.id_number:
+        return "nothing to check"
+    try:
+        beneficiaries_verify([person])
+    except PopulationUnavailable as exc:
+        raise self.retry(countdown=min(60 * 2**self.request.retries, 3600)) from exc
+    return "checked"

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from beneficiaries import selectors, services
+from beneficiaries import population, selectors, services
 from beneficiaries.forms import (
     CHANGE_FIELDS,
     ChangeForm,
@@ -19,7 +19,7 @@ from beneficiaries.forms import (
     RegistrationForm,
     RejectForm,
 )
-from beneficiaries.models import ChangeKind, ChangeStatus
+from beneficiaries.models import ChangeKind, ChangeReason, ChangeStatus
 from org.downloads import attachment
 from org.models import Role
 
@@ -92,6 +92,7 @@ def beneficiary_detail(request, pk: int):
                 "-created_at"
             ),
             "history": selectors.beneficiary_history(beneficiary=beneficiary),
+            "population_checks": beneficiary.population_checks.order_by("-checked_at")[:5],
             "change_kinds": [(k, ChangeKind(k).label) for k in CHANGE_FIELDS] if can_change else [],
         },
     )
@@ -119,6 +120,9 @@ def beneficiary_register(request):
                 messages.success(request, _("Registered and sent to the district for approval."))
             else:
                 messages.success(request, _("Saved as a draft. Submit it when it is complete."))
+            result = population.registration_check(change.beneficiary)
+            level, text = population.registration_message(result, change.beneficiary)
+            messages.add_message(request, getattr(messages, level.upper()), text)
             return redirect("beneficiaries:detail", pk=change.beneficiary_id)
     return render(
         request,
@@ -194,6 +198,10 @@ def change_queue(request):
             "query": f"show={show}" if show else "",
             "statuses": ChangeStatus.choices,
             "can_decide": request.user.role == Role.DISTRICT_OFFICER,
+            # What the population database disputes, for the commune to look into.
+            "population_problems": population.latest_problems(
+                selectors.beneficiary_list(user=request.user)
+            )[:100],
         },
     )
 
@@ -214,6 +222,9 @@ def change_detail(request, pk: int):
             and change.maker_id != request.user.pk,
             "can_submit": request.user.role == Role.COMMUNE_OFFICER
             and change.status in (ChangeStatus.DRAFT, ChangeStatus.PROPOSED),
+            "asks_funeral_payee": change.status == ChangeStatus.PROPOSED
+            and change.kind == ChangeKind.STOP
+            and change.reason == ChangeReason.DEATH,
             "can_cancel": request.user.role == Role.COMMUNE_OFFICER
             and change.status in services.OPEN_STATUSES,
         },
@@ -258,7 +269,14 @@ def change_reject(request, pk: int):
 @require_POST
 def change_submit(request, pk: int):
     def submit(change):
-        services.change_record_submit(change=change, user=request.user)
+        payee = None
+        if "funeral_payee_name" in request.POST:  # a proposed death: who receives the support
+            payee = {
+                "name": request.POST.get("funeral_payee_name", ""),
+                "id_number": request.POST.get("funeral_payee_id_number", ""),
+                "relationship": request.POST.get("funeral_payee_relationship", ""),
+            }
+        services.change_record_submit(change=change, user=request.user, funeral_payee=payee)
         messages.success(request, _("Sent to the district for approval."))
 
     return _decide(request, pk, submit)

@@ -192,6 +192,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "providers.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
     },
+    # Every night: the register against the national population database.
+    "verify-population": {
+        "task": "beneficiaries.tasks.verify_population_nightly",
+        "schedule": crontab(minute=30, hour=1),
+    },
     # Every night: this month's coverage figures of every commune.
     "refresh-coverage": {
         "task": "reports.tasks.refresh_coverage_nightly",
@@ -270,6 +275,20 @@ TROCAP_PROVIDERS = {
         "timeout": float(os.environ.get("VNPOST_TIMEOUT", "10")),
     },
 }
+
+# --- The national population database ------------------------------------------------------
+# The verification service (the mock's /population/ by default).
+TROCAP_POPULATION = {
+    "base_url": os.environ.get("POPULATION_URL", MOCK_PROVIDERS_URL),
+    "secret": os.environ.get("POPULATION_SECRET", "mock-population-secret"),
+    "timeout": float(os.environ.get("POPULATION_TIMEOUT", "10")),
+}
+TROCAP_POPULATION_BATCH = int(os.environ.get("TROCAP_POPULATION_BATCH", "500"))
+TROCAP_POPULATION_RECHECK_DAYS = int(os.environ.get("TROCAP_POPULATION_RECHECK_DAYS", "30"))
+# A registration waits at most this long for the database, then the check is queued.
+TROCAP_POPULATION_REGISTRATION_TIMEOUT = float(
+    os.environ.get("TROCAP_POPULATION_REGISTRATION_TIMEOUT", "3")
+)
 
 # Refresh a month's coverage snapshots after its lists are generated, closed or reconciled
 # (the benchmarks turn it off to time the work itself).

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, TROCAP_PROVIDERS, VAR_DIR
+from .base import DATABASES, TROCAP_POPULATION, TROCAP_PROVIDERS, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,6 +12,8 @@ LANGUAGE_CODE = "vi"
 # mock's callbacks gives its own callback_url (in its settings, or to a worker process through
 # VIETTELPAY_CALLBACK_URL, see tests/workers.py).
 TROCAP_PROVIDERS["VIETTELPAY"]["callback_url"] = os.environ.get("VIETTELPAY_CALLBACK_URL", "")
+# Nor population checks against it: a test that wants the service starts the mock and says so.
+TROCAP_POPULATION["base_url"] = os.environ.get("POPULATION_URL", "http://127.0.0.1:9")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests start real worker processes that must read the same database.

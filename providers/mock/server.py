@@ -4,7 +4,9 @@ It stands in for Viettel Pay, VietinBank and VNPost the way a real provider woul
 own ledger in its own SQLite file (it survives our crashes), and it answers over HTTP only.
 This module is the process, the storage and the inspection endpoints; each provider's protocol
 lives in its own module, mounted under a prefix (``/viettelpay/``: ``providers.mock.viettelpay``,
-``/vietinbank/``: ``providers.mock.vietinbank``, ``/vnpost/``: ``providers.mock.vnpost``).
+``/vietinbank/``: ``providers.mock.vietinbank``, ``/vnpost/``: ``providers.mock.vnpost``), and
+the national population database's verification service beside them (``/population/``:
+``providers.mock.population``).
 
     GET  /__mock__/health       liveness and the providers served
     GET  /__mock__/ledger       every payment the mock has made (?provider=CODE)
@@ -23,6 +25,9 @@ lives in its own module, mounted under a prefix (``/viettelpay/``: ``providers.m
                                 "callback_chunk": 500}, "vietinbank": {...},
                                 "vnpost": {..., "window_seconds": 2}}; all or nothing: a bad
                                 value is answered 400 BAD_CONFIG and changes no setting
+    POST /__mock__/population   add citizens the population service knows:
+                                {"people": [{id_number, full_name, date_of_birth, sex,
+                                date_of_death}]}
     POST /__mock__/reset        empty the ledger, the batches, the submissions log and the
                                 callbacks; default settings (tests only)
 
@@ -44,6 +49,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from providers.mock.base import BadRequest
+from providers.mock.population import PREFIX as POPULATION_PREFIX
+from providers.mock.population import PopulationMock
 from providers.mock.vietinbank import PREFIX as VIETINBANK_PREFIX
 from providers.mock.vietinbank import FileAnswer, VietinBankMock
 from providers.mock.viettelpay import CALLBACK_TIMEOUT_SECONDS, ViettelPayMock
@@ -235,6 +242,7 @@ class MockStore:
                 "vnpost_list_items",
                 "vnpost_lists",
                 "vnpost_payments",
+                "population_people",
             ):
                 db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM ledger")
@@ -312,6 +320,14 @@ class MockHandler(BaseHTTPRequestHandler):
             for mock in self.server.mocks.values():
                 mock.reset()
             return self.send_json(HTTPStatus.OK, {"status": "reset"})
+        if url.path == "/__mock__/population":
+            try:
+                count = self.server.population.load(json.loads(self.read_body() or b"{}"))
+            except ValueError:
+                return self.send_json(HTTPStatus.BAD_REQUEST, {"code": "BAD_JSON"})
+            except BadRequest as exc:
+                return self.send_json(*exc.response())
+            return self.send_json(HTTPStatus.OK, {"loaded": count})
         if url.path == "/__mock__/config":
             try:
                 changes = json.loads(self.read_body() or b"{}")
@@ -345,15 +361,18 @@ class MockServer(ThreadingHTTPServer):
         self.viettelpay = ViettelPayMock(store)
         self.vietinbank = VietinBankMock(store)
         self.vnpost = VNPostMock(store)
+        self.population = PopulationMock(store)
         self.mocks = {
             "viettelpay": self.viettelpay,
             "vietinbank": self.vietinbank,
             "vnpost": self.vnpost,
+            "population": self.population,
         }
         self.mounts = {
             VIETTELPAY_PREFIX: self.viettelpay,
             VIETINBANK_PREFIX: self.vietinbank,
             VNPOST_PREFIX: self.vnpost,
+            POPULATION_PREFIX: self.population,
         }
         self.stopping = threading.Event()
         self.worker = threading.Thread(target=self.work, name="mock-providers-worker", daemon=True)

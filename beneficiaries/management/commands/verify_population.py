@@ -1,0 +1,34 @@
+"""verify_population [--recheck-days N]: what the nightly job does, now."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+
+from beneficiaries.tasks import verify_population_nightly
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the beneficiaries due for it against the national population database, in "
+        "batches: mismatches go to the communes' queues, deaths become proposed stops."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--recheck-days",
+            type=int,
+            default=None,
+            help="Check again those not checked for this many days (default: the setting, 30; "
+            "0 checks everyone)",
+        )
+
+    def handle(self, *args, recheck_days, **options):
+        if recheck_days is not None and recheck_days < 0:
+            raise CommandError("--recheck-days must be 0 or more.")
+        overrides = {} if recheck_days is None else {"TROCAP_POPULATION_RECHECK_DAYS": recheck_days}
+        with override_settings(**overrides):
+            totals = verify_population_nightly()
+        stopped = totals.pop("stopped", None)
+        summary = ", ".join(f"{k} {v}" for k, v in totals.items()) or "nothing due"
+        self.stdout.write(f"verify_population: {summary}.")
+        if stopped:
+            raise CommandError(f"The population database stopped answering: {stopped}")
