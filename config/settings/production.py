@@ -31,3 +31,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+
+# The portal's webhook is signed with a secret of the installation's own, never the demo's.
+if TROCAP_PORTAL_WEBHOOK_URL and TROCAP_PORTAL_WEBHOOK_SECRET == "portal-demo-secret":  # noqa: F405
+    raise ImproperlyConfigured("Set TROCAP_PORTAL_WEBHOOK_SECRET with TROCAP_PORTAL_WEBHOOK_URL.")
