@@ -164,7 +164,8 @@ def _propose_stop_for_death(beneficiary: Beneficiary, date_of_death: datetime.da
         effective_month=death_effective_month(date_of_death),
         status=ChangeStatus.PROPOSED,
         source=ChangeSource.POPULATION_DB,
-        source_reference=f"CSDL-DC {date_of_death.isoformat()}",
+        # One per person (the source reference is unique per source).
+        source_reference=f"CSDL-DC/{beneficiary.pk}/{date_of_death.isoformat()}",
         date_of_death=date_of_death,
         funeral_payee_name=recipient.full_name if recipient else "",
         funeral_payee_id_number=recipient.id_number if recipient else "",

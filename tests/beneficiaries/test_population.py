@@ -92,15 +92,25 @@ def test_the_nightly_check_flags_proposes_and_does_nothing_twice(
             ]
         },
     )
+    # Someone else died the same day: each death is its own proposal.
+    also_dead = person(
+        people["dead"].commune,
+        datetime.date(1933, 2, 2),
+        ["K5C"],
+        full_name="Võ Văn Tư",
+        id_number="046033006699",
+        sex="M",
+    )
     totals = verify_population_nightly()
     assert totals == {
-        "checked": 4,
+        "checked": 5,
         "match": 1,
         "mismatch": 1,
-        "deceased": 1,
+        "deceased": 2,
         "not_found": 1,
-        "stops_proposed": 1,
+        "stops_proposed": 2,
     }
+    assert ChangeRecord.objects.filter(beneficiary=also_dead, status="proposed").exists()
     check = PopulationCheck.objects.get(beneficiary=people["renamed"], latest=True)
     assert (check.result, check.field_list) == ("mismatch", ["full_name"])
 
@@ -130,8 +140,8 @@ def test_the_nightly_check_flags_proposes_and_does_nothing_twice(
     # Again: nothing new (the same answers only move checked_at).
     assert verify_population_nightly() == {}  # nobody is due for 30 days
     call_command("verify_population", recheck_days=0, stdout=io.StringIO())
-    assert PopulationCheck.objects.count() == 4
-    assert ChangeRecord.objects.filter(kind="stop").count() == 1
+    assert PopulationCheck.objects.count() == 5
+    assert ChangeRecord.objects.filter(kind="stop").count() == 2
 
     # Submitted and approved like any change: funeral support, and the person stops.
     change_record_submit(change=stop, user=officers["commune"])
