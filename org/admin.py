@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from org.models import AdministrativeUnit, User
+from org.models import AdministrativeUnit, LoginFailure, User
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):
@@ -43,3 +43,18 @@ class StaffUserAdmin(UserAdmin, SimpleHistoryAdmin):
         *UserAdmin.add_fieldsets,
         (_("Role and unit"), {"fields": ("role", "unit")}),
     )
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed sign-ins (what the lockout counts); deleting a username's rows lifts its lock."""
+
+    list_display = ["username", "ip", "at"]
+    list_filter = ["at"]
+    search_fields = ["username", "ip"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -9,7 +9,23 @@ class LoginForm(AuthenticationForm):
             "Wrong username or password. Both are case-sensitive; check Caps Lock and try again."
         ),
         "inactive": _("This account has been disabled. Ask your administrator."),
+        "locked": _(
+            "Too many failed sign-ins: signing in is blocked for %(minutes)s more minutes. "
+            "If you forgot your password, ask your administrator."
+        ),
     }
+
+    def clean(self):
+        from org.lockout import client_ip, locked_minutes
+
+        username = self.cleaned_data.get("username") or ""
+        if self.cleaned_data.get("password"):
+            minutes = locked_minutes(username, client_ip(self.request))
+            if minutes:
+                raise forms.ValidationError(
+                    self.error_messages["locked"], code="locked", params={"minutes": minutes}
+                )
+        return super().clean()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,9 +112,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+AUTHENTICATION_BACKENDS = ["org.lockout.LockoutBackend"]
+# Sign-in locks after repeated failures (org/lockout.py).
+TROCAP_LOGIN_MAX_FAILURES = int(os.environ.get("TROCAP_LOGIN_MAX_FAILURES", "5"))
+TROCAP_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("TROCAP_LOGIN_MAX_FAILURES_PER_IP", "30"))
+TROCAP_LOGIN_LOCK_MINUTES = int(os.environ.get("TROCAP_LOGIN_LOCK_MINUTES", "15"))
+# A session ends after this long without a request, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(60 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -30,7 +30,6 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 
 # The portal's webhook is signed with a secret of the installation's own, never the demo's.
 if TROCAP_PORTAL_WEBHOOK_URL and TROCAP_PORTAL_WEBHOOK_SECRET == "portal-demo-secret":  # noqa: F405

@@ -1,0 +1,65 @@
+"""Sign-in hardening: a username (and an address) is locked after repeated failures, the page
+says so in Vietnamese, the lock ends after its window, the admin's sign-in is covered; passwords
+need 10 characters; a session ends when idle."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils import timezone
+
+from org.models import LoginFailure
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/dang-nhap/"
+
+
+def sign_in(client, username, password, **extra):
+    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+
+
+def test_five_failures_lock_the_username_even_with_the_right_password(client, officers):
+    for _ in range(5):
+        assert sign_in(client, "xa", "sai-mat-khau").status_code == 200
+    locked = sign_in(client, "xa", "mat-khau-123")
+    assert locked.status_code == 200  # not signed in
+    assert "Đăng nhập sai quá nhiều lần" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Attempts while locked are refused, not counted: the lock does not grow.
+    assert LoginFailure.objects.filter(username="xa").count() == 5
+    # Another username from another address is not affected.
+    assert sign_in(client, "huyen", "mat-khau-123", REMOTE_ADDR="10.0.0.9").status_code == 302
+    # After the window, the right password works and clears the failures.
+    LoginFailure.objects.update(at=timezone.now() - datetime.timedelta(minutes=16))
+    client.logout()
+    assert sign_in(client, "xa", "mat-khau-123").status_code == 302
+    assert not LoginFailure.objects.filter(username="xa").exists()
+
+
+@override_settings(TROCAP_LOGIN_MAX_FAILURES_PER_IP=6)
+def test_guessing_across_usernames_locks_the_address(client, officers):
+    for name in ("a1", "a2", "a3", "a4", "a5", "a6"):
+        sign_in(client, name, "x", REMOTE_ADDR="10.1.1.1")
+    refused = sign_in(client, "tinh", "mat-khau-123", REMOTE_ADDR="10.1.1.1")
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    assert sign_in(client, "tinh", "mat-khau-123", REMOTE_ADDR="10.1.1.2").status_code == 302
+
+
+def test_the_admin_sign_in_is_locked_too(client, officers):
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "quantri", "password": "x"})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "quantri", "password": "mat-khau-123"}
+    )
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_passwords_need_ten_characters_and_sessions_end_when_idle(officers):
+    with pytest.raises(ValidationError):
+        validate_password("Hue-2026!", officers["commune"])
+    validate_password("song-Huong-2026", officers["commune"])
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
