@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -360,7 +359,9 @@ def carried_forward(period: PaymentPeriod) -> dict:
     }
 
 
-def reconciliation_context(period: PaymentPeriod) -> dict:
+def reconciliation_context(period: PaymentPeriod, commune=None) -> dict:
+    """What the reconciliation page shows. With `commune` (a commune officer's), the rows that
+    name people or communes are that commune's only; the providers' totals stay the list's."""
     reconciliation = (
         Reconciliation.objects.filter(period=period).select_related("reconciled_by").first()
     )
@@ -369,37 +370,46 @@ def reconciliation_context(period: PaymentPeriod) -> dict:
     totals = list(
         reconciliation.totals.select_related("provider", "contract").order_by("provider__code")
     )
-    grand = defaultdict(int)
+    names = (
+        "control_count",
+        "control_amount",
+        "statement_count",
+        "statement_amount",
+        "paid_count",
+        "paid_amount",
+        "failed_count",
+        "failed_amount",
+        "unpaid_count",
+        "unpaid_amount",
+        "fee_amount",
+    )
+    # Zeros, not absent keys, for a list without a batch (nobody to pay that month).
+    grand = dict.fromkeys(names, 0)
     for t in totals:
-        for name in (
-            "control_count",
-            "control_amount",
-            "statement_count",
-            "statement_amount",
-            "paid_count",
-            "paid_amount",
-            "failed_count",
-            "failed_amount",
-            "unpaid_count",
-            "unpaid_amount",
-            "fee_amount",
-        ):
+        for name in names:
             grand[name] += getattr(t, name)
+    issues = reconciliation.issues.select_related("provider", "line")
+    suspensions = ChangeRecord.objects.filter(
+        source=ChangeSource.SYSTEM,
+        source_reference__endswith=f":{period.month:%Y-%m}",
+        source_reference__startswith="uncollected:",
+        commune__parent=period.unit,
+    )
+    communes = by_commune(period)
+    if commune is not None:
+        issues = issues.filter(line__commune=commune)
+        suspensions = suspensions.filter(commune=commune)
+        communes = [row for row in communes if row["commune_id"] == commune.pk]
     return {
         "reconciliation": reconciliation,
         "totals": totals,
         "grand": dict(grand),
-        "communes": by_commune(period),
-        "issues": list(reconciliation.issues.select_related("provider", "line")[:500]),
+        "communes": communes,
+        "issues": list(issues[:500]),
         "carried": carried_forward(period),
-        "suspensions": ChangeRecord.objects.filter(
-            source=ChangeSource.SYSTEM,
-            source_reference__endswith=f":{period.month:%Y-%m}",
-            source_reference__startswith="uncollected:",
-            commune__parent=period.unit,
-        )
-        .select_related("beneficiary", "commune")
-        .order_by("commune__code", "beneficiary__full_name")[:200],
+        "suspensions": suspensions.select_related("beneficiary", "commune").order_by(
+            "commune__code", "beneficiary__full_name"
+        )[:200],
         "next_month": add_months(period.month, 1),
         "month_start": datetime.date(period.month.year, period.month.month, 1),
     }

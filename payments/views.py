@@ -334,7 +334,9 @@ def period_reconciliation(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     if not hasattr(period, "payment_list") or period.payment_list.closed_at is None:
         raise Http404
-    context = reconciliation_context(period)
+    user_unit = request.user.unit
+    commune = user_unit if user_unit is not None and user_unit.level == "commune" else None
+    context = reconciliation_context(period, commune=commune)
     context.update(
         {
             "title": _("Reconciliation %(month)s – %(unit)s")
