@@ -50,7 +50,7 @@ def world(hue_units, officers):
     period = generate(hue_units["district"], DEC)
     payment_list_close(period=period, closed_by=officers["district"])
     reconciliation = Reconciliation.objects.create(
-        period=period, status="discrepancies", reconciled_at=timezone.now(), line_count=2
+        period=period, status="mismatched", reconciled_at=timezone.now(), line_count=2
     )
     for line in period.payment_list.lines.all():  # a discrepancy on each commune's line
         ReconciliationIssue.objects.create(
@@ -271,3 +271,12 @@ def test_a_commune_sees_only_its_own_people_on_the_district_reconciliation(clien
     client.force_login(world["users"]["district"])
     html = client.get(url).content.decode()
     assert "Bùi Văn Hai" in html
+
+
+def test_a_nul_character_in_the_address_is_a_400_not_a_500(client, world):
+    """Found by the API fuzz on PostgreSQL: a NUL in a filter reached the database."""
+    client.force_login(world["users"]["district"])
+    for url in ("/api/v1/beneficiaries/", "/doi-tuong/", "/reports/"):
+        response = client.get(url, {"commune": "19\x00777", "q": "a\x00"})
+        assert response.status_code == 400, url
+        assert "không được phép" in response.content.decode()
