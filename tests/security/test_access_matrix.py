@@ -280,3 +280,12 @@ def test_a_nul_character_in_the_address_is_a_400_not_a_500(client, world):
         response = client.get(url, {"commune": "19\x00777", "q": "a\x00"})
         assert response.status_code == 400, url
         assert "không được phép" in response.content.decode()
+
+
+def test_every_answer_carries_the_content_security_policy(client, world):
+    client.force_login(world["users"]["district"])
+    for url in ("/", "/doi-tuong/", "/api/docs/", "/api/v1/beneficiaries/"):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "object-src 'none'" in policy, url
+    script = client.get("/api/docs/", {"script": ""})
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
