@@ -5,8 +5,9 @@ a new page or endpoint cannot go in without deciding who may use it.
 Columns: anon, commune (the commune officer of the objects' commune), neighbour (a commune
 officer of the next commune: same district, out of scope), district (of the objects), other
 (a district officer of another district), province, admin. Pages answer 200, 302 (to sign in,
-or after a POST action), 403 (the role cannot do this), 404 (out of scope: absent), 405 (wrong
-method); the API answers 401 without credentials.
+or after a POST action), 403 (the role cannot do this), 404 (out of scope: absent); the API
+answers 401 without credentials. A second table gives each URL's answer to the other method
+(405 for nearly all).
 """
 
 import datetime
@@ -289,3 +290,21 @@ def test_every_answer_carries_the_content_security_policy(client, world):
         assert "script-src 'self'" in policy and "object-src 'none'" in policy, url
     script = client.get("/api/docs/", {"script": ""})
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+# The other method (POST to a page, GET to an action), as the district officer: 405, except
+# the forms that take both (their own answers) and what the role may not use at all.
+OTHER_METHOD = {name: 405 for name in MATRIX} | {
+    "login": 302,  # a signed-in user is sent on
+    "set_language": 302,  # Django's view redirects back either way
+    "beneficiaries:register": 403,  # a commune officer's form
+    "beneficiaries:change_create": 403,
+    "beneficiaries:import": 200,  # the upload form, with its errors
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_the_other_method(client, world, hue_units, name):
+    method, url = urls(world, hue_units)[name]
+    other = "POST" if method == "GET" else "GET"
+    assert probe(client, world, other, url, "district") == OTHER_METHOD[name], (other, url)
