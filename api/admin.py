@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from api.models import ApiToken, PortalApplication, WebhookDelivery
 from api.services import api_token_create, api_token_revoke
-from org.admin import ReadOnlyAdmin
+from org.admin import ReadOnlyAdmin, ViewOnlyAdmin
 from org.models import AdministrativeUnit, Role
 
 
@@ -114,17 +114,8 @@ class PortalApplicationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ViewOnlyAdmin):
     """What the portal was told, and what it has not acknowledged yet (delivered at empty)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     list_display = ["application", "event", "attempts", "last_error", "delivered_at"]
     list_filter = ["event", ("delivered_at", admin.EmptyFieldListFilter)]

@@ -14,8 +14,6 @@ application's status.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import json
 
 from django.conf import settings
@@ -34,6 +32,7 @@ from beneficiaries.services import (
 )
 from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import user_can_see_unit
+from providers.adapters.base import sign
 
 # Where registration_errors' fields are in the portal's JSON.
 FIELD_PATHS = {
@@ -185,8 +184,9 @@ def on_change_decided(sender, change: ChangeRecord, **kwargs) -> None:
     transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
 
 
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def webhook_signature(body: bytes, secret: str) -> str:
+    """The X-Trocap-Signature header: "sha256=" and the hex HMAC-SHA256 of the body."""
+    return "sha256=" + sign(secret, body)
 
 
 def webhook_body(delivery: WebhookDelivery) -> bytes:
@@ -215,7 +215,9 @@ def webhook_send(delivery: WebhookDelivery, *, timeout: float = 10.0) -> bool:
     request.add_header("Content-Type", "application/json; charset=utf-8")
     request.add_header("X-Trocap-Event", delivery.event)
     request.add_header("X-Trocap-Delivery", str(delivery.pk))
-    request.add_header("X-Trocap-Signature", sign(body, settings.TROCAP_PORTAL_WEBHOOK_SECRET))
+    request.add_header(
+        "X-Trocap-Signature", webhook_signature(body, settings.TROCAP_PORTAL_WEBHOOK_SECRET)
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             ok = 200 <= response.status < 300

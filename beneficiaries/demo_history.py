@@ -62,10 +62,10 @@ def history_plan(*, province: AdministrativeUnit, months: int, as_of: datetime.d
 
     from payments.services import payment_period_open
 
-    created = 0
+    created, units = 0, closing_units_of(province)
     for back in range(months, 0, -1):
         month = add_months(as_of, -back)
-        for unit in closing_units_of(province):
+        for unit in units:
             if PaymentPeriod.objects.filter(unit=unit, month=month).exists():
                 continue
             period = payment_period_open(unit=unit, month=month)

@@ -10,8 +10,6 @@ guardian when there is one) in the commune's queue, from the month after the dea
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import json
 import urllib.error
 import urllib.request
@@ -35,6 +33,7 @@ from beneficiaries.models import (
     PopulationCheck,
     PopulationResult,
 )
+from providers.adapters.base import sign
 
 OPEN = (ChangeStatus.DRAFT, ChangeStatus.PROPOSED, ChangeStatus.SUBMITTED)
 
@@ -83,9 +82,7 @@ class PopulationClient:
             f"{self.base_url}/population/v1/verify", data=body, method="POST"
         )
         request.add_header("Content-Type", "application/json; charset=utf-8")
-        request.add_header(
-            "X-Signature", hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
-        )
+        request.add_header("X-Signature", sign(self.secret, body))
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 data = json.loads(response.read())

@@ -6,9 +6,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from org.models import AdministrativeUnit, LoginFailure, User
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    """For data that changes only through services that keep its rules (the register under
-    maker-checker, payment lists): the admin shows it and its history, and edits nothing."""
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Shown in the admin, never added, changed or deleted there."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -18,6 +17,11 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):
+    """For data that changes only through services that keep its rules (the register under
+    maker-checker, payment lists): the admin shows it and its history, and edits nothing."""
 
 
 @admin.register(AdministrativeUnit)
@@ -46,15 +50,12 @@ class StaffUserAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
+class LoginFailureAdmin(ViewOnlyAdmin):
     """Failed sign-ins (what the lockout counts); deleting a username's rows lifts its lock."""
 
     list_display = ["username", "ip", "at"]
     list_filter = ["at"]
     search_fields = ["username", "ip"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)  # lifts a lock
