@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from accounts.models import PaymentAccount
-from org.admin import ReadOnlyAdmin
+from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin
 
 
 @admin.register(PaymentAccount)
-class PaymentAccountAdmin(ReadOnlyAdmin):
+class PaymentAccountAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
     """Accounts change only through change records under maker-checker."""
 
     list_display = ["account_number", "provider", "account_name", "holder", "status", "beneficiary"]

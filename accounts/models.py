@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from org.privacy import mask_account
+
 
 class AccountHolder(models.TextChoices):
     BENEFICIARY = "beneficiary", _("Beneficiary")
@@ -78,4 +80,4 @@ class PaymentAccount(models.Model):
         indexes = [models.Index(fields=["provider", "account_number"], name="account_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.account_number}"
+        return f"{self.provider} {mask_account(self.account_number)}"

@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from api.models import ApiToken, PortalApplication, WebhookDelivery
 from api.services import api_token_create, api_token_revoke
-from org.admin import ReadOnlyAdmin, ViewOnlyAdmin
+from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin, ViewOnlyAdmin
 from org.models import AdministrativeUnit, Role
 
 
@@ -107,16 +107,18 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PortalApplication)
-class PortalApplicationAdmin(ReadOnlyAdmin):
+class PortalApplicationAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
+    masked_json_fields = ("payload",)  # the applicant's and the recipient's numbers
     list_display = ["dossier_id", "received_on", "change", "sent_by", "received_at"]
     search_fields = ["dossier_id", "change__beneficiary__full_name"]
     list_select_related = ["change", "change__beneficiary", "sent_by"]
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ViewOnlyAdmin):
+class WebhookDeliveryAdmin(MaskedIdentifiersAdmin, ViewOnlyAdmin):
     """What the portal was told, and what it has not acknowledged yet (delivered at empty)."""
 
+    masked_json_fields = ("payload",)
     list_display = ["application", "event", "attempts", "last_error", "delivered_at"]
     list_filter = ["event", ("delivered_at", admin.EmptyFieldListFilter)]
     search_fields = ["application__dossier_id"]

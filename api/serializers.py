@@ -8,7 +8,21 @@ from api.models import PortalApplication
 from api.portal import application_status
 from beneficiaries import validation
 from beneficiaries.models import Beneficiary, BeneficiaryCategory, ChangeRecord
+from org.privacy import MASKED, MASKED_FIELDS, identifiers_for
 from payments.models import PaymentLine, PaymentPeriod
+
+
+class IdentifiersShownByRole(serializers.ModelSerializer):
+    """ID, phone and account numbers whole or masked by the caller's role (org/privacy.py);
+    masked when the serializer has no request."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        shown = identifiers_for(request.user) if request is not None else MASKED
+        for name in MASKED_FIELDS.keys() & data.keys():
+            data[name] = shown.field(name, data[name])
+        return data
 
 
 class HeldCategorySerializer(serializers.ModelSerializer):
@@ -19,7 +33,7 @@ class HeldCategorySerializer(serializers.ModelSerializer):
         fields = ["code", "decision_number", "decision_date", "start_month", "end_month", "active"]
 
 
-class BeneficiarySerializer(serializers.ModelSerializer):
+class BeneficiarySerializer(IdentifiersShownByRole):
     commune = serializers.CharField(source="commune.code")
     commune_name = serializers.CharField(source="commune.name")
     categories = HeldCategorySerializer(many=True)
@@ -111,7 +125,7 @@ class PaymentPeriodSerializer(serializers.ModelSerializer):
         ]
 
 
-class PaymentLineSerializer(serializers.ModelSerializer):
+class PaymentLineSerializer(IdentifiersShownByRole):
     commune = serializers.CharField(source="commune.code")
     provider = serializers.CharField(source="provider.code")
 

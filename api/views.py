@@ -35,6 +35,7 @@ from org.scoping import scope_queryset
 from payments.models import PaymentPeriod
 from payments.selectors import lines_for, period_list
 from reports import coverage
+from reports.services import export_log
 
 
 def _choice(request, name: str, choices) -> str:
@@ -56,16 +57,39 @@ def _month(request, name: str = "month") -> datetime.date | None:
         raise serializers.ValidationError({name: ["Give the month as YYYY-MM."]}) from exc
 
 
+class LogsPersonalData:
+    """Reading people through the API is an export of personal data: each answer that gives
+    some is logged (who, which address, how many rows), as the pages' downloads are."""
+
+    personal_data: dict[str, str] = {}  # action → what the export log calls it
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        what = self.personal_data.get(getattr(self, "action", None) or "")
+        if what and request.method == "GET" and response.status_code == 200:
+            data = response.data
+            paged = isinstance(data, dict) and isinstance(data.get("results"), list)
+            export_log(
+                user=request.user,
+                what=what,
+                unit=request.user.unit,
+                parameters=request.get_full_path(),
+                row_count=len(data["results"]) if paged else 1,
+            )
+        return response
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter("status", str, enum=BeneficiaryStatus.values),
         OpenApiParameter("commune", str, description="The commune's GSO code"),
     ]
 )
-class BeneficiaryViewSet(viewsets.ReadOnlyModelViewSet):
+class BeneficiaryViewSet(LogsPersonalData, viewsets.ReadOnlyModelViewSet):
     """Beneficiaries in the caller's area, 50 a page, ordered by id."""
 
     serializer_class = s.BeneficiarySerializer
+    personal_data = {"list": "api_beneficiaries", "retrieve": "api_beneficiaries"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema: no caller
@@ -92,10 +116,11 @@ class BeneficiaryViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter("source_reference", str, description="e.g. the portal's dossier id"),
     ]
 )
-class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
+class ChangeRecordViewSet(LogsPersonalData, viewsets.ReadOnlyModelViewSet):
     """Change records (biến động) in the caller's area, newest first."""
 
     serializer_class = s.ChangeRecordSerializer
+    personal_data = {"list": "api_changes", "retrieve": "api_changes"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -111,11 +136,12 @@ class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.order_by("-created_at", "-id")
 
 
-class PaymentPeriodViewSet(viewsets.ReadOnlyModelViewSet):
+class PaymentPeriodViewSet(LogsPersonalData, viewsets.ReadOnlyModelViewSet):
     """Payment periods and their lists: those of the closing units in the caller's area (and,
     for a commune officer, their district's), newest first."""
 
     serializer_class = s.PaymentPeriodSerializer
+    personal_data = {"lines": "api_payment_lines"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -134,7 +160,8 @@ class PaymentPeriodViewSet(viewsets.ReadOnlyModelViewSet):
         period = self.get_object()
         qs = lines_for(user=request.user, payment_list=period.payment_list).order_by("line_no")
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(s.PaymentLineSerializer(page, many=True).data)
+        lines = s.PaymentLineSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(lines.data)
 
 
 class CoverageView(APIView):

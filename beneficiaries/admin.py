@@ -10,7 +10,7 @@ from beneficiaries.models import (
     ChangeRecord,
     StandardLevel,
 )
-from org.admin import ReadOnlyAdmin
+from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin
 
 
 class CoefficientInline(admin.TabularInline):
@@ -43,13 +43,13 @@ class BeneficiaryCategoryInline(admin.TabularInline):
         return False
 
 
-class RecipientInline(BeneficiaryCategoryInline):
+class RecipientInline(MaskedIdentifiersAdmin, BeneficiaryCategoryInline):
     model = AuthorizedRecipient
 
 
 # The register changes only through change records under maker-checker: read-only here.
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(ReadOnlyAdmin):
+class BeneficiaryAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
     list_display = ["full_name", "date_of_birth", "sex", "id_number", "commune", "status"]
     list_filter = ["status", "sex"]
     search_fields = ["search_name", "id_number", "external_id"]
@@ -60,7 +60,7 @@ class BeneficiaryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuthorizedRecipient)
-class AuthorizedRecipientAdmin(ReadOnlyAdmin):
+class AuthorizedRecipientAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
     list_display = ["full_name", "kind", "relationship", "beneficiary", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["full_name", "id_number"]
@@ -69,7 +69,7 @@ class AuthorizedRecipientAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(ReadOnlyAdmin):
+class ChangeRecordAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
     list_display = ["beneficiary", "kind", "effective_month", "status", "maker", "checker"]
     list_filter = ["status", "kind", "source"]
     raw_id_fields = [

@@ -11,19 +11,15 @@ from openpyxl.styles import Font
 
 from beneficiaries.importing import COLUMNS, LABELS
 from beneficiaries.models import Beneficiary
+from org.downloads import safe_cell
+from org.privacy import Identifiers
 
 EXTRA = ["status"]
 
 
-def _safe(value):
-    """A cell a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def register_rows(queryset: QuerySet[Beneficiary]):
-    """One row per beneficiary: the contract's columns, then the status. Few queries."""
+def register_rows(queryset: QuerySet[Beneficiary], identifiers: Identifiers):
+    """One row per beneficiary: the contract's columns, then the status; ID, phone and account
+    numbers as `identifiers` shows them. Few queries."""
     # iterator() with a chunk size still runs the prefetches, one batch per chunk.
     for b in queryset.iterator(chunk_size=2000):
         categories = ";".join(c.category.code for c in b.active_categories)
@@ -35,8 +31,8 @@ def register_rows(queryset: QuerySet[Beneficiary]):
             b.date_of_birth.isoformat(),
             b.sex,
             b.ethnicity,
-            b.id_number,
-            b.phone,
+            identifiers.id_number(b.id_number),
+            identifiers.phone(b.phone),
             b.commune.code,
             b.address,
             categories,
@@ -46,17 +42,19 @@ def register_rows(queryset: QuerySet[Beneficiary]):
             b.active_categories[0].decision_date.isoformat() if b.active_categories else "",
             b.start_month.strftime("%Y-%m") if b.start_month else "",
             recipient.full_name if recipient else "",
-            recipient.id_number if recipient else "",
+            identifiers.id_number(recipient.id_number) if recipient else "",
             recipient.relationship if recipient else "",
-            recipient.phone if recipient else "",
+            identifiers.phone(recipient.phone) if recipient else "",
             account.provider.code if account else "",
-            account.account_number if account else "",
+            identifiers.account(account.account_number) if account else "",
             account.holder if account else "",
             b.get_status_display(),
         ]
 
 
-def register_workbook(queryset: QuerySet[Beneficiary]) -> tuple[bytes, int]:
+def register_workbook(
+    queryset: QuerySet[Beneficiary], identifiers: Identifiers
+) -> tuple[bytes, int]:
     """The workbook and its number of data rows. Write-only: a province's 60,738 rows fit."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("doi_tuong")
@@ -69,8 +67,8 @@ def register_workbook(queryset: QuerySet[Beneficiary]) -> tuple[bytes, int]:
     sheet.append(header)
     labels = [LABELS.get(c, "Trạng thái") for c in [*COLUMNS, *EXTRA]]
     count = 0
-    for row in register_rows(queryset):
-        sheet.append([_safe(v) for v in row])
+    for row in register_rows(queryset, identifiers):
+        sheet.append([safe_cell(v) for v in row])
         count += 1
     labels_sheet = workbook.create_sheet("ten_cot")
     labels_sheet.append(["Cột", "Tên tiếng Việt"])

@@ -20,6 +20,7 @@ from beneficiaries.models import (
     StandardLevel,
 )
 from org.models import AdministrativeUnit, Role, UnitLevel
+from org.privacy import MASKED_FIELDS, Identifiers
 from org.scoping import get_in_scope_or_404, scope_queryset
 from org.text import search_key
 
@@ -56,44 +57,51 @@ class CoverageFigures:
         )
 
 
-def _counts_by_commune(*, user) -> dict[int, CoverageFigures]:
-    """Three grouped queries over the user's active beneficiaries, keyed by commune id."""
-    active = beneficiary_list(user=user, status=BeneficiaryStatus.ACTIVE)
-    totals = dict(active.values_list("commune_id").annotate(n=Count("id")).order_by())
-    with_account = dict(
-        PaymentAccount.objects.filter(
-            status=AccountStatus.ACTIVE, beneficiary__in=active.values("id")
-        )
-        .values_list("beneficiary__commune_id")
-        .annotate(n=Count("beneficiary_id", distinct=True))
-        .order_by()
+def coverage_by_commune(*, user) -> dict[int, CoverageFigures]:
+    """The headline figures of each commune the user may see, keyed by commune id: one grouped
+    query over the user's active beneficiaries (an index probe per person for an active
+    account and an active recipient), so a district's overview reads its own people only."""
+    has_account = PaymentAccount.objects.filter(
+        beneficiary=OuterRef("pk"), status=AccountStatus.ACTIVE
     )
-    via_recipient = dict(
-        AuthorizedRecipient.objects.filter(active=True, beneficiary__in=active.values("id"))
-        .values_list("beneficiary__commune_id")
-        .annotate(n=Count("beneficiary_id", distinct=True))
+    has_recipient = AuthorizedRecipient.objects.filter(beneficiary=OuterRef("pk"), active=True)
+    rows = (
+        beneficiary_list(user=user, status=BeneficiaryStatus.ACTIVE)
+        .values("commune_id")
+        .annotate(
+            n=Count("id"),
+            with_account=Count("id", filter=Q(Exists(has_account))),
+            via_recipient=Count("id", filter=Q(Exists(has_recipient))),
+        )
         .order_by()
     )
     return {
-        commune_id: CoverageFigures(
-            n, with_account.get(commune_id, 0), via_recipient.get(commune_id, 0)
-        )
-        for commune_id, n in totals.items()
+        r["commune_id"]: CoverageFigures(r["n"], r["with_account"], r["via_recipient"])
+        for r in rows
     }
 
 
-def coverage_figures(*, user) -> CoverageFigures:
-    """The headline figures of everything the user may see."""
-    return sum(_counts_by_commune(user=user).values(), CoverageFigures())
+def coverage_figures(
+    *, user, by_commune: dict[int, CoverageFigures] | None = None
+) -> CoverageFigures:
+    """The headline figures of everything the user may see (from `by_commune`, the user's
+    `coverage_by_commune`, when the caller already has it)."""
+    if by_commune is None:
+        by_commune = coverage_by_commune(user=user)
+    return sum(by_commune.values(), CoverageFigures())
 
 
 def coverage_by_child_unit(
-    *, user, unit: AdministrativeUnit | None
+    *,
+    user,
+    unit: AdministrativeUnit | None,
+    by_commune: dict[int, CoverageFigures] | None = None,
 ) -> list[tuple[AdministrativeUnit, CoverageFigures]]:
     """The figures of each unit directly below `unit` (districts of a province, communes of a
-    district; the provinces when `unit` is None), counting only what the user may see.
-    Units with no beneficiaries show zeros."""
-    by_commune = _counts_by_commune(user=user)
+    district; the provinces when `unit` is None), counting only what the user may see (from
+    `by_commune` when given). Units with no beneficiaries show zeros."""
+    if by_commune is None:
+        by_commune = coverage_by_commune(user=user)
     if unit is None:
         children = list(
             AdministrativeUnit.objects.filter(parent__isnull=True, active=True).order_by("path")
@@ -305,11 +313,13 @@ class HistoryEntry:
 HIDDEN_HISTORY_FIELDS = {"search_name", "updated_at", "created_at", "id", "beneficiary"}
 
 
-def _display(record, field_name: str) -> str:
+def _display(record, field_name: str, identifiers: Identifiers) -> str:
     model_field = record.instance_type._meta.get_field(field_name)
     value = getattr(record, model_field.attname)
     if value is None or value == "":
         return "—"
+    if field_name in MASKED_FIELDS:
+        return identifiers.field(field_name, str(value))
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
@@ -322,9 +332,12 @@ def _display(record, field_name: str) -> str:
     return str(value)
 
 
-def beneficiary_history(*, beneficiary: Beneficiary) -> list[HistoryEntry]:
+def beneficiary_history(
+    *, beneficiary: Beneficiary, identifiers: Identifiers
+) -> list[HistoryEntry]:
     """Every recorded change to the person, their categories, recipients, accounts and change
-    records: who, when, and each field before and after; newest first."""
+    records: who, when, and each field before and after (ID, phone and account numbers as
+    `identifiers` shows them); newest first."""
     sources = [
         (_("Beneficiary"), beneficiary.history.all()),
         (_("Category"), BeneficiaryCategory.history.filter(beneficiary_id=beneficiary.pk)),
@@ -347,9 +360,10 @@ def beneficiary_history(*, beneficiary: Beneficiary) -> list[HistoryEntry]:
             if before is None:
                 action = _("created")
                 changes = tuple(
-                    FieldChange(str(f.verbose_name), "", _display(record, f.name))
+                    FieldChange(str(f.verbose_name), "", _display(record, f.name, identifiers))
                     for f in record.instance_type._meta.fields
-                    if f.name not in HIDDEN_HISTORY_FIELDS and _display(record, f.name) != "—"
+                    if f.name not in HIDDEN_HISTORY_FIELDS
+                    and _display(record, f.name, identifiers) != "—"
                 )
             else:
                 action = _("changed")
@@ -357,8 +371,8 @@ def beneficiary_history(*, beneficiary: Beneficiary) -> list[HistoryEntry]:
                 changes = tuple(
                     FieldChange(
                         str(record.instance_type._meta.get_field(c.field).verbose_name),
-                        _display(before, c.field),
-                        _display(record, c.field),
+                        _display(before, c.field, identifiers),
+                        _display(record, c.field, identifiers),
                     )
                     for c in delta.changes
                     if c.field not in HIDDEN_HISTORY_FIELDS

@@ -22,6 +22,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import ChangeKind, ChangeReason, ChangeStatus
 from org.downloads import attachment
 from org.models import Role
+from org.privacy import identifiers_for
 
 PAGE_SIZE = 50
 
@@ -91,7 +92,9 @@ def beneficiary_detail(request, pk: int):
             "changes": beneficiary.changes.select_related("maker", "checker").order_by(
                 "-created_at"
             ),
-            "history": selectors.beneficiary_history(beneficiary=beneficiary),
+            "history": selectors.beneficiary_history(
+                beneficiary=beneficiary, identifiers=identifiers_for(request.user)
+            ),
             "population_checks": beneficiary.population_checks.order_by("-checked_at")[:5],
             "change_kinds": [(k, ChangeKind(k).label) for k in CHANGE_FIELDS] if can_change else [],
         },
@@ -474,7 +477,10 @@ def register_export(request):
             recipient=d["recipient"],
             commune_id=d["commune"].pk if d.get("commune") else None,
         )
-    content, rows = register_workbook(selectors.register_search(user=request.user, filters=filters))
+    content, rows = register_workbook(
+        selectors.register_search(user=request.user, filters=filters),
+        identifiers_for(request.user),
+    )
     export_log(
         user=request.user,
         what="register_xlsx",

@@ -1,9 +1,87 @@
+import functools
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from org.models import AdministrativeUnit, LoginFailure, User
+from org.privacy import MASKED_FIELDS, MASKERS, mask_data
+
+
+def _masked_display(field):
+    mask = MASKERS[MASKED_FIELDS[field.name]]
+
+    @admin.display(description=field.verbose_name)
+    def show(obj):
+        return mask(getattr(obj, field.attname)) or "—"
+
+    show.__name__ = f"masked_{field.name}"
+    return show
+
+
+def _masked_json_display(field):
+    @admin.display(description=field.verbose_name)
+    def show(obj):
+        value = getattr(obj, field.attname)
+        if isinstance(value, str):  # a raw body: masked if it is JSON
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value
+        return json.dumps(mask_data(value), ensure_ascii=False, indent=1)
+
+    show.__name__ = f"masked_{field.name}"
+    return show
+
+
+class _MaskedHistoryHelper(HistoricalRecordContextHelper):
+    def prepare_delta_change_value(self, change, value):
+        if change.field in MASKED_FIELDS:
+            return MASKERS[MASKED_FIELDS[change.field]](value)
+        return super().prepare_delta_change_value(change, value)
+
+
+class MaskedIdentifiersAdmin:
+    """ID, phone and account numbers shown masked everywhere in the admin: in lists, on the
+    record, in inlines and in its history (the administrator does not need them; see
+    org/privacy.py). Searching by them still works."""
+
+    masked_json_fields: tuple[str, ...] = ()  # JSON (or a JSON body) holding such numbers
+
+    @functools.cached_property
+    def _masked_fields(self) -> dict:
+        # Made once per admin: Django compares readonly fields and excluded ones by identity.
+        shown = {}
+        for f in self.model._meta.fields:
+            if f.name in MASKED_FIELDS:
+                shown[f.name] = _masked_display(f)
+            elif f.name in self.masked_json_fields:
+                shown[f.name] = _masked_json_display(f)
+        return shown
+
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), *self._masked_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        masked = self._masked_fields
+        fields = [
+            masked.get(f, f) if isinstance(f, str) else f
+            for f in super().get_readonly_fields(request, obj)
+        ]
+        return fields + [show for show in masked.values() if show not in fields]
+
+    def get_list_display(self, request):
+        masked = self._masked_fields
+        return [
+            masked.get(name, name) if isinstance(name, str) else name
+            for name in super().get_list_display(request)
+        ]
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _MaskedHistoryHelper(self.model, historical_record)
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

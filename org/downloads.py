@@ -1,6 +1,8 @@
-"""File downloads: the one place that builds an attachment response."""
+"""File downloads: the one place that builds an attachment response, and the one that makes a
+cell's text safe to open in a spreadsheet."""
 
 from django.http import HttpResponse
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -10,3 +12,26 @@ def attachment(content: bytes | str, filename: str, content_type: str = XLSX) ->
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# A cell starting with one of these is run as a formula by Excel or LibreOffice (OWASP's list:
+# "=", "+", "-", "@", tab and carriage return).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Prefix a single quote to text a spreadsheet would otherwise run as a formula."""
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def cell_text(value: str) -> str:
+    """Text for an .xlsx cell: neutralised, without the control characters openpyxl refuses
+    (they have no place in a printed list anyway)."""
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
+def safe_cell(value):
+    """Any cell value: text made safe by `cell_text`, numbers and dates as they are."""
+    return cell_text(value) if isinstance(value, str) else value

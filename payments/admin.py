@@ -3,7 +3,7 @@ services, which keep the rules (nobody edits an amount by hand, a closed list ne
 
 from django.contrib import admin
 
-from org.admin import ReadOnlyAdmin
+from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin
 from payments.models import (
     LineArrear,
     PaymentBatch,
@@ -36,7 +36,7 @@ class PaymentBatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentLine)
-class PaymentLineAdmin(ReadOnlyAdmin):
+class PaymentLineAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
     list_display = ["reference", "full_name", "amount_total", "channel", "provider", "status"]
     list_filter = ["status", "channel", "provider"]
     list_select_related = ["provider"]

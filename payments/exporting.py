@@ -18,13 +18,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from org.downloads import cell_text, neutralise
 from org.models import AdministrativeUnit
+from org.privacy import WHOLE, Identifiers
 from payments.models import Channel, PaymentLine, PaymentList
 
 # DESIGN.md §5, "Payment list CSV export columns": a contract, change it only deliberately.
@@ -80,16 +81,8 @@ NOT_SIGNED = "—"
 # A zip entry's timestamp is part of the file's bytes; a fixed one keeps exports reproducible.
 ZIP_DATE_TIME = (2020, 1, 1, 0, 0, 0)
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 INVALID_SHEET_TITLE_RE = re.compile(r"[\\*?:/\[\]]")
 SHEET_TITLE_MAX = 31
-
-
-def neutralise(value: str) -> str:
-    """Prefix a single quote to text a spreadsheet would otherwise run as a formula."""
-    if value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _lines(payment_list: PaymentList, commune: AdministrativeUnit | None) -> QuerySet[PaymentLine]:
@@ -99,11 +92,11 @@ def _lines(payment_list: PaymentList, commune: AdministrativeUnit | None) -> Que
     return lines.order_by("line_no")
 
 
-def _csv_row(line: PaymentLine) -> list[Any]:
+def _csv_row(line: PaymentLine, identifiers: Identifiers) -> list[Any]:
     return [
         line.line_no,
         neutralise(line.commune.code),
-        neutralise(line.beneficiary_id_number),
+        neutralise(identifiers.id_number(line.beneficiary_id_number)),
         neutralise(line.full_name),
         neutralise(line.categories),
         f"{line.coefficient:.2f}",
@@ -114,35 +107,34 @@ def _csv_row(line: PaymentLine) -> list[Any]:
         int(line.amount_carried_over),
         int(line.amount_total),
         neutralise(line.payee_name),
-        neutralise(line.payee_id_number),
+        neutralise(identifiers.id_number(line.payee_id_number)),
         line.channel,
         line.provider.code,
-        neutralise(line.account_number),
+        neutralise(identifiers.account(line.account_number)),
         line.status,
     ]
 
 
 def payment_list_csv(
-    payment_list: PaymentList, *, commune: AdministrativeUnit | None = None
+    payment_list: PaymentList,
+    *,
+    commune: AdministrativeUnit | None = None,
+    identifiers: Identifiers = WHOLE,
 ) -> bytes:
     """The list as the CSV of DESIGN.md §5: UTF-8 with a BOM, comma-separated, CRLF lines.
 
     A header row of `CSV_COLUMNS`, then one row per line ordered by line number (only the
     lines of `commune` when given). Amounts are plain integers, the coefficient has a dot
     decimal ("1.50"), `provider` is the provider's code and `status` the line's status code.
-    Reads the database, writes nothing; the same list gives the same bytes.
+    ID and account numbers as `identifiers` shows them (whole unless a user's). Reads the
+    database, writes nothing; the same list gives the same bytes.
     """
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for line in _lines(payment_list, commune):
-        writer.writerow(_csv_row(line))
+        writer.writerow(_csv_row(line, identifiers))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _cell_text(value: str) -> str:
-    # openpyxl refuses control characters in cells; they have no place in a printed list anyway.
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def _person(user) -> str:
@@ -181,6 +173,7 @@ def _write_commune_sheet(
     payment_list: PaymentList,
     commune: AdministrativeUnit,
     lines: list[PaymentLine],
+    identifiers: Identifiers,
 ) -> None:
     period = payment_list.period
     thin = Side(style="thin")
@@ -193,7 +186,7 @@ def _write_commune_sheet(
     title_rows = (
         (XLSX_TITLE, Font(bold=True, size=14)),
         (f"Tháng {period.month:%m/%Y}", bold),
-        (_cell_text(f"{commune.name}, {period.unit.name}"), Font(italic=True)),
+        (cell_text(f"{commune.name}, {period.unit.name}"), Font(italic=True)),
     )
     for row, (text, font) in enumerate(title_rows, start=1):
         ws.cell(row=row, column=1, value=text).font = font
@@ -215,21 +208,21 @@ def _write_commune_sheet(
         is_cash = line.channel == Channel.CASH
         values = (
             stt,
-            _cell_text(line.full_name),
-            _cell_text(line.beneficiary_id_number),
-            _cell_text(line.categories),
+            cell_text(line.full_name),
+            cell_text(identifiers.id_number(line.beneficiary_id_number)),
+            cell_text(line.categories),
             line.coefficient,
             int(line.amount_regular),
             int(line.amount_arrears),
-            _cell_text(line.arrears_months),
+            cell_text(line.arrears_months),
             int(line.amount_funeral),
             int(line.amount_carried_over),
             int(line.amount_total),
-            _cell_text(line.payee_name),
-            _cell_text(line.payee_id_number),
+            cell_text(line.payee_name),
+            cell_text(identifiers.id_number(line.payee_id_number)),
             CHANNEL_LABELS.get(line.channel, line.channel),
-            _cell_text(line.provider.name),
-            _cell_text(line.account_number),
+            cell_text(line.provider.name),
+            cell_text(identifiers.account(line.account_number)),
             None if is_cash else NOT_SIGNED,
         )
         for col, value in enumerate(values, start=1):
@@ -265,7 +258,7 @@ def _write_commune_sheet(
     ws.cell(row=footer, column=12, value="Người duyệt").font = bold
     for col, user in ((2, payment_list.generated_by), (12, payment_list.closed_by)):
         if user is not None:
-            ws.cell(row=footer + 3, column=col, value=_cell_text(_person(user)))
+            ws.cell(row=footer + 3, column=col, value=cell_text(_person(user)))
     if payment_list.closed_at is not None:
         closed = timezone.localtime(payment_list.closed_at)
         ws.cell(
@@ -300,7 +293,10 @@ def _reproducible_zip(data: bytes) -> bytes:
 
 
 def payment_list_xlsx(
-    payment_list: PaymentList, *, commune: AdministrativeUnit | None = None
+    payment_list: PaymentList,
+    *,
+    commune: AdministrativeUnit | None = None,
+    identifiers: Identifiers = WHOLE,
 ) -> bytes:
     """The official list (danh sách chi trả) as an xlsx workbook, one sheet per commune.
 
@@ -308,7 +304,8 @@ def payment_list_xlsx(
     headers, one row per line in line-number order, a bold total row, and a footer with who
     generated and who closed the list and, once closed, its content hash. Cash lines leave the
     "Ký nhận" cell empty for a signature; account lines show "—". Only `commune`'s sheet when
-    given. Reads the database, writes nothing; the same list gives the same bytes (document
+    given; ID and account numbers as `identifiers` shows them. Reads the database, writes
+    nothing; the same list gives the same bytes (document
     dates come from the list, zip entry dates are fixed).
     """
     by_commune: dict[int, tuple[AdministrativeUnit, list[PaymentLine]]] = {}
@@ -321,20 +318,20 @@ def payment_list_xlsx(
     wb = Workbook()
     wb.remove(wb.active)
     for title, (unit, lines) in zip(_sheet_titles(g[0] for g in groups), groups, strict=True):
-        _write_commune_sheet(wb.create_sheet(title=title), payment_list, unit, lines)
+        _write_commune_sheet(wb.create_sheet(title=title), payment_list, unit, lines, identifiers)
     if not groups:
         ws = wb.create_sheet(title="Danh sách")
         ws.append([XLSX_TITLE])
         ws.append([f"Tháng {payment_list.period.month:%m/%Y}"])
-        ws.append([_cell_text(payment_list.period.unit.name)])
+        ws.append([cell_text(payment_list.period.unit.name)])
         ws.append([])
         ws.append(list(XLSX_HEADERS))
 
     moment = _export_moment(payment_list)
     wb.properties.created = moment
     wb.properties.modified = moment
-    wb.properties.creator = _cell_text(_person(payment_list.generated_by))
-    wb.properties.lastModifiedBy = _cell_text(_person(payment_list.closed_by))
+    wb.properties.creator = cell_text(_person(payment_list.generated_by))
+    wb.properties.lastModifiedBy = cell_text(_person(payment_list.closed_by))
     wb.properties.title = f"{XLSX_TITLE} {payment_list.period.month:%m/%Y}"
 
     # Workbook.save() stamps "modified" with the current time; the writer itself does not.
@@ -344,11 +341,14 @@ def payment_list_xlsx(
     return _reproducible_zip(buffer.getvalue())
 
 
-def signature_list_context(payment_list: PaymentList, *, commune: AdministrativeUnit) -> dict:
+def signature_list_context(
+    payment_list: PaymentList, *, commune: AdministrativeUnit, identifiers: Identifiers = WHOLE
+) -> dict:
     """Context for `payments/signature_list.html`: one commune's cash lines for VNPost.
 
     Keys: `payment_list`, `period`, `month` (first day), `commune`, `closing_unit`, `lines`
-    (cash lines in line-number order), `line_count` and `total_amount` (of those lines).
+    (cash lines in line-number order), `line_count` and `total_amount` (of those lines), and
+    `identifiers`: how the payees' ID numbers are shown (whole for the post office's copy).
     Reads the database, writes nothing.
     """
     lines = list(_lines(payment_list, commune).filter(channel=Channel.CASH))
@@ -362,4 +362,5 @@ def signature_list_context(payment_list: PaymentList, *, commune: Administrative
         "lines": lines,
         "line_count": len(lines),
         "total_amount": sum(line.amount_total for line in lines),
+        "identifiers": identifiers,
     }

@@ -16,7 +16,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from payments.exporting import MONEY_FORMAT, _cell_text, _person, _reproducible_zip
+from org.downloads import cell_text
+from org.privacy import WHOLE, Identifiers
+from payments.exporting import MONEY_FORMAT, _person, _reproducible_zip
 from payments.models import PaymentLine, PaymentPeriod, Reconciliation, ReconciliationIssue
 from payments.reconciliation import by_commune, carried_forward
 
@@ -98,7 +100,7 @@ BOLD = Font(bold=True)
 def _header(ws, period: PaymentPeriod, subtitle: str, headers: tuple[str, ...], widths):
     ws.append([TITLE])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"Tháng {period.month:%m/%Y} – {_cell_text(period.unit.name)}"])
+    ws.append([f"Tháng {period.month:%m/%Y} – {cell_text(period.unit.name)}"])
     ws.append([subtitle])
     ws.append([])
     ws.append(list(headers))
@@ -124,7 +126,7 @@ def _local(moment: datetime.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def settlement_xlsx(period: PaymentPeriod) -> bytes:
+def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> bytes:
     reconciliation = Reconciliation.objects.select_related("reconciled_by").get(period=period)
     wb = Workbook()
     ws = wb.active
@@ -143,8 +145,8 @@ def settlement_xlsx(period: PaymentPeriod) -> bytes:
     sums = [0] * len(SUMMARY_HEADERS)
     for t in totals:
         row = [
-            _cell_text(t.provider.name),
-            _cell_text(t.contract.contract_number) if t.contract else "Chưa có hợp đồng",
+            cell_text(t.provider.name),
+            cell_text(t.contract.contract_number) if t.contract else "Chưa có hợp đồng",
             t.control_count,
             t.control_amount,
             t.statement_count,
@@ -182,9 +184,7 @@ def settlement_xlsx(period: PaymentPeriod) -> bytes:
     ws.append(
         [f"Đề nghị tạm dừng do không nhận 3 tháng liên tiếp: {reconciliation.suspensions_proposed}"]
     )
-    ws.append(
-        [f"Người đối soát: {_cell_text(_person(reconciliation.reconciled_by)) or 'Hệ thống'}"]
-    )
+    ws.append([f"Người đối soát: {cell_text(_person(reconciliation.reconciled_by)) or 'Hệ thống'}"])
 
     ws = wb.create_sheet("Theo xã")
     _header(
@@ -198,7 +198,7 @@ def settlement_xlsx(period: PaymentPeriod) -> bytes:
         ws.append(
             [
                 row["commune__code"],
-                _cell_text(row["commune__name"]),
+                cell_text(row["commune__name"]),
                 row["provider__code"],
                 row["lines"],
                 row["amount"],
@@ -256,13 +256,13 @@ def settlement_xlsx(period: PaymentPeriod) -> bytes:
                 no,
                 reference,
                 commune,
-                _cell_text(name),
-                _cell_text(payee),
+                cell_text(name),
+                cell_text(payee),
                 provider,
-                _cell_text(account),
+                cell_text(identifiers.account(account)),
                 amount,
                 STATUS_VI.get(status, status),
-                _cell_text(reason),
+                cell_text(reason),
                 _local(paid_at),
                 "Có" if status in ("failed", "unpaid") else "",
             ]
@@ -296,7 +296,7 @@ def settlement_xlsx(period: PaymentPeriod) -> bytes:
     moment = reconciliation.reconciled_at.astimezone(datetime.UTC).replace(tzinfo=None)
     wb.properties.created = moment
     wb.properties.modified = moment
-    wb.properties.creator = _cell_text(_person(reconciliation.reconciled_by))
+    wb.properties.creator = cell_text(_person(reconciliation.reconciled_by))
     wb.properties.title = f"{TITLE} {period.month:%m/%Y}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:

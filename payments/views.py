@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from beneficiaries.selectors import change_get
 from org.downloads import attachment
 from org.models import AdministrativeUnit, Role
+from org.privacy import identifiers_for
 from payments import selectors, services
 from payments.calculations import add_months
 from payments.models import LineStatus, PeriodStatus
@@ -243,11 +244,12 @@ def period_export(request, pk: int, fmt: str):
     name = f"danh-sach-chi-tra-{period.unit.code}-{period.month:%Y-%m}{suffix}"
     if fmt not in ("csv", "xlsx"):
         raise Http404
+    shown = identifiers_for(request.user)
     if fmt == "csv":
-        content = exporting.payment_list_csv(payment_list, commune=commune)
+        content = exporting.payment_list_csv(payment_list, commune=commune, identifiers=shown)
         response = attachment(content, f"{name}.csv", "text/csv; charset=utf-8")
     else:
-        content = exporting.payment_list_xlsx(payment_list, commune=commune)
+        content = exporting.payment_list_xlsx(payment_list, commune=commune, identifiers=shown)
         response = attachment(content, f"{name}.xlsx")
     lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
     export_log(
@@ -274,7 +276,9 @@ def signature_list(request, pk: int, commune_pk: int):
         and commune != request.user.unit
     ):
         raise Http404
-    context = exporting.signature_list_context(period.payment_list, commune=commune)
+    context = exporting.signature_list_context(
+        period.payment_list, commune=commune, identifiers=identifiers_for(request.user)
+    )
     export_log(
         user=request.user,
         what="signature_list",
@@ -394,7 +398,7 @@ def period_settlement(request, pk: int):
     if not Reconciliation.objects.filter(period=period).exists():
         raise Http404
     name = f"thanh-quyet-toan-{period.unit.code}-{period.month:%Y-%m}.xlsx"
-    response = attachment(settlement_xlsx(period), name)
+    response = attachment(settlement_xlsx(period, identifiers_for(request.user)), name)
     export_log(
         user=request.user,
         what="settlement_xlsx",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from org.admin import MaskedIdentifiersAdmin
 from providers.models import CallbackEvent, Provider, ProviderContract
 
 
@@ -23,7 +24,8 @@ class ProviderContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CallbackEvent)
-class CallbackEventAdmin(admin.ModelAdmin):
+class CallbackEventAdmin(MaskedIdentifiersAdmin, admin.ModelAdmin):
+    masked_json_fields = ("body",)  # wallet numbers
     list_display = ["provider", "received_at", "signature_valid", "processed_at"]
     list_filter = ["provider", "signature_valid"]
     readonly_fields = [f.name for f in CallbackEvent._meta.fields]

@@ -12,7 +12,10 @@ class CoverageSnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(ExportLog)
 class ExportLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "what", "unit", "row_count"]
+    list_display = ["created_at", "user", "what", "unit", "row_count", "parameters"]
+    list_filter = ["what", "created_at"]
+    search_fields = ["user__username", "what", "parameters"]
+    list_select_related = ["user", "unit"]
     readonly_fields = ["created_at", "user", "what", "unit", "parameters", "row_count"]
 
     def has_add_permission(self, request):

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryStatus, Category
-from org.downloads import attachment
+from org.downloads import attachment, cell_text
+from org.privacy import identifiers_for
 from org.scoping import user_can_see_unit
 from payments.models import LineStatus, PaymentLine
 from providers.models import Provider
@@ -151,14 +152,12 @@ def _people_to_call(commune, month) -> dict:
 def _xlsx(request, context) -> HttpResponse:
     from openpyxl import Workbook
 
-    from payments.exporting import _cell_text
-
     unit, month = context["unit"], context["month"]
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp"
     head = context["head"]
-    ws.append([f"ĐỘ BAO PHỦ CHI TRẢ KHÔNG DÙNG TIỀN MẶT – {_cell_text(unit.name)}"])
+    ws.append([f"ĐỘ BAO PHỦ CHI TRẢ KHÔNG DÙNG TIỀN MẶT – {cell_text(unit.name)}"])
     ws.append([f"Tháng {month:%m/%Y}"])
     ws.append([])
     for label, key in (
@@ -204,7 +203,7 @@ def _xlsx(request, context) -> HttpResponse:
             ws.append(
                 [
                     k["unit"].code,
-                    _cell_text(k["unit"].name),
+                    cell_text(k["unit"].name),
                     k["active_count"],
                     k["with_account_count"],
                     k["account_rate"],
@@ -215,6 +214,7 @@ def _xlsx(request, context) -> HttpResponse:
                 ]
             )
     rows = 0
+    shown = identifiers_for(request.user)
     if unit.level == "commune":
         ws = wb.create_sheet("Chưa có tài khoản")
         ws.append(["Họ và tên", "Số định danh", "Điện thoại", "Người nhận thay", "Điện thoại"])
@@ -227,11 +227,11 @@ def _xlsx(request, context) -> HttpResponse:
             r = recipients.get(b.pk)
             ws.append(
                 [
-                    _cell_text(b.full_name),
-                    b.id_number,
-                    _cell_text(b.phone),
-                    _cell_text(r.full_name) if r else "",
-                    _cell_text(r.phone) if r else "",
+                    cell_text(b.full_name),
+                    cell_text(shown.id_number(b.id_number)),
+                    cell_text(shown.phone(b.phone)),
+                    cell_text(r.full_name) if r else "",
+                    cell_text(shown.phone(r.phone)) if r else "",
                 ]
             )
             rows += 1
@@ -240,11 +240,11 @@ def _xlsx(request, context) -> HttpResponse:
         for line in context["failed_all"]:
             ws.append(
                 [
-                    _cell_text(line.full_name),
-                    _cell_text(line.payee_name),
-                    _cell_text(line.payee_phone),
+                    cell_text(line.full_name),
+                    cell_text(line.payee_name),
+                    cell_text(shown.phone(line.payee_phone)),
                     line.provider.code,
-                    _cell_text(line.failure_reason),
+                    cell_text(line.failure_reason),
                     line.amount_total,
                 ]
             )

@@ -1,9 +1,11 @@
-"""Template filters for money, counts, months and percentages, the Vietnamese way."""
+"""Template filters for money, counts, months and percentages, the Vietnamese way, and for
+the personal numbers each role may see."""
 
 import datetime
 
 from django import template
 
+from org.privacy import identifiers_for
 from org.text import format_number, format_vnd
 
 register = template.Library()
@@ -33,3 +35,21 @@ def month(value):
 def percent_of(part, whole):
     """{{ part|percent_of:whole }} -> 79"""
     return round(100 * part / whole) if whole else 0
+
+
+# ID, phone and account numbers, whole or masked by the user's role (org/privacy.py), or as
+# an Identifiers given instead of the user:
+# {{ b.id_number|id_number:user }}. Without a user they are masked.
+@register.filter
+def id_number(value, user):
+    return identifiers_for(user).id_number(value)
+
+
+@register.filter
+def phone(value, user):
+    return identifiers_for(user).phone(value)
+
+
+@register.filter
+def account(value, user):
+    return identifiers_for(user).account(value)
