@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,9 @@ HELP = {
 }
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# An .xlsx is a zip: what it unpacks to is bounded too (a 10 MB file of repeated cells can
+# unpack to gigabytes). 20,000 rows of the contract's 22 columns unpack to about 15 MB.
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 # Where a service's field error belongs in the file.
 FIELD_TO_COLUMN = {
@@ -164,6 +168,7 @@ def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
     if len(content) > MAX_FILE_BYTES:
         raise ImportFileError(_("The file is larger than 10 MB."))
     if suffix == ".xlsx":
+        _check_xlsx_container(content)
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
@@ -177,6 +182,8 @@ def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ImportFileError(_("The .csv file must be saved as UTF-8.")) from exc
+        if "\x00" in text:
+            raise ImportFileError(_("This is not a text .csv file."))
         dialect = csv.excel
         first_line = text.split("\n", 1)[0]
         if first_line.count(";") > first_line.count(","):
@@ -188,6 +195,24 @@ def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
             yield number, row
     else:
         raise ImportFileError(_("Upload an .xlsx or .csv file."))
+
+
+def _check_xlsx_container(content: bytes) -> None:
+    """An .xlsx by its content, not its name: a zip holding a workbook, not too large unpacked."""
+    if not content.startswith(b"PK\x03\x04"):
+        raise ImportFileError(_("This is not a readable .xlsx file."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(_("This is not a readable .xlsx file.")) from exc
+    if not any(e.filename == "xl/workbook.xml" for e in entries):
+        raise ImportFileError(_("This is not a readable .xlsx file."))
+    if sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _("The .xlsx file unpacks to more than %(mb)s MB; keep only the list's columns.")
+            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
+        )
 
 
 def _text(value) -> str:

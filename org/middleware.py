@@ -61,3 +61,71 @@ class ContentSecurityPolicyMiddleware:
         if settings.TROCAP_CSP:
             response.headers.setdefault("Content-Security-Policy", settings.TROCAP_CSP)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """A request body larger than TROCAP_MAX_REQUEST_BYTES is refused with 413 before anything
+    reads it, with a page that says what the limits are. Django bounds the form fields of a
+    request (DATA_UPLOAD_MAX_MEMORY_SIZE) but not its files, which it would spool to disk
+    whatever their size; the forms then check each file's own limit (10 MB for an import,
+    5 MB for a scanned decision). A body without a Content-Length is never read by Django."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.TROCAP_MAX_REQUEST_BYTES
+        if limit and length > limit:
+            return self._too_large(request, length, limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request, length: int, limit: int):
+        from django.http import HttpResponse, JsonResponse
+        from django.template.loader import render_to_string
+        from django.utils.translation import gettext as _
+
+        message = _(
+            "The upload is %(size)s MB; this system takes at most %(limit)s MB at once "
+            "(an import file 10 MB, a scanned decision 5 MB). Nothing was saved."
+        ) % {
+            "size": f"{length / 1_048_576:.1f}".replace(".", ","),
+            "limit": f"{limit / 1_048_576:.0f}",
+        }
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        html = render_to_string(
+            "413.html",
+            {"message": message, "back": request.META.get("HTTP_REFERER") or "/"},
+        )
+        return HttpResponse(html, status=413)
+
+
+class SessionIdleMiddleware:
+    """A signed-in user's session ends SESSION_COOKIE_AGE seconds after their last request.
+
+    The session's expiry is stored with it, so it moves on only when the session is saved;
+    instead of saving it on every request (SESSION_SAVE_EVERY_REQUEST, a database write per
+    page), this marks it for saving when its last save is SESSION_REFRESH_SECONDS old or more.
+    A session idle for the whole age, less at most that minute, has ended."""
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            import time
+
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now  # modified: SessionMiddleware saves it, a new expiry
+        return response

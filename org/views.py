@@ -32,10 +32,13 @@ def home(request):
     """Each role's overview: the figures of the user's scope, and the units just below it."""
     user = request.user
     root = selectors.unit_root(user=user)
-    figures = beneficiary_selectors.coverage_figures(user=user)
+    by_commune = beneficiary_selectors.coverage_by_commune(user=user)  # counted once
+    figures = beneficiary_selectors.coverage_figures(user=user, by_commune=by_commune)
     breakdown = []
     if root is None or root.level != "commune":
-        breakdown = beneficiary_selectors.coverage_by_child_unit(user=user, unit=root)
+        breakdown = beneficiary_selectors.coverage_by_child_unit(
+            user=user, unit=root, by_commune=by_commune
+        )
     return render(
         request,
         "org/home.html",

@@ -60,15 +60,21 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "org.middleware.DefaultLanguageMiddleware",
     "org.middleware.RejectNulMiddleware",
+    "org.middleware.RequestSizeLimitMiddleware",
     "org.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "org.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# The largest request body taken at all (org/middleware.py): an import file (10 MB) and its
+# form. Each form then checks its own file's limit.
+TROCAP_MAX_REQUEST_BYTES = int(os.environ.get("TROCAP_MAX_REQUEST_MB", "12")) * 1024 * 1024
 
 # What a page may load and run: only this app's own files (org/middleware.py).
 TROCAP_CSP = os.environ.get(
@@ -128,8 +134,10 @@ TROCAP_LOGIN_MAX_FAILURES = int(os.environ.get("TROCAP_LOGIN_MAX_FAILURES", "5")
 TROCAP_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("TROCAP_LOGIN_MAX_FAILURES_PER_IP", "30"))
 TROCAP_LOGIN_LOCK_MINUTES = int(os.environ.get("TROCAP_LOGIN_LOCK_MINUTES", "15"))
 # A session ends after this long without a request, and when the browser closes.
+# The session's expiry moves on with the requests of a signed-in user, at most once a minute
+# (org/middleware.py): saving it on every request would be a database write per page.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(60 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -69,3 +69,42 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set in production" in run.stderr
     result = probe("config.settings.production", TROCAP_VAR_DIR=str(tmp_path), SECRET_KEY="x" * 50)
     assert result["debug"] is False
+
+
+def test_production_settings_pass_the_deployment_checks():
+    """`manage.py check --deploy` with the production settings as docker-compose gives them
+    (behind TLS: the defaults) reports nothing, not even a warning."""
+    unset = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k not in unset and not k.startswith("SECURE_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="k" * 20 + "-production-secret-of-this-installation-" + "x" * 20,
+        DATABASE_URL="postgres://trocap@127.0.0.1:5432/trocap",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ALLOWED_HOSTS="trocap.example.gov.vn",
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "System check identified no issues" in out.stdout
+    got = run_probe_settings(env)
+    assert got == {"conn_max_age": 60, "health_checks": True, "hsts": 31536000, "secure": True}
+
+
+def run_probe_settings(env: dict) -> dict:
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(json.dumps({'conn_max_age': d['CONN_MAX_AGE'], "
+        "'health_checks': d['CONN_HEALTH_CHECKS'], 'hsts': s.SECURE_HSTS_SECONDS, "
+        "'secure': s.SESSION_COOKIE_SECURE and s.CSRF_COOKIE_SECURE and s.SECURE_SSL_REDIRECT}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
