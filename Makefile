@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean bench bench-national
+.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean bench bench-national load
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ bench: setup ## Time a province's list (Huế, 60,738) on PostgreSQL against an 
 
 bench-national: setup ## Time 3.3 million over 34 provinces, one Celery task per closing unit (PostgreSQL + Redis)
 	$(PY) -m bench.run --national $(BENCH_ARGS)
+
+load: setup ## Load test: 50 officers on gunicorn + PostgreSQL + Redis while a worker generates a list (LOAD_SECONDS, LOAD_USERS)
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 clean: ## Remove the demo database, queues and uploads (var/)
 	rm -rf var
