@@ -59,19 +59,17 @@ class CoverageFigures:
 
 def coverage_by_commune(*, user) -> dict[int, CoverageFigures]:
     """The headline figures of each commune the user may see, keyed by commune id: one grouped
-    query over the user's active beneficiaries (an index probe per person for an active
-    account and an active recipient), so a district's overview reads its own people only."""
-    has_account = PaymentAccount.objects.filter(
-        beneficiary=OuterRef("pk"), status=AccountStatus.ACTIVE
-    )
-    has_recipient = AuthorizedRecipient.objects.filter(beneficiary=OuterRef("pk"), active=True)
+    query over the user's active beneficiaries joined to their active account and recipient,
+    so a district's overview reads its own people only."""
     rows = (
         beneficiary_list(user=user, status=BeneficiaryStatus.ACTIVE)
         .values("commune_id")
         .annotate(
-            n=Count("id"),
-            with_account=Count("id", filter=Q(Exists(has_account))),
-            via_recipient=Count("id", filter=Q(Exists(has_recipient))),
+            n=Count("id", distinct=True),
+            with_account=Count(
+                "accounts", distinct=True, filter=Q(accounts__status=AccountStatus.ACTIVE)
+            ),
+            via_recipient=Count("recipients", distinct=True, filter=Q(recipients__active=True)),
         )
         .order_by()
     )

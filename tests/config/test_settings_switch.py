@@ -108,3 +108,15 @@ def run_probe_settings(env: dict) -> dict:
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_connections_run_without_jit(db):
+    """JIT compiling cost tens of milliseconds on every page that counts a district."""
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
