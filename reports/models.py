@@ -45,10 +45,16 @@ class CoverageSnapshot(models.Model):
 
 
 class ExportLog(models.Model):
-    """Every export of personal data: who, what, when."""
+    """Every export of personal data: who, what, when. A management command's export has no
+    user: its parameters name the command and the operating-system account that ran it."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     what = models.CharField(_("what"), max_length=120)
@@ -69,4 +75,4 @@ class ExportLog(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.what} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.user or '—'} {self.what} {self.created_at:%d/%m/%Y %H:%M}"

@@ -6,7 +6,8 @@ from reports.models import ExportLog
 def export_log(
     *, user, what: str, unit=None, parameters: str = "", row_count: int = 0
 ) -> ExportLog:
-    """Record an export of personal data: who, what, when, how many rows."""
+    """Record an export of personal data: who (None for a management command, whose
+    `parameters` say so), what, when, how many rows."""
     return ExportLog.objects.create(
         user=user, what=what, unit=unit, parameters=parameters[:255], row_count=row_count
     )

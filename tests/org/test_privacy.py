@@ -153,6 +153,11 @@ def test_exports_by_role_and_the_providers_files_whole(client, officers, world, 
     )
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["beneficiary_id_number"] for r in rows if r["full_name"] == "Lê Thị Mười"] == [ID]
+    # ... and is in the export log, with no user but the command and its account.
+    entry = ExportLog.objects.latest("created_at")
+    assert (entry.user, entry.what, entry.unit) == (None, "payment_list_csv", period.unit)
+    assert entry.parameters.startswith("command export_payment_list --month 2026-12 --output ")
+    assert "(OS user " in entry.parameters and entry.row_count == len(rows)
 
 
 def test_the_api_by_role(client, officers, world):

@@ -1,5 +1,6 @@
 """export_payment_list --unit CODE --month YYYY-MM --format (xlsx|csv) --output FILE"""
 
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from payments import exporting
 from payments.management.commands.generate_payment_list import closing_unit, parse_month
 from payments.models import PaymentPeriod
+from reports.services import export_log
 
 
 class Command(BaseCommand):
@@ -39,6 +41,18 @@ class Command(BaseCommand):
             Path(output).write_bytes(content)
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc}") from exc
+        try:
+            account = getpass.getuser()
+        except (KeyError, OSError):  # no name for the process's user id
+            account = "?"
+        export_log(
+            user=None,
+            what=f"payment_list_{format}",
+            unit=target,
+            parameters=f"command export_payment_list --month {month} --output {output} "
+            f"(OS user {account})",
+            row_count=payment_list.line_count,
+        )
         state = "closed" if payment_list.closed_at else "draft"
         self.stdout.write(
             f"export_payment_list: {payment_list.line_count} lines of {target.name} "
