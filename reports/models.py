@@ -7,6 +7,25 @@ from django.utils.translation import gettext_lazy as _
 from org.models import AdministrativeUnit
 
 
+class CoverageRefreshRequest(models.Model):
+    """A refresh of one month and closing unit that is queued and has not started yet: while
+    one waits, the changes that would ask for the same refresh ask for nothing more."""
+
+    month = models.DateField(_("month"))
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "unit"], name="one_pending_refresh")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%m/%Y}"
+
+
 class CoverageSnapshot(models.Model):
     """Coverage of one commune in one month, optionally broken down by provider and category.
 

@@ -7,13 +7,20 @@ from django.utils import timezone
 
 from org.models import AdministrativeUnit
 from reports.coverage import coverage_refresh
+from reports.models import CoverageRefreshRequest
 
 
 @shared_task(acks_late=True)
 def refresh_coverage(month: str, unit_id: int | None = None) -> int:
-    """Recompute one month's snapshots of a unit's communes (all communes when no unit)."""
+    """Recompute one month's snapshots of a unit's communes (all communes when no unit).
+
+    The pending request is cleared before anything is read, so a change committed while this
+    runs queues a refresh of its own; one committed before is in what this reads."""
+    month_date = datetime.date.fromisoformat(month)
+    if unit_id:
+        CoverageRefreshRequest.objects.filter(month=month_date, unit_id=unit_id).delete()
     unit = AdministrativeUnit.objects.get(pk=unit_id) if unit_id else None
-    return coverage_refresh(month=datetime.date.fromisoformat(month), unit=unit)
+    return coverage_refresh(month=month_date, unit=unit)
 
 
 @shared_task(acks_late=True)
@@ -23,11 +30,29 @@ def refresh_coverage_nightly() -> int:
 
 
 def refresh_later(period) -> None:
-    """Queue the refresh of a period's month and unit once the transaction commits."""
+    """Queue the refresh of a period's month and unit once the transaction commits, to run
+    TROCAP_COVERAGE_REFRESH_DELAY seconds later; none when one is already waiting (a list
+    generated twenty times in two minutes is refreshed a few times, not twenty). A request
+    left waiting for ten times the delay (at least ten minutes: its task was lost) is queued
+    again."""
     from django.conf import settings
     from django.db import transaction
 
     if not settings.TROCAP_COVERAGE_AUTO_REFRESH:
         return
-    month, unit_id = period.month.isoformat(), period.unit_id
-    transaction.on_commit(lambda: refresh_coverage.delay(month, unit_id))
+    month, unit_id = period.month, period.unit_id
+    delay = settings.TROCAP_COVERAGE_REFRESH_DELAY
+
+    def queue() -> None:
+        now = timezone.now()
+        request, created = CoverageRefreshRequest.objects.get_or_create(
+            month=month, unit_id=unit_id, defaults={"requested_at": now}
+        )
+        lost = now - request.requested_at > datetime.timedelta(seconds=max(600, 10 * delay))
+        if not (created or lost):
+            return
+        if lost:
+            CoverageRefreshRequest.objects.filter(pk=request.pk).update(requested_at=now)
+        refresh_coverage.apply_async((month.isoformat(), unit_id), countdown=delay)
+
+    transaction.on_commit(queue)

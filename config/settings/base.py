@@ -331,6 +331,9 @@ TROCAP_POPULATION_REGISTRATION_TIMEOUT = float(
 # Refresh a month's coverage snapshots after its lists are generated, closed or reconciled
 # (the benchmarks turn it off to time the work itself).
 TROCAP_COVERAGE_AUTO_REFRESH = os.environ.get("TROCAP_COVERAGE_AUTO_REFRESH", "1") != "0"
+# Seconds a refresh waits after the change that asked for it: the changes of those seconds
+# (a list generated again and again, closed, reconciled) are refreshed once (reports/tasks.py).
+TROCAP_COVERAGE_REFRESH_DELAY = int(os.environ.get("TROCAP_COVERAGE_REFRESH_DELAY", "30"))
 
 # Retries while a provider is down: exponential backoff from `backoff` seconds up to `max`.
 TROCAP_PROVIDER_RETRY = {

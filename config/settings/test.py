@@ -15,6 +15,9 @@ TROCAP_PROVIDERS["VIETTELPAY"]["callback_url"] = os.environ.get("VIETTELPAY_CALL
 # Nor population checks against it: a test that wants the service starts the mock and says so.
 TROCAP_POPULATION["base_url"] = os.environ.get("POPULATION_URL", "http://127.0.0.1:9")
 
+# A refresh runs as soon as a worker takes it (the browser tests read its figures).
+TROCAP_COVERAGE_REFRESH_DELAY = 0
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests start real worker processes that must read the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import PaymentAccount
@@ -191,22 +192,37 @@ def test_on_the_demo_province_the_dashboard_equals_a_direct_count(client):
     assert f'data-figure="with-account">{shown}<' in html
 
 
-def test_generating_closing_and_reconciling_queue_a_refresh(
-    hue_units, officers, monkeypatch, django_capture_on_commit_callbacks
+def test_generating_closing_and_reconciling_queue_a_refresh_once_while_one_waits(
+    hue_units, officers, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     from payments.models import PeriodStatus
     from payments.reconciliation import period_reconcile
     from reports import tasks
+    from reports.models import CoverageRefreshRequest
 
+    settings.TROCAP_COVERAGE_REFRESH_DELAY = 30
     queued = []
-    monkeypatch.setattr(tasks.refresh_coverage, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(
+        tasks.refresh_coverage,
+        "apply_async",
+        lambda args, countdown: queued.append((tuple(args), countdown)),
+    )
     person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     district = hue_units["district"]
+    refresh = (("2026-12-01", district.pk), 30)
     with django_capture_on_commit_callbacks(execute=True):
         period = payment_period_open(unit=district, month=DEC)
         payment_list_generate(period=period, generated_by=officers["district"])
     with django_capture_on_commit_callbacks(execute=True):
+        payment_list_generate(period=period, generated_by=officers["district"])  # again
+    with django_capture_on_commit_callbacks(execute=True):
         payment_list_close(period=period, closed_by=officers["district"])
+    assert queued == [refresh]  # one refresh waits for the three changes
+
+    # The worker runs it: the snapshots are there, and the next change asks for another.
+    assert tasks.refresh_coverage(*refresh[0]) > 0
+    assert not CoverageRefreshRequest.objects.exists()
+    assert CoverageSnapshot.objects.filter(month=DEC, commune=hue_units["commune"]).exists()
     period.refresh_from_db()
     period.payment_list.lines.update(status="paid")
     period.status = PeriodStatus.SUBMITTED
@@ -223,7 +239,15 @@ def test_generating_closing_and_reconciling_queue_a_refresh(
 
     with django_capture_on_commit_callbacks(execute=True):
         period_reconcile(period=period, fetch=statement)
-    assert queued == [("2026-12-01", district.pk)] * 3
+    assert queued == [refresh] * 2
+
+    # A request whose task was lost (a broker emptied) does not block refreshes for ever.
+    CoverageRefreshRequest.objects.update(
+        requested_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.refresh_later(period)
+    assert queued == [refresh] * 3
 
 
 def test_the_nightly_refresh_covers_every_commune_this_month(hue_units, district_list):
@@ -246,7 +270,7 @@ def test_the_automatic_refresh_can_be_turned_off(
     from reports import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.refresh_coverage, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(tasks.refresh_coverage, "apply_async", lambda *a, **k: queued.append(a))
     settings.TROCAP_COVERAGE_AUTO_REFRESH = False
     person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     with django_capture_on_commit_callbacks(execute=True):
