@@ -56,6 +56,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import loadgen
+from bench import run as bench_run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -69,7 +70,7 @@ THINK = (1.0, 3.0)
 GUNICORN_TIMEOUT = 60
 
 
-class LoadError(Exception):
+class LoadError(bench_run.BenchError):
     """A reason to stop with a clear message and a non-zero exit code."""
 
 
@@ -124,42 +125,11 @@ def databases() -> Databases:
 
 
 def pg_connect(config: dict, dbname: str):
-    import psycopg2
-
-    try:
-        return psycopg2.connect(
-            dbname=dbname,
-            user=config["USER"] or None,
-            password=config["PASSWORD"] or None,
-            host=config["HOST"] or None,
-            port=config["PORT"] or None,
-            connect_timeout=5,
-        )
-    except psycopg2.OperationalError as exc:
-        where = f"{config['HOST'] or 'local socket'}:{config['PORT'] or 5432}"
-        reason = " ".join(str(exc).split()).rstrip(".?")
-        raise LoadError(
-            f"PostgreSQL is not reachable at {where} as {config['USER'] or '(default)'}: "
-            f"{reason}. Start it or set DATABASE_URL=postgres://user:password@host:port/trocap_load."
-        ) from exc
+    return bench_run.pg_connect(config, dbname, database=LOAD_DATABASE)
 
 
 def seeded_mode(config: dict, dbname: str) -> str | None:
-    import psycopg2
-
-    try:
-        conn = pg_connect(config, dbname)
-    except LoadError:
-        return None
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT mode FROM load_meta ORDER BY seeded_at DESC LIMIT 1")
-            row = cur.fetchone()
-            return row[0] if row else None
-    except psycopg2.Error:
-        return None
-    finally:
-        conn.close()
+    return bench_run.seeded_mode(config, dbname, table="load_meta")
 
 
 def recreate(config: dict, name: str, *, template: str | None = None) -> None:
@@ -313,15 +283,7 @@ def redis_url() -> str:
 
 
 def redis_check(url: str) -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        reason = str(exc).rstrip(".")
-        raise LoadError(
-            f"Redis is not reachable at {url}: {reason}. Start it or set LOAD_REDIS_URL."
-        ) from exc
+    bench_run.redis_check(url, variable="LOAD_REDIS_URL")
 
 
 def port_free(port: int) -> None:
@@ -406,7 +368,7 @@ class Stack:
     def check_alive(self) -> None:
         for name, process in self.processes:
             if process.poll() is not None:
-                last = tail(self.logs / f"{name}.log")
+                last = bench_run.tail(self.logs / f"{name}.log")
                 raise LoadError(f"{name} exited with code {process.returncode}:\n{last}")
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -454,13 +416,6 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)  # pool children left behind
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
-
-
-def tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 def purge_queue(redis: str) -> None:
@@ -615,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         summary, officers, start, end, samples = run_load(
             cast_, port=args.port, seconds=args.seconds, warmup=args.warmup, stack=stack
         )
-    except LoadError as exc:
+    except bench_run.BenchError as exc:
         print(f"load: error: {exc}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt:

@@ -114,7 +114,9 @@ def database_url() -> tuple[str, dict]:
     return url, config
 
 
-def pg_connect(config: dict, dbname: str):
+def pg_connect(config: dict, dbname: str, *, database: str = BENCH_DATABASE):
+    """A psycopg2 connection to `dbname` on the server of `config`, or a BenchError that says
+    how to start PostgreSQL or point DATABASE_URL (at `database`) elsewhere."""
     import psycopg2
 
     try:
@@ -132,21 +134,26 @@ def pg_connect(config: dict, dbname: str):
         raise BenchError(
             f"PostgreSQL is not reachable at {where} as user {config['USER'] or '(default)'}: "
             f"{reason}. Start it (e.g. `docker compose up -d postgres`) or set "
-            "DATABASE_URL=postgres://user:password@host:port/trocap_bench."
+            f"DATABASE_URL=postgres://user:password@host:port/{database}."
         ) from exc
 
 
-def seeded_mode(config: dict) -> str | None:
-    """The benchmark the kept database was seeded for, or None."""
+def seeded_mode(
+    config: dict, dbname: str | None = None, *, table: str = "bench_meta"
+) -> str | None:
+    """What the kept database (`dbname`, by default the config's) was seeded for, as its
+    `table` (bench_meta, load_meta) says, or None."""
     import psycopg2
+    from psycopg2 import sql
 
     try:
-        conn = pg_connect(config, config["NAME"])
+        conn = pg_connect(config, dbname or config["NAME"])
     except BenchError:
         return None
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT mode FROM bench_meta ORDER BY seeded_at DESC LIMIT 1")
+            query = "SELECT mode FROM {} ORDER BY seeded_at DESC LIMIT 1"
+            cur.execute(sql.SQL(query).format(sql.Identifier(table)))
             row = cur.fetchone()
             return row[0] if row else None
     except psycopg2.Error:
@@ -873,7 +880,7 @@ def bench_coverage_page(
 # --- National -------------------------------------------------------------------------------
 
 
-def redis_check(url: str) -> None:
+def redis_check(url: str, *, variable: str = "REDIS_URL") -> None:
     import redis
 
     try:
@@ -881,7 +888,7 @@ def redis_check(url: str) -> None:
     except redis.exceptions.RedisError as exc:
         raise BenchError(
             f"Redis is not reachable at {url}: {str(exc).rstrip('.')}. Start it "
-            "(e.g. `docker compose up -d redis`) or set REDIS_URL."
+            f"(e.g. `docker compose up -d redis`) or set {variable}."
         ) from exc
 
 
@@ -986,7 +993,7 @@ def workers_start(n: int, env: dict, logdir: Path) -> list[tuple[subprocess.Pope
     return workers
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def tail(path: Path, lines: int = 20) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -1001,7 +1008,7 @@ def workers_wait_ready(app, workers, timeout: float = 120) -> None:
         for process, logfile in workers:
             if process.poll() is not None:
                 raise BenchError(
-                    f"a Celery worker exited with code {process.returncode}:\n{_tail(logfile)}"
+                    f"a Celery worker exited with code {process.returncode}:\n{tail(logfile)}"
                 )
         replies = app.control.ping(destination=sorted(names), timeout=1.0) or []
         if names <= {name for reply in replies for name in reply}:
