@@ -51,6 +51,16 @@ def officers(hue_units):
 
 
 @pytest.fixture
+def eager_celery():
+    """Celery tasks run in the test's own process, at once."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def celery_worker_process(tmp_path):
     """A real Celery worker in its own process, on the configured broker, reading the test
     database (tests using it need django_db(transaction=True) so their data is committed)."""

@@ -13,3 +13,26 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # not a test, despite its name
+
+
+def reconciled_with_a_discrepancy_per_line(period, status: str = "mismatched"):
+    """A Reconciliation of `period` that found every line missing at its provider."""
+    from django.utils import timezone
+
+    from payments.models import Reconciliation, ReconciliationIssue
+
+    lines = list(period.payment_list.lines.select_related("provider"))
+    reconciliation = Reconciliation.objects.create(
+        period=period, status=status, reconciled_at=timezone.now(), line_count=len(lines)
+    )
+    ReconciliationIssue.objects.bulk_create(
+        ReconciliationIssue(
+            reconciliation=reconciliation,
+            provider=line.provider,
+            line=line,
+            reference=line.reference,
+            kind="missing",
+        )
+        for line in lines
+    )
+    return reconciliation

@@ -91,15 +91,6 @@ def test_a_name_fragment_is_typed_with_or_without_diacritics():
 
 
 @pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-@pytest.fixture
 def register(hue_units):
     """More people than one register page holds, in a commune of the district."""
     people = []

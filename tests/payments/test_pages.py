@@ -15,15 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
-@pytest.fixture
 def people(hue_units):
     out = []
     for commune in (hue_units["commune"], hue_units["neighbour"]):

@@ -15,14 +15,13 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from api.models import PortalApplication
 from beneficiaries.models import ChangeRecord
 from org.models import Role
-from payments.models import Reconciliation, ReconciliationIssue
 from payments.services import payment_list_close
 from tests.factories import UserFactory
+from tests.helpers import reconciled_with_a_discrepancy_per_line
 from tests.payments.test_generate import generate, person
 
 pytestmark = pytest.mark.django_db
@@ -50,17 +49,7 @@ def world(hue_units, officers):
     # December's list of the district: generated, closed, reconciled.
     period = generate(hue_units["district"], DEC)
     payment_list_close(period=period, closed_by=officers["district"])
-    reconciliation = Reconciliation.objects.create(
-        period=period, status="mismatched", reconciled_at=timezone.now(), line_count=2
-    )
-    for line in period.payment_list.lines.all():  # a discrepancy on each commune's line
-        ReconciliationIssue.objects.create(
-            reconciliation=reconciliation,
-            provider=line.provider,
-            line=line,
-            reference=line.reference,
-            kind="missing",
-        )
+    reconciled_with_a_discrepancy_per_line(period)  # one on each commune's line
     PortalApplication.objects.create(
         dossier_id="HS-1",
         change=change,

@@ -9,14 +9,13 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from org.downloads import FORMULA_PREFIXES, cell_text, neutralise, safe_cell
-from payments.models import Reconciliation, ReconciliationIssue
 from payments.services import payment_list_close
 from reports import coverage
 from tests.factories import RecipientFactory
+from tests.helpers import reconciled_with_a_discrepancy_per_line
 from tests.payments.test_generate import generate, person
 
 pytestmark = pytest.mark.django_db
@@ -54,17 +53,7 @@ def files(client, hue_units, officers):
     period = generate(hue_units["district"], DEC)
     payment_list_close(period=period, closed_by=officers["district"])
     period.payment_list.lines.update(status="failed", failure_reason=ATTACKS[0])
-    reconciliation = Reconciliation.objects.create(
-        period=period, status="mismatched", reconciled_at=timezone.now(), line_count=5
-    )
-    for line in period.payment_list.lines.all():
-        ReconciliationIssue.objects.create(
-            reconciliation=reconciliation,
-            provider=line.provider,
-            line=line,
-            reference=line.reference,
-            kind="missing",
-        )
+    reconciled_with_a_discrepancy_per_line(period)  # one on each commune's line
     coverage.coverage_refresh(month=DEC, unit=hue_units["province"], register=True)
 
     def get(who, url, params=None):
