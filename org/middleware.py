@@ -5,6 +5,8 @@ run an English browser; the interface must still open in Vietnamese. Only an exp
 (the language cookie set by the language switcher) changes it.
 """
 
+import time
+
 from django.conf import settings
 from django.utils import translation
 
@@ -123,8 +125,6 @@ class SessionIdleMiddleware:
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
         if session is not None and user is not None and user.is_authenticated:
-            import time
-
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[self.KEY] = now  # modified: SessionMiddleware saves it, a new expiry
