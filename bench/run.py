@@ -636,7 +636,7 @@ def bench_month(units) -> datetime.date:
     times a first generation (regenerating a draft also deletes the old lines)."""
     from django.db.models import Max
 
-    from payments.calculations import add_months
+    from core.months import add_months
     from payments.models import PaymentPeriod
 
     month = add_months(this_month(), 1)

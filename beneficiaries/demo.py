@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 from beneficiaries.validation import VIETTEL_PREFIXES
+from core.months import add_months
 from org.text import search_key
 
 # --- Names ------------------------------------------------------------------------------------
@@ -345,11 +346,6 @@ class DemoCommune:
 def weighted(rng: random.Random, items):
     names, weights = zip(*items, strict=True)
     return rng.choices(names, weights=weights, k=1)[0]
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    total = month.year * 12 + (month.month - 1) + n
-    return datetime.date(total // 12, total % 12 + 1, 1)
 
 
 def month_of(day: datetime.date) -> datetime.date:

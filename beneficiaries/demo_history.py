@@ -23,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test.utils import override_settings
 
-from beneficiaries.demo import add_months
+from core.months import add_months
 from org.models import AdministrativeUnit, Role, User
 from payments.models import LineStatus, PaymentPeriod, PeriodStatus
 

@@ -33,6 +33,7 @@ from beneficiaries.models import (
     RecipientKind,
 )
 from beneficiaries.signals import change_decided
+from core.months import add_months
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.scoping import user_can_see_unit
 from org.text import search_key
@@ -45,11 +46,6 @@ DECISION_FILE_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "png",
 }
 OPEN_STATUSES = (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED, ChangeStatus.PROPOSED)
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    total = month.year * 12 + (month.month - 1) + n
-    return datetime.date(total // 12, total % 12 + 1, 1)
 
 
 # --- Inputs -------------------------------------------------------------------------------------
@@ -1013,7 +1009,7 @@ def _create_funeral_support(change: ChangeRecord, b: Beneficiary, user) -> Funer
     from beneficiaries.policy import funeral_support_amount
     from beneficiaries.policy_tables import load_policy_tables
 
-    province_code = b.commune.path.split("/")[1]
+    province_code = b.commune.province_code
     support = FuneralSupport(
         beneficiary=b,
         change=change,

@@ -5,7 +5,8 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from beneficiaries.services import add_months, age_changes_propose, changes_apply_due
+from beneficiaries.services import age_changes_propose, changes_apply_due
+from core.months import add_months
 
 
 @shared_task(acks_late=True)

@@ -79,6 +79,16 @@ class AdministrativeUnit(models.Model):
             return None
         return self.parent
 
+    @property
+    def province_code(self) -> str:
+        """The code of the province this unit is in (itself, for a province): from the path."""
+        return self.path.split("/")[1]
+
+    @property
+    def province_path(self) -> str:
+        """The path prefix of this unit's province ("<version>/<province>/")."""
+        return "/".join(self.path.split("/")[:2]) + "/"
+
     def is_within(self, other: AdministrativeUnit) -> bool:
         return self.path.startswith(other.path)
 

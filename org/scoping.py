@@ -6,11 +6,15 @@ themselves. Objects outside the scope are simply absent, so lookups answer 404, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from core.errors import AppForbidden, CoreErrorCode
 from org.models import AdministrativeUnit, Role
 
 M = TypeVar("M", bound=Model)
@@ -58,3 +62,26 @@ def get_in_scope_or_404(queryset: QuerySet[M], *, user, unit_field: str, **looku
 def user_can_see_unit(user, unit: AdministrativeUnit) -> bool:
     prefix = scope_path(user)
     return prefix is not None and unit.path.startswith(prefix)
+
+
+def require_officer_of(
+    user,
+    unit: AdministrativeUnit,
+    roles: Iterable[str],
+    *,
+    exact: bool = False,
+    message=None,
+    code: StrEnum = CoreErrorCode.NOT_OFFICER_OF_UNIT,
+) -> None:
+    """The one "officer of this unit" check: `user` holds one of `roles` and works at `unit`
+    (`exact=True`: that very unit, as the closing unit's officer) or above it (its scope holds
+    `unit`). Raises `AppForbidden(code, message)` otherwise; the message defaults to naming the
+    unit."""
+    allowed = set(roles)
+    ok = getattr(user, "role", None) in allowed and (
+        user.unit_id == unit.pk if exact else user_can_see_unit(user, unit)
+    )
+    if not ok:
+        if message is None:
+            message = _("Only an officer of %(unit)s can do this.") % {"unit": unit}
+        raise AppForbidden(code, message)

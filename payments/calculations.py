@@ -12,23 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from beneficiaries.policy import Person, PolicyError, PolicyTables, monthly_entitlement
+from core.months import add_months, months_between
 from org.text import format_vnd
 
 MAX_ARREARS_MONTHS = 36
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    total = month.year * 12 + (month.month - 1) + n
-    return datetime.date(total // 12, total % 12 + 1, 1)
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """Every month from `first` to `last`, both included."""
-    out, month = [], first.replace(day=1)
-    while month <= last:
-        out.append(month)
-        month = add_months(month, 1)
-    return out
 
 
 @dataclass(frozen=True)

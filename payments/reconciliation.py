@@ -30,7 +30,7 @@ from beneficiaries.models import (
     ChangeSource,
     ChangeStatus,
 )
-from beneficiaries.services import add_months
+from core.months import add_months
 from org.models import Role
 from payments.models import (
     LineStatus,
@@ -42,7 +42,6 @@ from payments.models import (
     ReconciliationIssue,
     ReconciliationTotal,
 )
-from payments.services import province_code_of
 from providers.models import ProviderContract
 from reports import tasks as report_tasks
 
@@ -71,7 +70,7 @@ def contract_for(period: PaymentPeriod, provider) -> ProviderContract | None:
     )
     return (
         ProviderContract.objects.filter(
-            province__code=province_code_of(period.unit),
+            province__code=period.unit.province_code,
             province__level="province",
             province__code_version=period.unit.code_version,
             provider=provider,

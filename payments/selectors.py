@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from core.months import add_months
 from org.scoping import scope_queryset
-from payments.calculations import add_months
 from payments.models import PaymentLine, PaymentList, PaymentPeriod
 from payments.services import blocking_changes, changes_decided_since_generation
 

@@ -82,10 +82,6 @@ def closing_units() -> list[AdministrativeUnit]:
     return list(AdministrativeUnit.objects.filter(pk__in=parent_ids).order_by("path"))
 
 
-def province_code_of(unit: AdministrativeUnit) -> str:
-    return unit.path.split("/")[1]
-
-
 @transaction.atomic
 def payment_period_open(*, unit: AdministrativeUnit, month: datetime.date) -> PaymentPeriod:
     """The period of a closing unit and month, created as a draft if it does not exist yet."""
@@ -180,7 +176,7 @@ def payment_list_generate(
             raise ValidationError(_("This list is closed: it can no longer be generated."))
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
     month, unit = period.month, period.unit
-    province = province_code_of(unit)
+    province = unit.province_code
     communes = list(
         AdministrativeUnit.objects.filter(parent=unit, level=UnitLevel.COMMUNE).values_list(
             "id", flat=True

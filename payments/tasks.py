@@ -4,8 +4,8 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.months import add_months
 from org.models import User
-from payments.calculations import add_months
 from payments.models import PaymentList, PaymentPeriod, PeriodStatus
 from payments.services import closing_units, payment_list_generate, payment_period_open
 

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import change_get
+from core.months import add_months
 from org.downloads import attachment
 from org.models import AdministrativeUnit, Role
 from org.privacy import identifiers_for
 from payments import selectors, services
-from payments.calculations import add_months
 from payments.models import LineStatus, PeriodStatus
 from reports.services import export_log
 

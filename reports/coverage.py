@@ -29,9 +29,9 @@ from django.utils import timezone
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
 from beneficiaries.models import BeneficiaryStatus as Status
+from core.months import add_months
 from org.models import AdministrativeUnit, Role
 from org.scoping import user_can_see_unit
-from payments.calculations import add_months
 from payments.models import Channel, LineStatus, PaymentLine
 from reports.models import CoverageSnapshot
 
@@ -232,7 +232,7 @@ def trend(
     months: int = 12,
 ) -> list[dict]:
     """The last `months` months up to `month`: one row each, from the snapshots."""
-    from beneficiaries.services import add_months
+    from core.months import add_months
 
     first = add_months(month, 1 - months)
     rows = (
@@ -329,7 +329,7 @@ def default_unit(user) -> AdministrativeUnit | None:
             .order_by("-code_version", "code")
             .first()
         )
-    province_path = "/".join(latest.commune.path.split("/")[:2]) + "/"
+    province_path = latest.commune.province_path
     return AdministrativeUnit.objects.get(path=province_path)
 
 

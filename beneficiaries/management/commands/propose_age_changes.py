@@ -5,7 +5,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from beneficiaries.services import add_months, age_changes_propose
+from beneficiaries.services import age_changes_propose
+from core.months import add_months
 
 
 class Command(BaseCommand):
