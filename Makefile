@@ -38,10 +38,11 @@ test: setup ## Run the test suite (SQLite unless DATABASE_URL/REDIS_URL are set)
 e2e: setup ## Run only the browser tests (needs /usr/bin/chromium)
 	$(PY) -m pytest -m e2e
 
-lint: setup ## Check style with ruff and migrations with makemigrations --check
+lint: setup ## Check style (ruff), the layers (import-linter) and migrations (makemigrations --check)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 fmt: setup ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .

@@ -51,7 +51,10 @@ class AppError(ValidationError):
     @property
     def text(self) -> str:
         """The message alone (for a page's flash message or a log line)."""
-        return "; ".join(str(m) for m in self.messages)
+        return " ".join(str(m) for m in self.messages)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class FieldErrors:

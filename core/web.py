@@ -1,0 +1,104 @@
+"""Where a service's refusal meets the user: the one mapping of errors to pages and the API.
+
+- Pages: a view that calls a service wraps the call in `except REFUSALS as exc` and calls
+  `flash_refusal(request, exc)` (the message on the next page, the code in the log); a refusal
+  that no view catches is answered by `RefusalMiddleware` (400 page with the message, or Django's
+  403 for `AppForbidden`).
+- API: `api_exception_handler` answers `{"code", "detail", "errors"}` with 400, or 403 for
+  `AppForbidden`; `REST_FRAMEWORK["EXCEPTION_HANDLER"]` points here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import AppError, AppForbidden, CoreErrorCode
+
+logger = logging.getLogger(__name__)
+
+# What a view catches around a service call.
+REFUSALS = (ValidationError, PermissionDenied)
+
+
+def refusal_code(exc: Exception) -> str:
+    code = getattr(exc, "code", None)
+    if code:
+        return str(code)
+    return CoreErrorCode.FORBIDDEN if isinstance(exc, PermissionDenied) else CoreErrorCode.INVALID
+
+
+def refusal_text(exc: Exception) -> str:
+    """The message(s) of a refusal as one line for the officer."""
+    if isinstance(exc, AppError):
+        return exc.text
+    if isinstance(exc, ValidationError):
+        return " ".join(str(m) for m in exc.messages)
+    return str(exc)
+
+
+def flash_refusal(request, exc: Exception) -> None:
+    """Show a refusal on the next page and log its code (never its personal data)."""
+    logger.info(
+        "refused",
+        extra={"code": refusal_code(exc), "view": getattr(request.resolver_match, "view_name", "")},
+    )
+    messages.error(request, refusal_text(exc))
+
+
+def _field_errors(exc: ValidationError) -> dict:
+    if not hasattr(exc, "error_dict"):
+        return {}
+    return {
+        name: [
+            {"code": e.code or CoreErrorCode.INVALID, "message": " ".join(e.messages)} for e in errs
+        ]
+        for name, errs in exc.error_dict.items()
+    }
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus the application's refusals with their codes."""
+    if isinstance(exc, AppForbidden):
+        return Response(
+            {"code": str(exc.code), "detail": exc.text}, status=status.HTTP_403_FORBIDDEN
+        )
+    if isinstance(exc, AppError):
+        body = {"code": str(exc.code), "detail": exc.text}
+        fields = _field_errors(exc)
+        if fields:
+            body["errors"] = fields
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+class RefusalMiddleware:
+    """A refusal that reached no `except`: a 400 page with its message (403s stay Django's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, AppError) and not isinstance(exception, PermissionDenied):
+            logger.info("refused", extra={"code": refusal_code(exception), "path": request.path})
+            return render(
+                request,
+                "400.html",
+                {
+                    "title": _("This cannot be done"),
+                    "message": refusal_text(exception),
+                    "code": refusal_code(exception),
+                },
+                status=400,
+            )
+        return None
