@@ -15,8 +15,7 @@ MAX_DOMAIN_LINES = 600
 
 def _modules(apps):
     for app in apps:
-        for path in sorted((ROOT / app).rglob("*.py")):
-            yield path
+        yield from sorted((ROOT / app).rglob("*.py"))
 
 
 def _is_domain(path: Path) -> bool:
