@@ -20,7 +20,7 @@ from beneficiaries.forms import (
     RejectForm,
 )
 from beneficiaries.models import ChangeKind, ChangeReason, ChangeStatus
-from org.downloads import attachment
+from org.downloads import attachment, export_logged
 from org.models import Role
 from org.privacy import identifiers_for
 
@@ -459,7 +459,6 @@ def register_export(request):
     from django.utils import timezone
 
     from beneficiaries.exporting import register_workbook
-    from reports.services import export_log
 
     communes = selectors.communes_for(user=request.user)
     form = RegisterFilterForm(
@@ -481,7 +480,7 @@ def register_export(request):
         selectors.register_search(user=request.user, filters=filters),
         identifiers_for(request.user),
     )
-    export_log(
+    export_logged(
         user=request.user,
         what="register_xlsx",
         unit=request.user.unit,

@@ -3,16 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from beneficiaries import views_overview as overview_views
 from org import views as org_views
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", overview_views.home, name="home"),
     path("dang-nhap/", org_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", org_views.LogoutView.as_view(), name="logout"),
     path("ngon-ngu/", set_language, name="set_language"),
     path("healthz/", org_views.healthz, name="healthz"),
     path("don-vi/", org_views.unit_list, name="unit_list"),
-    path("chinh-sach/", org_views.policy_tables, name="policy_tables"),
+    path("chinh-sach/", overview_views.policy_tables, name="policy_tables"),
     path("", include("beneficiaries.urls")),
     path("", include("payments.urls")),
     path("", include("providers.urls")),

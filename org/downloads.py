@@ -1,8 +1,11 @@
 """File downloads: the one place that builds an attachment response, and the one that makes a
 cell's text safe to open in a spreadsheet."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from org.signals import personal_data_exported
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,3 +38,14 @@ def cell_text(value: str) -> str:
 def safe_cell(value):
     """Any cell value: text made safe by `cell_text`, numbers and dates as they are."""
     return cell_text(value) if isinstance(value, str) else value
+
+
+def export_logged(*, user, what: str, unit=None, parameters: str = "", row_count: int = 0) -> None:
+    """Record that personal data left the system: who (None for a management command, whose
+    `parameters` say so), what, which unit, how many rows. The export log (reports) listens; an
+    export with nobody keeping the log is refused rather than left unrecorded."""
+    answers = personal_data_exported.send(
+        sender=None, user=user, what=what, unit=unit, parameters=parameters, row_count=row_count
+    )
+    if not answers:
+        raise ImproperlyConfigured("Nothing keeps the export log (is the reports app installed?).")

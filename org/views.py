@@ -1,4 +1,5 @@
-"""Login, logout, the home page of each role, and the unit browser."""
+"""Login, logout, the unit browser and the liveness probe (the overview is the register's:
+beneficiaries/views_overview.py)."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -8,10 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from beneficiaries import selectors as beneficiary_selectors
 from org import selectors
 from org.forms import LoginForm
-from org.models import AdministrativeUnit, Role
+from org.models import AdministrativeUnit
 from org.scoping import get_in_scope_or_404
 
 
@@ -24,33 +24,6 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
-
-
-@login_required
-@require_GET
-def home(request):
-    """Each role's overview: the figures of the user's scope, and the units just below it."""
-    user = request.user
-    root = selectors.unit_root(user=user)
-    by_commune = beneficiary_selectors.coverage_by_commune(user=user)  # counted once
-    figures = beneficiary_selectors.coverage_figures(user=user, by_commune=by_commune)
-    breakdown = []
-    if root is None or root.level != "commune":
-        breakdown = beneficiary_selectors.coverage_by_child_unit(
-            user=user, unit=root, by_commune=by_commune
-        )
-    return render(
-        request,
-        "org/home.html",
-        {
-            "title": _("Overview"),
-            "root": root,
-            "figures": figures,
-            "breakdown": breakdown,
-            "is_commune": root is not None and root.level == "commune",
-            "Role": Role,
-        },
-    )
 
 
 @login_required
@@ -79,21 +52,6 @@ def unit_list(request):
             "can_go_up": parent is not None
             and parent.parent_id is not None
             and (request.user.unit_id is None or parent.path != request.user.unit.path),
-        },
-    )
-
-
-@login_required
-@require_GET
-def policy_tables(request):
-    """The standard levels and the category coefficients in force."""
-    return render(
-        request,
-        "org/policy_tables.html",
-        {
-            "title": _("Standard levels and coefficients"),
-            "levels": beneficiary_selectors.standard_levels(),
-            "coefficients": beneficiary_selectors.category_coefficients(),
         },
     )
 

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import change_get
 from core.months import add_months
-from org.downloads import attachment
+from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role
 from org.privacy import identifiers_for
 from payments import selectors, services
 from payments.models import LineStatus, PeriodStatus
-from reports.services import export_log
 
 
 def _can_manage(user, period) -> bool:
@@ -252,7 +251,7 @@ def period_export(request, pk: int, fmt: str):
         content = exporting.payment_list_xlsx(payment_list, commune=commune, identifiers=shown)
         response = attachment(content, f"{name}.xlsx")
     lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
-    export_log(
+    export_logged(
         user=request.user,
         what=f"payment_list_{fmt}",
         unit=commune or period.unit,
@@ -279,7 +278,7 @@ def signature_list(request, pk: int, commune_pk: int):
     context = exporting.signature_list_context(
         period.payment_list, commune=commune, identifiers=identifiers_for(request.user)
     )
-    export_log(
+    export_logged(
         user=request.user,
         what="signature_list",
         unit=commune,
@@ -399,7 +398,7 @@ def period_settlement(request, pk: int):
         raise Http404
     name = f"thanh-quyet-toan-{period.unit.code}-{period.month:%Y-%m}.xlsx"
     response = attachment(settlement_xlsx(period, identifiers_for(request.user)), name)
-    export_log(
+    export_logged(
         user=request.user,
         what="settlement_xlsx",
         unit=period.unit,

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from org.signals import personal_data_exported
+        from reports.services import export_log_receiver
+
+        personal_data_exported.connect(export_log_receiver, dispatch_uid="reports.export_log")

@@ -11,3 +11,8 @@ def export_log(
     return ExportLog.objects.create(
         user=user, what=what, unit=unit, parameters=parameters[:255], row_count=row_count
     )
+
+
+def export_log_receiver(sender, *, user, what, unit=None, parameters="", row_count=0, **kwargs):
+    """`org.signals.personal_data_exported` -> an ExportLog row."""
+    return export_log(user=user, what=what, unit=unit, parameters=parameters, row_count=row_count)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from org.downloads import export_logged
 from payments import exporting
 from payments.management.commands.generate_payment_list import closing_unit, parse_month
 from payments.models import PaymentPeriod
-from reports.services import export_log
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             account = getpass.getuser()
         except (KeyError, OSError):  # no name for the process's user id
             account = "?"
-        export_log(
+        export_logged(
             user=None,
             what=f"payment_list_{format}",
             unit=target,
