@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from org.models import AdministrativeUnit, LoginFailure, User
+from org.models import AdministrativeUnit, User
 from org.privacy import MASKED_FIELDS, MASKERS, mask_data
 
 
@@ -125,15 +125,3 @@ class StaffUserAdmin(UserAdmin, SimpleHistoryAdmin):
         *UserAdmin.add_fieldsets,
         (_("Role and unit"), {"fields": ("role", "unit")}),
     )
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(ViewOnlyAdmin):
-    """Failed sign-ins (what the lockout counts); deleting a username's rows lifts its lock."""
-
-    list_display = ["username", "ip", "at"]
-    list_filter = ["at"]
-    search_fields = ["username", "ip"]
-
-    def has_delete_permission(self, request, obj=None):
-        return admin.ModelAdmin.has_delete_permission(self, request, obj)  # lifts a lock

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from org.lockout import locked_minutes
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -16,11 +18,9 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        from org.lockout import client_ip, locked_minutes
-
         username = self.cleaned_data.get("username") or ""
         if self.cleaned_data.get("password"):
-            minutes = locked_minutes(username, client_ip(self.request))
+            minutes = locked_minutes(self.request, username)
             if minutes:
                 raise forms.ValidationError(
                     self.error_messages["locked"], code="locked", params={"minutes": minutes}

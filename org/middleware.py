@@ -50,21 +50,6 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
-class ContentSecurityPolicyMiddleware:
-    """The Content-Security-Policy header (TROCAP_CSP): scripts only from this app, no inline
-    script, nothing from elsewhere. Inline style attributes stay allowed (bar widths, the
-    coverage colours, htmx's indicator style)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if settings.TROCAP_CSP:
-            response.headers.setdefault("Content-Security-Policy", settings.TROCAP_CSP)
-        return response
-
-
 class RequestSizeLimitMiddleware:
     """A request body larger than TROCAP_MAX_REQUEST_BYTES is refused with 413 before anything
     reads it, with a page that says what the limits are. Django bounds the form fields of a

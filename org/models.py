@@ -151,20 +151,3 @@ class User(AbstractUser):
     @property
     def is_admin_role(self) -> bool:
         return self.role == Role.ADMIN
-
-
-class LoginFailure(models.Model):
-    """One failed sign-in (wrong password, unknown user, or while locked): what the lockout
-    counts. Cleared for a username when it signs in."""
-
-    username = models.CharField(_("username"), max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True, db_index=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("failed sign-in")
-        verbose_name_plural = _("failed sign-ins")
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.username} {self.ip} {self.at:%d/%m/%Y %H:%M}"

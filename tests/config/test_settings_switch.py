@@ -71,6 +71,31 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert result["debug"] is False
 
 
+def test_trocap_csp_replaces_the_policy_and_empty_sends_none(tmp_path):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.CONTENT_SECURITY_POLICY))"
+    )
+
+    def policy(value: str):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+        env.update(TROCAP_VAR_DIR=str(tmp_path), TROCAP_CSP=value)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert policy("default-src 'none'; img-src 'self' data:;") == {
+        "DIRECTIVES": {"default-src": ["'none'"], "img-src": ["'self'", "data:"]}
+    }
+    assert policy("") is None
+
+
 def test_production_settings_pass_the_deployment_checks():
     """`manage.py check --deploy` with the production settings as docker-compose gives them
     (behind TLS: the defaults) reports nothing, not even a warning."""

@@ -281,6 +281,22 @@ def test_every_answer_carries_the_content_security_policy(client, world):
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
 
 
+# The policy the hand-written middleware sent before django-csp's: the same directives, in the
+# order django-csp writes them (a set's, which varies).
+POLICY_BEFORE = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def test_the_policy_is_the_one_sent_before(client, world):
+    anonymous = client.get("/dang-nhap/")["Content-Security-Policy"]
+    client.force_login(world["users"]["district"])
+    for policy in (anonymous, client.get("/")["Content-Security-Policy"]):
+        assert sorted(policy.split("; ")) == sorted(POLICY_BEFORE.split("; "))
+
+
 # The other method (POST to a page, GET to an action), as the district officer: 405, except
 # the forms that take both (their own answers) and what the role may not use at all.
 OTHER_METHOD = {name: 405 for name in MATRIX} | {
