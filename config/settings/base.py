@@ -11,6 +11,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from core.logs import configure_structlog, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TROCAP_VAR_DIR", BASE_DIR / "var"))
 
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "simple_history",
+    "django_structlog",
     "org",
     "beneficiaries",
     "accounts",
@@ -55,6 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the latency of the whole answer, and the request id on every line logged for it.
+    "core.middleware.RequestMetricsMiddleware",
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -346,13 +352,22 @@ TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECOND
 # A sent batch nothing has touched for this long is re-queued by resume_stalled_batches.
 TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Logs and metrics -----------------------------------------------------------------------
+# One event a line on stderr, with the request id and the event's fields (core/logs.py):
+# readable lines here, JSON lines with LOG_JSON=1 (production's default).
+LOGGING = logging_config(
+    json=env_bool("LOG_JSON", False), level=os.environ.get("LOG_LEVEL", "INFO").upper()
+)
+configure_structlog()
+# Every request gets a request_id (an incoming X-Request-ID is kept: a proxy's id then finds the
+# request in both logs); the tasks a request queues log with the same id.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env_bool("TROCAP_TRUST_REQUEST_ID", True)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# /metrics (core/views.py) answers a scraper sending "Authorization: Bearer <this>"; without
+# it, only requests from this machine's loopback addresses. Anyone else gets a 404.
+TROCAP_METRICS_TOKEN = os.environ.get("TROCAP_METRICS_TOKEN", "")
+# The Celery queues whose waiting tasks trocap_celery_queue_depth counts at each scrape.
+TROCAP_METRICS_QUEUES = env_list("TROCAP_METRICS_QUEUES", "celery")
 
 # The embedded default keeps its files (database, queue, uploads) under var/.
 if not REDIS_URL:
