@@ -83,9 +83,12 @@ def logging_config(*, json: bool, level: str = "INFO") -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's own default handlers (console when DEBUG, the runserver's) would print
+            # its lines a second time in their own format: one handler for everything.
+            "django": {"handlers": ["console"], "level": level, "propagate": False},
             "django.db.backends": {"level": "INFO"},
             # django-structlog logs every request (request_started, request_finished): the
-            # server's own access line says the same.
-            "django.server": {"level": "WARNING"},
+            # development server's own access line says the same.
+            "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         },
     }

@@ -5,15 +5,18 @@ import io
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from django.conf import settings
 
+from config.celery import app
 from core.logs import formatter
-from tests.workers import Workers
+from tests.helpers import test_database_url
 
 
 @pytest.fixture
@@ -104,31 +107,48 @@ def test_production_writes_one_json_object_a_line(tmp_path):
 @pytest.mark.urls("tests.core.urls")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_queued_by_a_request_logs_with_its_request_id(client, tmp_path):
-    """A real worker process (solo pool) on the run's broker, its lines in JSON."""
-    from config.celery import app
-    from tests.helpers import test_database_url
-
-    app.control.purge()
-    env = {"DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    pool = Workers(env, tmp_path)
-    pool.start(beat=False, LOG_LEVEL="INFO", LOG_JSON="1")
+    """A real worker process (solo pool) on the run's broker, its lines in JSON. It takes only
+    a queue of its own, so that it runs no other test's task (nor they its)."""
+    queue = f"test-logs-{uuid.uuid4().hex[:12]}"
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "celery"),
+            *("-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"),
+            *("--without-gossip", "--without-mingle", "--hostname", f"{queue}@%h", "-Q", queue),
+        ],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "LOG_LEVEL": "INFO",  # over the worker's --loglevel
+            "LOG_JSON": "1",
+        },
+        stdout=open(log, "wb"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        task_id = client.get("/queue/", HTTP_X_REQUEST_ID="req-celery-1").json()["task_id"]
+        answer = client.get("/queue/", {"queue": queue}, HTTP_X_REQUEST_ID="req-celery-1")
+        task_id = answer.json()["task_id"]
         app.AsyncResult(task_id).get(timeout=60)
         lines: list[dict] = []
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            lines = [
-                json.loads(line)
-                for line in (tmp_path / "worker-0.log").read_text().splitlines()
-                if line.startswith("{")
-            ]
+            text = log.read_text()
+            lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
             if any(line["event"] == "task_succeeded" for line in lines):
                 break
             time.sleep(0.2)
     finally:
-        pool.stop()
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
     task_lines = [line for line in lines if line.get("task_id") == task_id]
     events = {line["event"] for line in task_lines}
-    assert {"task_started", "task_succeeded"} <= events, lines
+    assert {"task_started", "task_succeeded"} <= events, text
     assert {line["request_id"] for line in task_lines} == {"req-celery-1"}

@@ -16,7 +16,7 @@ def log_an_event(request):
 
 
 def queue_a_task(request):
-    return JsonResponse({"task_id": units_summary.delay().id})
+    return JsonResponse({"task_id": units_summary.apply_async(queue=request.GET["queue"]).id})
 
 
 urlpatterns = [
