@@ -12,11 +12,11 @@ import logging.config
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, task_retry
+from celery.signals import setup_logging, task_retry, worker_init
 from django.conf import settings
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
-from core.metrics import count_task_retry
+from core.metrics import count_task_retry, start_exporter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -34,3 +34,12 @@ def configure_worker_logging(loglevel=None, **_kwargs):
     logging.config.dictConfig(settings.LOGGING)
     if loglevel and "LOG_LEVEL" not in os.environ:
         logging.getLogger().setLevel(loglevel)
+
+
+@worker_init.connect(weak=False)
+def serve_worker_metrics(**_kwargs):
+    """With TROCAP_WORKER_METRICS_PORT, the worker serves its own /metrics (its pool's
+    processes added up through PROMETHEUS_MULTIPROC_DIR): for a worker in a container of its
+    own, whose counts the web's /metrics cannot see."""
+    if settings.TROCAP_WORKER_METRICS_PORT:
+        start_exporter(port=settings.TROCAP_WORKER_METRICS_PORT)

@@ -22,10 +22,14 @@ values to files in that folder and a scrape of any web process adds them all up
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import os
+import threading
 from enum import StrEnum
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import redis
 from django.conf import settings
@@ -239,3 +243,52 @@ def render() -> bytes:
     MultiProcessCollector(registry, path=MULTIPROC_DIR)
     registry.register(QUEUE_DEPTH)
     return generate_latest(registry)
+
+
+# --- Who may scrape ----------------------------------------------------------------------------
+# Headers a reverse proxy adds: a request that came through one is not from this machine,
+# whatever address it arrives from.
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+
+def scrape_allowed(meta: dict) -> bool:
+    """With TROCAP_METRICS_TOKEN, a request sending `Authorization: Bearer <token>` (compared in
+    constant time); without one, only a request made on this machine and forwarded by no proxy.
+    `meta` is a WSGI environ (Django's request.META)."""
+    token = settings.TROCAP_METRICS_TOKEN
+    if token:
+        scheme, _, given = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        )
+    if any(header in meta for header in PROXY_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address(meta.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+# --- A worker's own endpoint -----------------------------------------------------------------
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass  # no access line on stderr for every scrape
+
+
+def _exporter_app(environ, start_response):
+    if environ.get("PATH_INFO") != "/metrics" or not scrape_allowed(environ):
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"Not Found"]
+    body = render()
+    start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-cache")])
+    return [body]
+
+
+def start_exporter(*, port: int, host: str = "0.0.0.0") -> WSGIServer:
+    """Serve /metrics from a thread of this process, with the web's rules (scrape_allowed):
+    for a Celery worker that does not share the web's multiprocess folder (its own container).
+    Returns the server (its `server_port`, `shutdown()`)."""
+    server = make_server(host, port, _exporter_app, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics-exporter", daemon=True).start()
+    logger.info("metrics exporter listening", extra={"port": server.server_port})
+    return server

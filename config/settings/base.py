@@ -368,6 +368,9 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 TROCAP_METRICS_TOKEN = os.environ.get("TROCAP_METRICS_TOKEN", "")
 # The Celery queues whose waiting tasks trocap_celery_queue_depth counts at each scrape.
 TROCAP_METRICS_QUEUES = env_list("TROCAP_METRICS_QUEUES", "celery")
+# A worker that does not share the web's PROMETHEUS_MULTIPROC_DIR (a container of its own)
+# serves its metrics on this port, with the same token rule (0: it does not).
+TROCAP_WORKER_METRICS_PORT = int(os.environ.get("TROCAP_WORKER_METRICS_PORT", "0"))
 
 # The embedded default keeps its files (database, queue, uploads) under var/.
 if not REDIS_URL:

@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -201,3 +203,31 @@ def test_processes_sharing_a_multiprocess_folder_add_up(tmp_path):
     assert value(out.stdout, "trocap_batches_sent_total", provider="VNPOST") == 2
     assert value(out.stdout, "trocap_celery_task_retries_total", task="t") == 2
     assert "trocap_celery_queue_depth" in out.stdout
+
+
+def test_a_worker_serves_its_own_metrics_with_the_same_rule(settings):
+    """TROCAP_WORKER_METRICS_PORT: the endpoint of a worker in a container of its own."""
+    server = metrics.start_exporter(port=0, host="127.0.0.1")
+    url = f"http://127.0.0.1:{server.server_port}/metrics"
+
+    def get(address, **headers):
+        request = urllib.request.Request(address, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, response.headers["Content-Type"], response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, None, ""
+
+    try:
+        assert get(url)[0] == 404
+        assert get(url, Authorization="Bearer wrong")[0] == 404
+        status, content_type, text = get(url, Authorization="Bearer test-metrics-token")
+        assert status == 200 and content_type == "text/plain; version=0.0.4; charset=utf-8"
+        assert "# TYPE trocap_celery_task_retries_total counter" in text
+        assert get(url + "x", Authorization="Bearer test-metrics-token")[0] == 404
+        settings.TROCAP_METRICS_TOKEN = ""
+        assert get(url)[0] == 200  # this machine
+        assert get(url, **{"X-Forwarded-For": "203.0.113.9"})[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
