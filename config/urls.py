@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from beneficiaries import views_overview as overview_views
+from core.views import metrics_view
 from org import views as org_views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("dang-xuat/", org_views.LogoutView.as_view(), name="logout"),
     path("ngon-ngu/", set_language, name="set_language"),
     path("healthz/", org_views.healthz, name="healthz"),
+    # Prometheus's scrape: its token or this machine only, a 404 to everyone else.
+    path("metrics", metrics_view, name="metrics"),
     path("don-vi/", org_views.unit_list, name="unit_list"),
     path("chinh-sach/", overview_views.policy_tables, name="policy_tables"),
     path("", include("beneficiaries.urls")),

@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
+from core.logs import configure_structlog, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TROCAP_VAR_DIR", BASE_DIR / "var"))
 
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_structlog",
     "org",
     "beneficiaries",
     "accounts",
@@ -59,6 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the latency of the whole answer, and the request id on every line logged for it.
+    "core.middleware.RequestMetricsMiddleware",
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A service's refusal that no view caught: a 400 page with its message (core/web.py).
+    "core.web.RefusalMiddleware",
     # Last, as axes asks: it answers a locked sign-in (org/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -301,6 +309,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # The application's refusals (core.errors) as {"code", "detail", "errors"}: core/web.py.
+    "EXCEPTION_HANDLER": "core.web.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trợ cấp xã hội API",
@@ -389,13 +399,25 @@ TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECOND
 # A sent batch nothing has touched for this long is re-queued by resume_stalled_batches.
 TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Logs and metrics -----------------------------------------------------------------------
+# One event a line on stderr, with the request id and the event's fields (core/logs.py):
+# readable lines here, JSON lines with LOG_JSON=1 (production's default).
+LOGGING = logging_config(
+    json=env_bool("LOG_JSON", False), level=os.environ.get("LOG_LEVEL", "INFO").upper()
+)
+configure_structlog()
+# Every request gets a request_id (an incoming X-Request-ID is kept: a proxy's id then finds the
+# request in both logs); the tasks a request queues log with the same id.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env_bool("TROCAP_TRUST_REQUEST_ID", True)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# /metrics (core/views.py) answers a scraper sending "Authorization: Bearer <this>"; without
+# it, only requests from this machine's loopback addresses. Anyone else gets a 404.
+TROCAP_METRICS_TOKEN = os.environ.get("TROCAP_METRICS_TOKEN", "")
+# The Celery queues whose waiting tasks trocap_celery_queue_depth counts at each scrape.
+TROCAP_METRICS_QUEUES = env_list("TROCAP_METRICS_QUEUES", "celery")
+# A worker that does not share the web's PROMETHEUS_MULTIPROC_DIR (a container of its own)
+# serves its metrics on this port, with the same token rule (0: it does not).
+TROCAP_WORKER_METRICS_PORT = int(os.environ.get("TROCAP_WORKER_METRICS_PORT", "0"))
 
 # The embedded default keeps its files (database, queue, uploads) under var/.
 if not REDIS_URL:

@@ -1,9 +1,12 @@
 """Production: everything from the environment, as docker-compose sets it."""
 
+import logging
 import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+from core.logs import logging_config
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env_bool
@@ -17,6 +20,13 @@ if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
 # start and cold caches on every page (docs/benchmarks.md measured p95 about halved).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
+# JSON lines, one object each, for the log collector (LOG_JSON=0: readable lines); Python's
+# warnings too, as lines of the py.warnings logger.
+LOGGING = logging_config(
+    json=env_bool("LOG_JSON", True), level=os.environ.get("LOG_LEVEL", "INFO").upper()
+)
+logging.captureWarnings(True)
 
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 WHITENOISE_USE_FINDERS = False

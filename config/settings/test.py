@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, TROCAP_POPULATION, TROCAP_PROVIDERS, VAR_DIR
+from .base import DATABASES, LOGGING, TROCAP_POPULATION, TROCAP_PROVIDERS, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,6 +14,13 @@ LANGUAGE_CODE = "vi"
 TROCAP_PROVIDERS["VIETTELPAY"]["callback_url"] = os.environ.get("VIETTELPAY_CALLBACK_URL", "")
 # Nor population checks against it: a test that wants the service starts the mock and says so.
 TROCAP_POPULATION["base_url"] = os.environ.get("POPULATION_URL", "http://127.0.0.1:9")
+
+# /metrics wants a token here, so that the test client (from 127.0.0.1, as an officer's browser
+# behind nothing would be) is refused like an officer; the tests of the loopback rule unset it.
+TROCAP_METRICS_TOKEN = "test-metrics-token"
+# No request_started/request_finished line for each of the suite's requests (a test that reads
+# them lowers the level itself).
+LOGGING["loggers"]["django_structlog.middlewares"] = {"level": "WARNING"}
 
 # A refresh runs as soon as a worker takes it (the browser tests read its figures).
 TROCAP_COVERAGE_REFRESH_DELAY = 0

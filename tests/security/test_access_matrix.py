@@ -109,6 +109,7 @@ def urls(w, units):
         "logout": (post, reverse("logout")),
         "set_language": (post, reverse("set_language")),
         "healthz": (get, reverse("healthz")),
+        "metrics": (get, reverse("metrics")),
         "unit_list": (get, reverse("unit_list")),
         "policy_tables": (get, reverse("policy_tables")),
         "beneficiaries:list": (get, reverse("beneficiaries:list")),
@@ -177,6 +178,8 @@ MATRIX = {
     "logout": (302, 302, 302, 302, 302, 302, 302),
     "set_language": (302, 302, 302, 302, 302, 302, 302),
     "healthz": (200, 200, 200, 200, 200, 200, 200),
+    # Prometheus's scrape: only with its token (tests/core/test_metrics.py), absent to everyone.
+    "metrics": (404, 404, 404, 404, 404, 404, 404),
     "unit_list": (302, 200, 200, 200, 200, 200, 200),
     "policy_tables": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:list": (302, 200, 200, 200, 200, 200, 200),
@@ -305,6 +308,7 @@ OTHER_METHOD = {name: 405 for name in MATRIX} | {
     "beneficiaries:register": 403,  # a commune officer's form
     "beneficiaries:change_create": 403,
     "beneficiaries:import": 200,  # the upload form, with its errors
+    "metrics": 404,  # absent to anyone without the token, whatever the method
 }
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -30,6 +31,14 @@ class Command(BaseCommand):
         env.setdefault("TROCAP_PUBLIC_URL", f"http://{addr}")
         # The demo's batches are polled every 5 s (30 s by default) so results show up quickly.
         env.setdefault("TROCAP_PROVIDER_POLL_SECONDS", "5")
+        # The processes write their metrics to one folder, so that the web's /metrics shows the
+        # worker's counts too (core/metrics.py); the last run's are removed first.
+        metrics_dir = Path(
+            env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.VAR_DIR / "prometheus"))
+        )
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        for stale in metrics_dir.glob("*.db"):
+            stale.unlink()
         commands = {
             # The demo's providers take their time, so the progress can be watched: Viettel Pay
             # calls back after 5 s, VNPost's payment window lasts 20 s, and a few items fail.
