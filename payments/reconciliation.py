@@ -43,6 +43,7 @@ from payments.models import (
     ReconciliationTotal,
 )
 from providers.models import ProviderContract
+from providers.services import adapter_for
 from reports import tasks as report_tasks
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
@@ -91,8 +92,6 @@ def _statement(batch: PaymentBatch, fetch) -> dict[str, StatementItem]:
 
 
 def _fetch_from_provider(batch: PaymentBatch):
-    from providers.services import adapter_for
-
     return adapter_for(batch.provider).fetch_batch_status(batch.reference)
 
 

@@ -19,7 +19,7 @@ from core.months import add_months
 from org.downloads import attachment
 from org.models import AdministrativeUnit, Role
 from org.privacy import identifiers_for
-from payments import selectors, services
+from payments import dispatch, selectors, services
 from payments.models import LineStatus, PeriodStatus
 from reports.services import export_log
 
@@ -86,9 +86,7 @@ def period_review(request, pk: int):
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
     if payment_list.closed_at:
-        from providers.services import batch_progress
-
-        context["batches"] = batch_progress(period)
+        context["batches"] = selectors.batch_progress(period)
         context["polling"] = _still_moving(period, context["batches"])
     return render(request, "payments/review.html", context)
 
@@ -293,11 +291,9 @@ def signature_list(request, pk: int, commune_pk: int):
 @require_POST
 def period_submit(request, pk: int):
     """Send the closed list to its providers: one Celery task per provider batch."""
-    from providers.services import payment_list_submit
-
     period = selectors.period_get(user=request.user, pk=pk)
     try:
-        payment_list_submit(period=period, user=request.user)
+        dispatch.payment_list_submit(period=period, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
@@ -311,10 +307,8 @@ def period_submit(request, pk: int):
 @require_GET
 def period_batches(request, pk: int):
     """Live progress per provider, polled by htmx while lines are not final."""
-    from providers.services import batch_progress
-
     period = selectors.period_get(user=request.user, pk=pk)
-    batches = batch_progress(period)
+    batches = selectors.batch_progress(period)
     return render(
         request,
         "payments/_batches.html",

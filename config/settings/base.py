@@ -227,7 +227,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
     },
     "resume-stalled-batches": {
-        "task": "providers.tasks.resume_stalled_batches",
+        "task": "payments.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
     },
     # Every night: the register against the national population database.

@@ -1,0 +1,39 @@
+"""Deferring the district's decision on a change to a later list."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import (
+    ChangeRecord,
+    ChangeStatus,
+)
+from org.models import Role
+
+
+def change_record_defer(*, change: ChangeRecord, user, month: datetime.date) -> ChangeRecord:
+    """The district defers its decision on a change to the list of `month` (later than the
+    change's month): the change stops holding up the earlier list and keeps its effective
+    month, so if approved later it reaches a later list as arrears."""
+    from org.scoping import user_can_see_unit
+
+    with transaction.atomic():
+        change = (
+            ChangeRecord.objects.select_for_update(of=("self",))
+            .select_related("commune")
+            .get(pk=change.pk)
+        )
+        if user.role != Role.DISTRICT_OFFICER or not user_can_see_unit(user, change.commune):
+            raise PermissionDenied(
+                _("Only an officer of the district above this commune can decide.")
+            )
+        if change.status != ChangeStatus.SUBMITTED:
+            raise ValidationError(_("This change is not waiting for a decision."))
+        change.deferred_until = month.replace(day=1)
+        change._history_user = user
+        change.save(update_fields=["deferred_until"])
+    return change
