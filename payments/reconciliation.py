@@ -42,9 +42,9 @@ from payments.models import (
     ReconciliationIssue,
     ReconciliationTotal,
 )
+from payments.signals import period_figures_changed_on_commit
 from providers.models import ProviderContract
 from providers.services import adapter_for
-from reports import tasks as report_tasks
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
 # Months in a row without the money being collected after which a suspension is proposed
@@ -157,7 +157,7 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
         if period.status != PeriodStatus.RECONCILED:
             period.status = PeriodStatus.RECONCILED
             period.save(update_fields=["status"])
-        report_tasks.refresh_later(period)
+        period_figures_changed_on_commit(period)
     return reconciliation
 
 

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        # payments (a lower layer) says when a period's figures changed; reports refreshes them.
+        from payments.signals import period_figures_changed
+        from reports.tasks import period_figures_changed_receiver
+
+        period_figures_changed.connect(
+            period_figures_changed_receiver, dispatch_uid="reports.refresh_coverage"
+        )

@@ -27,8 +27,8 @@ from payments.models import (
     PeriodStatus,
 )
 from payments.services.periods import CLOSED_STATUSES
+from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
-from reports import tasks as report_tasks
 
 
 def blocking_changes(period: PaymentPeriod):
@@ -152,7 +152,7 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
                 control_amount=total,
             )
             lines.filter(provider_id=provider_id).update(batch=batch)
-        report_tasks.refresh_later(period)
+        period_figures_changed_on_commit(period)
     return payment_list
 
 

@@ -54,8 +54,8 @@ from payments.models import (
     PeriodStatus,
 )
 from payments.services.periods import CLOSED_STATUSES
+from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
-from reports import tasks as report_tasks
 
 BATCH_SIZE = 2000
 # Approved changes that can make earlier months owed: they start the arrears window.
@@ -468,7 +468,7 @@ def payment_list_generate(
         if generated_by is not None:
             period._history_user = generated_by
         period.save(update_fields=["status"])
-        report_tasks.refresh_later(period)
+        period_figures_changed_on_commit(period)
     return payment_list
 
 
