@@ -16,7 +16,12 @@ import time
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.errors import AppError
+from org.models import Role
+from org.scoping import require_officer_of
+from payments.errors import PaymentErrorCode
 from payments.models import LineStatus, PaymentBatch, PaymentLine, PaymentPeriod, PeriodStatus
 from payments.reconciliation import period_reconcile
 from providers.adapters import (
@@ -261,21 +266,21 @@ def payment_list_submit(*, period, user, run_async: bool = True) -> list[Payment
     Celery task (retried while its provider is down, then polled); otherwise the batches are
     sent here, in this process. Batches already acknowledged are not sent again. The period
     becomes "submitted"."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
-
-    from org.models import Role
-
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
-        if user is not None and (
-            user.role != Role.DISTRICT_OFFICER or user.unit_id != period.unit_id
-        ):
-            raise PermissionDenied(
-                _("Only an officer of %(unit)s can send its list.") % {"unit": period.unit}
+        if user is not None:
+            require_officer_of(
+                user,
+                period.unit,
+                [Role.DISTRICT_OFFICER],
+                exact=True,
+                message=_("Only an officer of %(unit)s can send its list.") % {"unit": period.unit},
+                code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
             )
         if period.status not in (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED):
-            raise ValidationError(_("Only a closed list can be sent to the providers."))
+            raise AppError(
+                PaymentErrorCode.NOT_CLOSED, _("Only a closed list can be sent to the providers.")
+            )
         batches = list(
             PaymentBatch.objects.filter(payment_list__period=period)
             .exclude(status__in=[PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED])

@@ -16,7 +16,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -30,8 +29,11 @@ from beneficiaries.models import (
     ChangeSource,
     ChangeStatus,
 )
+from core.errors import AppError
 from core.months import add_months
 from org.models import Role
+from org.scoping import require_officer_of
+from payments.errors import PaymentErrorCode
 from payments.models import (
     LineStatus,
     PaymentBatch,
@@ -103,17 +105,27 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
     officer of the closing unit, or the system (``user=None``).
     """
     period = PaymentPeriod.objects.select_related("unit").get(pk=period.pk)  # its status now
-    if user is not None and (user.role != Role.DISTRICT_OFFICER or user.unit_id != period.unit_id):
-        raise PermissionDenied(
-            _("Only an officer of %(unit)s can reconcile its list.") % {"unit": period.unit}
+    if user is not None:
+        require_officer_of(
+            user,
+            period.unit,
+            [Role.DISTRICT_OFFICER],
+            exact=True,
+            message=_("Only an officer of %(unit)s can reconcile its list.")
+            % {"unit": period.unit},
+            code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
         )
     if period.status not in (PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED):
-        raise ValidationError(_("Only a list sent to the providers can be reconciled."))
+        raise AppError(
+            PaymentErrorCode.NOT_SENT, _("Only a list sent to the providers can be reconciled.")
+        )
     payment_list = period.payment_list
     waiting = payment_list.lines.exclude(status__in=FINAL).count()
     if waiting:
-        raise ValidationError(
-            _("%(n)s lines are still waiting for the providers' results.") % {"n": waiting}
+        raise AppError(
+            PaymentErrorCode.LINES_NOT_FINAL,
+            _("%(n)s lines are still waiting for the providers' results."),
+            params={"n": waiting},
         )
     fetch = fetch or _fetch_from_provider
     batches = list(payment_list.batches.select_related("provider").order_by("provider__code"))

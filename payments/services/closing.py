@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,7 +16,10 @@ from beneficiaries.models import (
     FuneralSupport,
     FuneralSupportStatus,
 )
+from core.errors import AppError
 from org.models import Role
+from org.scoping import require_officer_of
+from payments.errors import PaymentErrorCode
 from payments.models import (
     LineStatus,
     PaymentBatch,
@@ -88,36 +90,45 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
     change for the month waits for a decision and nothing was decided since generation. The lines
     are frozen with a content hash, carried-over lines and funeral support are marked, and the
     list is split into one batch per provider with control totals. Two officers closing at once:
-    one succeeds, the other gets a ValidationError saying who closed it."""
+    one succeeds, the other gets an AppError (ALREADY_CLOSED) saying who closed it."""
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
-        if closed_by.role != Role.DISTRICT_OFFICER or closed_by.unit_id != period.unit_id:
-            raise PermissionDenied(
-                _("Only an officer of %(unit)s can close its list.") % {"unit": period.unit}
-            )
+        require_officer_of(
+            closed_by,
+            period.unit,
+            [Role.DISTRICT_OFFICER],
+            exact=True,
+            message=_("Only an officer of %(unit)s can close its list.") % {"unit": period.unit},
+            code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
+        )
         payment_list = PaymentList.objects.select_related("closed_by").get(period=period)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(
-                _("This list was already closed by %(who)s at %(when)s.")
-                % {
+            raise AppError(
+                PaymentErrorCode.ALREADY_CLOSED,
+                _("This list was already closed by %(who)s at %(when)s."),
+                params={
                     "who": payment_list.closed_by,
                     "when": timezone.localtime(payment_list.closed_at).strftime("%d/%m/%Y %H:%M"),
-                }
+                },
             )
         if period.status != PeriodStatus.GENERATED or payment_list.generated_at is None:
-            raise ValidationError(_("Generate the list before closing it."))
+            raise AppError(
+                PaymentErrorCode.NOT_GENERATED, _("Generate the list before closing it.")
+            )
         waiting = blocking_changes(period).count()
         if waiting:
-            raise ValidationError(
+            raise AppError(
+                PaymentErrorCode.CHANGES_WAITING,
                 _(
                     "%(n)s changes for this month wait for a decision: "
                     "approve, reject or defer them first."
-                )
-                % {"n": waiting}
+                ),
+                params={"n": waiting},
             )
         if changes_decided_since_generation(period, payment_list).exists():
-            raise ValidationError(
-                _("Changes were decided after the list was generated: generate it again first.")
+            raise AppError(
+                PaymentErrorCode.CHANGES_SINCE_GENERATION,
+                _("Changes were decided after the list was generated: generate it again first."),
             )
         now = timezone.now()
         payment_list.content_hash = content_hash(payment_list)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +34,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.policy import age_in_month
 from beneficiaries.policy_tables import load_policy_tables
+from core.errors import AppError
 from org.models import AdministrativeUnit, UnitLevel
 from payments.calculations import (
     CategorySpan,
@@ -44,6 +44,7 @@ from payments.calculations import (
     entitlement,
     format_months,
 )
+from payments.errors import PaymentErrorCode
 from payments.models import (
     Channel,
     LineArrear,
@@ -140,7 +141,10 @@ def payment_list_generate(
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(_("This list is closed: it can no longer be generated."))
+            raise AppError(
+                PaymentErrorCode.LIST_CLOSED,
+                _("This list is closed: it can no longer be generated."),
+            )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
     month, unit = period.month, period.unit
     province = unit.province_code
@@ -430,7 +434,10 @@ def payment_list_generate(
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(_("This list was closed while it was being generated."))
+            raise AppError(
+                PaymentErrorCode.CLOSED_WHILE_GENERATING,
+                _("This list was closed while it was being generated."),
+            )
         # A draft's lines are derived data nothing refers to yet (batches and carry-over links
         # are made at closing): replace them with two plain DELETEs, not one signal per row.
         LineArrear.objects.filter(line__payment_list=payment_list)._raw_delete(
@@ -557,7 +564,10 @@ def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(_("This list is closed: it can no longer be generated."))
+            raise AppError(
+                PaymentErrorCode.LIST_CLOSED,
+                _("This list is closed: it can no longer be generated."),
+            )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
         task_id = uuid.uuid4().hex
         PaymentList.objects.filter(pk=payment_list.pk).update(

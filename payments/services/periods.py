@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import AppError
 from org.models import AdministrativeUnit, UnitLevel
 from payments.calculations import (
     add_months,
 )
+from payments.errors import PaymentErrorCode
 from payments.models import (
     PaymentList,
     PaymentPeriod,
@@ -36,8 +37,10 @@ def closing_units() -> list[AdministrativeUnit]:
 def payment_period_open(*, unit: AdministrativeUnit, month: datetime.date) -> PaymentPeriod:
     """The period of a closing unit and month, created as a draft if it does not exist yet."""
     if not unit.children.filter(level=UnitLevel.COMMUNE).exists():
-        raise ValidationError(
-            _("%(unit)s does not close payment lists: it has no communes.") % {"unit": unit}
+        raise AppError(
+            PaymentErrorCode.UNIT_CLOSES_NO_LISTS,
+            _("%(unit)s does not close payment lists: it has no communes."),
+            params={"unit": unit},
         )
     month = month.replace(day=1)
     period, _created = PaymentPeriod.objects.get_or_create(
