@@ -8,13 +8,19 @@ reach payments through the handler payments registers in its ``AppConfig.ready``
 
 from __future__ import annotations
 
+import datetime
+import logging
+import traceback
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from providers.adapters import InvalidCallback, ItemResult, PaymentAdapter, adapter_class
 from providers.models import CallbackEvent, Provider
+
+logger = logging.getLogger(__name__)
 
 
 class NoAdapter(Exception):
@@ -47,6 +53,9 @@ CallbackHandler = Callable[..., object]
 
 _callback_handler: CallbackHandler | None = None
 
+# What is kept of a body that is not signed with our secret: enough to see what it was.
+UNSIGNED_BODY_KEPT = 2000
+
 
 def callback_handler_register(handler: CallbackHandler) -> None:
     """Set the one function that applies a verified callback's results (payments registers
@@ -59,34 +68,137 @@ def callback_handler_register(handler: CallbackHandler) -> None:
 def callback_receive(
     *, provider_code: str, headers: dict[str, str], body: bytes, remote_addr: str | None
 ) -> CallbackEvent:
-    """Store a provider's callback exactly as received, then trust it only if its signature
-    holds, then hand its results to the registered handler (which applies them idempotently).
-    A callback with a bad signature is kept (for audit) and applies nothing. Returns the stored
-    CallbackEvent."""
+    """Store a provider's callback as received, then trust it only if its signature holds, then
+    process it (``callback_event_process``). A callback that is not signed with our secret is
+    kept for audit, its body cut to its first UNSIGNED_BODY_KEPT characters, and applies
+    nothing; one signed but unreadable is kept whole. A verified callback whose processing
+    raises is kept with the error and processed again later. Returns the stored CallbackEvent;
+    raises NoAdapter when the provider has no adapter here (the callback stays stored)."""
     provider = Provider.objects.get(code=provider_code)
     event = CallbackEvent.objects.create(
         provider=provider,
         remote_addr=remote_addr,
         headers={k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-"))},
-        body=body.decode("utf-8", errors="replace"),
+        # PostgreSQL text holds no NUL: a body with one was never valid JSON anyway.
+        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
     )
+    log = {"event_id": event.pk, "provider": provider.code, "body_bytes": len(body)}
+    logger.info("callback_received", extra=log)
     try:
         results = adapter_for(provider).parse_callback(headers, body)
     except InvalidCallback as exc:
+        signed = exc.code == "MALFORMED"  # the signature held, the content did not
         CallbackEvent.objects.filter(pk=event.pk).update(
-            signature_valid=False, error=str(exc)[:2000]
+            signature_valid=False,
+            error=str(exc)[:2000],
+            **({} if signed else {"body": event.body[:UNSIGNED_BODY_KEPT]}),
         )
+        logger.warning("callback_refused", extra={**log, "code": exc.code})
         event.refresh_from_db()
         return event
-    _handle(provider=provider, results=results)
-    CallbackEvent.objects.filter(pk=event.pk).update(
-        signature_valid=True, processed_at=timezone.now()
-    )
-    event.refresh_from_db()
+    CallbackEvent.objects.filter(pk=event.pk).update(signature_valid=True)
+    return callback_event_process(event=event, results=results)
+
+
+def callback_event_process(
+    *, event: CallbackEvent, results: tuple[ItemResult, ...] | None = None
+) -> CallbackEvent:
+    """Apply a stored callback's results through the registered handler, all or nothing, and
+    record the attempt. ``results`` are the callback's, already parsed; without them the stored
+    headers and body are parsed again (and the signature checked again). Success marks the
+    event processed; an exception is kept on the event (message and traceback) for the next
+    attempt, and logged. An event already processed, or refused, is left alone. Returns the
+    event as stored."""
+    with transaction.atomic():
+        event = (
+            CallbackEvent.objects.select_for_update(of=("self",))
+            .select_related("provider")
+            .get(pk=event.pk)
+        )
+        if event.processed_at is not None or event.signature_valid is False:
+            return event
+        log = {"event_id": event.pk, "provider": event.provider.code}
+        event.attempts += 1
+        event.last_attempt_at = timezone.now()
+        try:
+            if results is None:
+                adapter = adapter_for(event.provider)
+                results = adapter.parse_callback(event.headers, event.body.encode())
+                event.signature_valid = True
+        except InvalidCallback as exc:
+            if event.signature_valid:  # verified when it came (a secret changed since?): retry
+                _failed(event, exc, log)
+            else:
+                event.signature_valid = False
+                event.error = str(exc)[:2000]
+                logger.warning("callback_refused", extra={**log, "code": exc.code})
+        except Exception as exc:
+            _failed(event, exc, log)
+        else:
+            try:
+                with transaction.atomic():  # a savepoint: what the handler wrote goes with it
+                    _handle(provider=event.provider, results=results)
+            except Exception as exc:
+                _failed(event, exc, log)
+            else:
+                event.processed_at = timezone.now()
+                event.error = event.traceback = ""
+                logger.info(
+                    "callback_processed",
+                    extra={**log, "items": len(results), "attempts": event.attempts},
+                )
+        event.save(
+            update_fields=[
+                "signature_valid",
+                "processed_at",
+                "error",
+                "traceback",
+                "attempts",
+                "last_attempt_at",
+            ]
+        )
     return event
+
+
+def _failed(event: CallbackEvent, exc: Exception, log: dict) -> None:
+    event.error = (str(exc) or type(exc).__name__)[:2000]
+    event.traceback = traceback.format_exc()
+    logger.exception("callback_failed", extra={**log, "attempts": event.attempts})
 
 
 def _handle(*, provider: Provider, results: tuple[ItemResult, ...]) -> None:
     if _callback_handler is None:
         raise RuntimeError("No callback handler registered (is the payments app installed?).")
     _callback_handler(provider=provider, results=results)
+
+
+def callback_retry_due(event: CallbackEvent, now: datetime.datetime) -> bool:
+    """Whether an unprocessed event should be tried again now: five minutes after it arrived,
+    then after 5, 10, 20… minutes (at most a day) since its last attempt, until it has had
+    TROCAP_CALLBACK_MAX_ATTEMPTS; a permanently failing event is never tried in a hot loop."""
+    if event.attempts >= settings.TROCAP_CALLBACK_MAX_ATTEMPTS:
+        return False
+    base = datetime.timedelta(seconds=settings.TROCAP_CALLBACK_RETRY_SECONDS)
+    if event.last_attempt_at is None:
+        return event.received_at <= now - base
+    wait = min(base * 2 ** max(event.attempts - 1, 0), datetime.timedelta(days=1))
+    return event.last_attempt_at <= now - wait
+
+
+def callback_events_retry(now: datetime.datetime | None = None) -> int:
+    """Process again the stored callbacks that are not processed and not refused: those whose
+    processing raised, and those never verified (the process died, or an older release raised
+    before recording it), as far as callback_retry_due allows. Returns how many were tried."""
+    now = now or timezone.now()
+    base = datetime.timedelta(seconds=settings.TROCAP_CALLBACK_RETRY_SECONDS)
+    candidates = CallbackEvent.objects.filter(
+        processed_at__isnull=True,
+        attempts__lt=settings.TROCAP_CALLBACK_MAX_ATTEMPTS,
+        received_at__lte=now - base,
+    ).exclude(signature_valid=False)
+    tried = 0
+    for event in candidates.order_by("received_at").iterator():
+        if callback_retry_due(event, now):
+            callback_event_process(event=event)
+            tried += 1
+    return tried
