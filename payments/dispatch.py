@@ -12,6 +12,7 @@ callback, then hands its results to ``callback_results_apply`` (registered in
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 
 from django.db import connection, transaction
@@ -35,6 +36,8 @@ from providers.adapters import (
 )
 from providers.models import Provider
 from providers.services import adapter_for
+
+logger = logging.getLogger(__name__)
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
 RESULT_FIELDS = ["status", "failure_code", "failure_reason", "paid_at"]
@@ -95,10 +98,18 @@ def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) 
             provider_batch_id = adapter.submit_batch(batch_request(batch)).provider_batch_id
     except ProviderUnavailable as exc:
         PaymentBatch.objects.filter(pk=batch.pk).update(last_error=str(exc)[:1000])
+        logger.warning(
+            "batch_submit_unavailable",
+            extra={**_ids(batch), "attempts": batch.attempts, "error": str(exc)[:200]},
+        )
         raise
     except ProviderRejected as exc:
         PaymentBatch.objects.filter(pk=batch.pk).update(
             status=PaymentBatch.Status.REJECTED, last_error=f"{exc.code}: {exc}"[:1000]
+        )
+        logger.error(
+            "batch_rejected",
+            extra={**_ids(batch), "code": exc.code, "http_status": exc.http_status},
         )
         raise
     with transaction.atomic():
@@ -109,7 +120,20 @@ def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) 
         batch.last_error = ""
         batch.save()
         batch.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.SUBMITTED)
+    logger.info(
+        "batch_acknowledged",
+        extra={**_ids(batch), "attempts": batch.attempts, "found_at_provider": known is not None},
+    )
     return batch
+
+
+def _ids(batch: PaymentBatch) -> dict:
+    """The identifiers of a batch's log lines."""
+    return {
+        "batch_id": batch.pk,
+        "batch_reference": batch.reference,
+        "provider": batch.provider.code,
+    }
 
 
 def _known_at_provider(adapter: PaymentAdapter, batch: PaymentBatch) -> str | None:
@@ -163,10 +187,13 @@ def batch_results_apply(
             batch.status = PaymentBatch.Status.COMPLETED
             batch.completed_at = timezone.now()
             batch.save(update_fields=["status", "completed_at"])
+            logger.info("batch_completed", extra=_ids(batch))
             # The last batch to complete starts the period's reconciliation.
             if reconcile_later:
                 period_id = batch.payment_list.period_id
                 transaction.on_commit(lambda: _reconcile_later(period_id))
+    if changed:
+        logger.info("batch_results_applied", extra={**_ids(batch), "lines": len(changed)})
     return len(changed)
 
 
@@ -213,7 +240,11 @@ def batch_poll(
 ) -> int:
     """Ask the provider for the batch's results and record them (see batch_results_apply)."""
     adapter = adapter or adapter_for(batch.provider)
-    status = adapter.fetch_batch_status(batch.reference)
+    try:
+        status = adapter.fetch_batch_status(batch.reference)
+    except ProviderUnavailable as exc:
+        logger.warning("batch_poll_unavailable", extra={**_ids(batch), "error": str(exc)[:200]})
+        raise
     PaymentBatch.objects.filter(pk=batch.pk).update(last_polled_at=timezone.now())
     return batch_results_apply(batch=batch, status=status, reconcile_later=reconcile_later)
 
@@ -298,6 +329,10 @@ def payment_list_submit(*, period, user, run_async: bool = True) -> list[Payment
 
             for batch in batches:
                 transaction.on_commit(lambda pk=batch.pk: submit_batch.delay(pk))
+    logger.info(
+        "payment_list_submitted",
+        extra={"period_id": period.pk, "batches": len(batches), "run_async": run_async},
+    )
     if not run_async:
         for batch in batches:
             batch_submit(batch=batch)

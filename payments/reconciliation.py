@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -45,8 +46,11 @@ from payments.models import (
     ReconciliationTotal,
 )
 from payments.signals import period_figures_changed_on_commit
+from providers.adapters import ProviderError
 from providers.models import ProviderContract
 from providers.services import adapter_for
+
+logger = logging.getLogger(__name__)
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
 # Months in a row without the money being collected after which a suspension is proposed
@@ -130,7 +134,14 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
     fetch = fetch or _fetch_from_provider
     batches = list(payment_list.batches.select_related("provider").order_by("provider__code"))
     # The network first, outside any transaction: a provider that is down leaves nothing saved.
-    statements = {batch.pk: _statement(batch, fetch) for batch in batches}
+    try:
+        statements = {batch.pk: _statement(batch, fetch) for batch in batches}
+    except ProviderError as exc:
+        logger.warning(
+            "period_reconcile_failed",
+            extra={"period_id": period.pk, "code": exc.code, "error": str(exc)[:200]},
+        )
+        raise
 
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
@@ -170,6 +181,15 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
             period.status = PeriodStatus.RECONCILED
             period.save(update_fields=["status"])
         period_figures_changed_on_commit(period)
+    logger.info(
+        "period_reconciled",
+        extra={
+            "period_id": period.pk,
+            "status": reconciliation.status,
+            "discrepancies": reconciliation.issue_count,
+            "fee_total": reconciliation.fee_total,
+        },
+    )
     return reconciliation
 
 

@@ -11,7 +11,9 @@ already queued, and beat schedules not yet updated, still run.
 """
 
 import datetime
+import logging
 import random
+from typing import NoReturn
 
 from celery import shared_task
 from django.conf import settings
@@ -27,6 +29,8 @@ from payments.reconciliation import period_reconcile_if_complete
 from payments.services.generation import payment_list_generate
 from payments.services.periods import closing_units, payment_period_open
 from providers.adapters import ProviderUnavailable
+
+logger = logging.getLogger(__name__)
 
 # --- Generation ---------------------------------------------------------------------------------
 
@@ -73,15 +77,26 @@ def backoff(retries: int) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
+def _retry(task, exc: Exception) -> NoReturn:
+    """Raise the retry of a task whose provider is down, with backoff, or the error itself once
+    TROCAP_PROVIDER_RETRY["max_retries"] is reached. Logged either way."""
+    retries = task.request.retries
+    log = {"task": task.name, "task_args": list(task.request.args or ()), "retries": retries}
+    if retries >= settings.TROCAP_PROVIDER_RETRY["max_retries"]:
+        logger.error("provider_retries_exhausted", extra={**log, "error": str(exc)[:200]})
+        raise exc
+    countdown = backoff(retries)
+    logger.warning("provider_retry", extra={**log, "countdown": round(countdown, 1)})
+    raise task.retry(exc=exc, countdown=countdown)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def submit_batch(self, batch_id: int) -> str:
     """Send one batch (looked up at the provider first on a retry), then poll its results."""
     try:
         batch = batch_submit(batch=PaymentBatch.objects.select_related("provider").get(pk=batch_id))
     except ProviderUnavailable as exc:
-        if self.request.retries >= settings.TROCAP_PROVIDER_RETRY["max_retries"]:
-            raise
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        _retry(self, exc)
     if batch.status in (PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED):
         poll_batch.apply_async(args=[batch.pk], countdown=settings.TROCAP_PROVIDER_POLL_SECONDS)
     return batch.status
@@ -97,9 +112,7 @@ def poll_batch(self, batch_id: int) -> str:
     try:
         batch_poll(batch=batch)
     except ProviderUnavailable as exc:
-        if self.request.retries >= settings.TROCAP_PROVIDER_RETRY["max_retries"]:
-            raise
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        _retry(self, exc)
     batch.refresh_from_db()
     if batch.status != PaymentBatch.Status.COMPLETED:
         poll_batch.apply_async(args=[batch.pk], countdown=settings.TROCAP_PROVIDER_POLL_SECONDS)
@@ -112,9 +125,7 @@ def reconcile_period(self, period_id: int) -> str:
     try:
         reconciliation = period_reconcile_if_complete(period_id)
     except ProviderUnavailable as exc:
-        if self.request.retries >= settings.TROCAP_PROVIDER_RETRY["max_retries"]:
-            raise
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        _retry(self, exc)
     return reconciliation.status if reconciliation else "waiting"
 
 

@@ -4,6 +4,7 @@ batch per provider."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.db import transaction
 from django.db.models import Q
@@ -31,6 +32,8 @@ from payments.models import (
 from payments.services.periods import CLOSED_STATUSES
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
+
+logger = logging.getLogger(__name__)
 
 
 def blocking_changes(period: PaymentPeriod):
@@ -164,6 +167,14 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
             )
             lines.filter(provider_id=provider_id).update(batch=batch)
         period_figures_changed_on_commit(period)
+    logger.info(
+        "payment_list_closed",
+        extra={
+            "period_id": period.pk,
+            "lines": payment_list.line_count,
+            "batches": payment_list.batches.count(),
+        },
+    )
     return payment_list
 
 

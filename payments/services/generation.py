@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ from payments.models import (
 from payments.services.periods import CLOSED_STATUSES
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 # Approved changes that can make earlier months owed: they start the arrears window.
@@ -476,6 +479,14 @@ def payment_list_generate(
             period._history_user = generated_by
         period.save(update_fields=["status"])
         period_figures_changed_on_commit(period)
+    logger.info(
+        "payment_list_generated",
+        extra={
+            "period_id": period.pk,
+            "lines": payment_list.line_count,
+            "total": payment_list.total_amount,
+        },
+    )
     return payment_list
 
 
