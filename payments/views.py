@@ -19,8 +19,13 @@ from core.months import add_months
 from org.downloads import attachment
 from org.models import AdministrativeUnit, Role
 from org.privacy import identifiers_for
-from payments import dispatch, selectors, services
-from payments.models import LineStatus, PeriodStatus
+from org.text import search_key
+from payments import dispatch, exporting, selectors, services
+from payments.models import LineStatus, PeriodStatus, Reconciliation
+from payments.reconciliation import period_reconcile as period_reconcile_service
+from payments.reconciliation import reconciliation_context
+from payments.settlement import settlement_xlsx
+from providers.adapters import ProviderError
 from reports.services import export_log
 
 
@@ -178,8 +183,6 @@ def period_lines(request, pk: int):
         lines = lines.filter(provider__code=provider)
     query = request.GET.get("q", "").strip()
     if query:
-        from org.text import search_key
-
         key = search_key(query)
         if key.replace(" ", "").isdigit():
             lines = lines.filter(beneficiary_id_number__startswith=key.replace(" ", ""))
@@ -231,8 +234,6 @@ def _export_commune(request, period):
 @require_GET
 def period_export(request, pk: int, fmt: str):
     """The list as the official xlsx (a sheet per commune) or the CSV of DESIGN.md §5."""
-    from payments import exporting
-
     period = selectors.period_get(user=request.user, pk=pk)
     commune = _export_commune(request, period)
     payment_list = period.payment_list
@@ -264,8 +265,6 @@ def period_export(request, pk: int, fmt: str):
 @require_GET
 def signature_list(request, pk: int, commune_pk: int):
     """The printable list of cash payments of one commune, for signatures at the post office."""
-    from payments import exporting
-
     period = selectors.period_get(user=request.user, pk=pk)
     commune = AdministrativeUnit.objects.filter(pk=commune_pk, parent=period.unit).first()
     if commune is None or (
@@ -327,8 +326,6 @@ def _still_moving(period, batches) -> bool:
 @require_GET
 def period_reconciliation(request, pk: int):
     """The reconciliation of a sent list: per provider and commune, discrepancies, fees."""
-    from payments.reconciliation import reconciliation_context
-
     period = selectors.period_get(user=request.user, pk=pk)
     if not hasattr(period, "payment_list") or period.payment_list.closed_at is None:
         raise Http404
@@ -353,12 +350,9 @@ def period_reconciliation(request, pk: int):
 @require_POST
 def period_reconcile(request, pk: int):
     """Reconcile (again) against the providers' statements, now."""
-    from payments.reconciliation import period_reconcile as reconcile
-    from providers.adapters import ProviderError
-
     period = selectors.period_get(user=request.user, pk=pk)
     try:
-        reconciliation = reconcile(period=period, user=request.user)
+        reconciliation = period_reconcile_service(period=period, user=request.user)
     except (ValidationError, PermissionDenied) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
@@ -383,9 +377,6 @@ def period_reconcile(request, pk: int):
 @require_GET
 def period_settlement(request, pk: int):
     """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
-    from payments.models import Reconciliation
-    from payments.settlement import settlement_xlsx
-
     period = selectors.period_get(user=request.user, pk=pk)
     if request.user.unit_id and request.user.unit.level == "commune":
         raise Http404  # the report covers every commune of the closing unit

@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -568,8 +569,7 @@ def _report(payment_list: PaymentList, done: int, total: int, progress) -> None:
 def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     """Queue the generation on a Celery worker (after this transaction commits); the page
     follows its progress."""
-    import uuid
-
+    # payments.tasks imports this module: imported here to break that cycle.
     from payments.tasks import generate_payment_list
 
     with transaction.atomic():
