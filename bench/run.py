@@ -711,10 +711,10 @@ def bench_providers(periods) -> str:
     from django.conf import settings
 
     from org.models import Role, User
+    from payments.dispatch import period_settle_inline
     from payments.models import LineStatus
     from payments.services import payment_list_close
     from providers.mock.process import call as mock_call
-    from providers.services import period_settle_inline
 
     for period in periods:
         officer = User.objects.filter(role=Role.DISTRICT_OFFICER, unit=period.unit).first()

@@ -136,8 +136,8 @@ def history_finish(
 ) -> list[HistoryMonth]:
     """Take every planned period of the province through to reconciliation, month by month,
     and refresh each month's coverage figures. Safe to run again after an interruption."""
+    from payments.dispatch import period_settle_inline
     from payments.services import payment_list_close, payment_list_generate
-    from providers.services import period_settle_inline
     from reports.coverage import coverage_refresh
 
     periods = list(planned_periods(province))

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        # The provider layer's callback inbox hands verified results up to payments.
+        from payments.dispatch import callback_results_apply
+        from providers.services import callback_handler_register
+
+        callback_handler_register(callback_results_apply)

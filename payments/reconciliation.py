@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -30,8 +30,11 @@ from beneficiaries.models import (
     ChangeSource,
     ChangeStatus,
 )
+from core.errors import AppError
 from core.months import add_months
 from org.models import Role
+from org.scoping import require_officer_of
+from payments.errors import PaymentErrorCode
 from payments.models import (
     LineStatus,
     PaymentBatch,
@@ -42,8 +45,12 @@ from payments.models import (
     ReconciliationIssue,
     ReconciliationTotal,
 )
+from payments.signals import period_figures_changed_on_commit
+from providers.adapters import ProviderError
 from providers.models import ProviderContract
-from reports import tasks as report_tasks
+from providers.services import adapter_for
+
+logger = logging.getLogger(__name__)
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
 # Months in a row without the money being collected after which a suspension is proposed
@@ -91,8 +98,6 @@ def _statement(batch: PaymentBatch, fetch) -> dict[str, StatementItem]:
 
 
 def _fetch_from_provider(batch: PaymentBatch):
-    from providers.services import adapter_for
-
     return adapter_for(batch.provider).fetch_batch_status(batch.reference)
 
 
@@ -104,22 +109,39 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
     officer of the closing unit, or the system (``user=None``).
     """
     period = PaymentPeriod.objects.select_related("unit").get(pk=period.pk)  # its status now
-    if user is not None and (user.role != Role.DISTRICT_OFFICER or user.unit_id != period.unit_id):
-        raise PermissionDenied(
-            _("Only an officer of %(unit)s can reconcile its list.") % {"unit": period.unit}
+    if user is not None:
+        require_officer_of(
+            user,
+            period.unit,
+            [Role.DISTRICT_OFFICER],
+            exact=True,
+            message=_("Only an officer of %(unit)s can reconcile its list.")
+            % {"unit": period.unit},
+            code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
         )
     if period.status not in (PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED):
-        raise ValidationError(_("Only a list sent to the providers can be reconciled."))
+        raise AppError(
+            PaymentErrorCode.NOT_SENT, _("Only a list sent to the providers can be reconciled.")
+        )
     payment_list = period.payment_list
     waiting = payment_list.lines.exclude(status__in=FINAL).count()
     if waiting:
-        raise ValidationError(
-            _("%(n)s lines are still waiting for the providers' results.") % {"n": waiting}
+        raise AppError(
+            PaymentErrorCode.LINES_NOT_FINAL,
+            _("%(n)s lines are still waiting for the providers' results."),
+            params={"n": waiting},
         )
     fetch = fetch or _fetch_from_provider
     batches = list(payment_list.batches.select_related("provider").order_by("provider__code"))
     # The network first, outside any transaction: a provider that is down leaves nothing saved.
-    statements = {batch.pk: _statement(batch, fetch) for batch in batches}
+    try:
+        statements = {batch.pk: _statement(batch, fetch) for batch in batches}
+    except ProviderError as exc:
+        logger.warning(
+            "period_reconcile_failed",
+            extra={"period_id": period.pk, "code": exc.code, "error": str(exc)[:200]},
+        )
+        raise
 
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
@@ -158,7 +180,16 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
         if period.status != PeriodStatus.RECONCILED:
             period.status = PeriodStatus.RECONCILED
             period.save(update_fields=["status"])
-        report_tasks.refresh_later(period)
+        period_figures_changed_on_commit(period)
+    logger.info(
+        "period_reconciled",
+        extra={
+            "period_id": period.pk,
+            "status": reconciliation.status,
+            "discrepancies": reconciliation.issue_count,
+            "fee_total": reconciliation.fee_total,
+        },
+    )
     return reconciliation
 
 

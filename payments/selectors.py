@@ -9,8 +9,8 @@ from django.http import Http404
 
 from core.months import add_months
 from org.scoping import scope_queryset
-from payments.models import PaymentLine, PaymentList, PaymentPeriod
-from payments.services import blocking_changes, changes_decided_since_generation
+from payments.models import LineStatus, PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
+from payments.services.closing import blocking_changes, changes_decided_since_generation
 
 
 def period_list(*, user) -> QuerySet[PaymentPeriod]:
@@ -138,3 +138,35 @@ def review(*, user, period: PaymentPeriod) -> dict:
         "waiting": waiting,
         "decided_since": decided_since,
     }
+
+
+def batch_progress(period: PaymentPeriod) -> list[dict]:
+    """Per provider: the batch, its control totals and how many lines are in each status."""
+    rows = (
+        PaymentBatch.objects.filter(payment_list__period=period)
+        .select_related("provider")
+        .annotate(
+            paid=Count("lines", filter=Q(lines__status=LineStatus.PAID)),
+            failed=Count("lines", filter=Q(lines__status=LineStatus.FAILED)),
+            unpaid=Count("lines", filter=Q(lines__status=LineStatus.UNPAID)),
+            waiting=Count(
+                "lines", filter=Q(lines__status__in=[LineStatus.PENDING, LineStatus.SUBMITTED])
+            ),
+            amount_paid=Sum("lines__amount_total", filter=Q(lines__status=LineStatus.PAID)),
+        )
+        .order_by("provider__code")
+    )
+    return [
+        {
+            "batch": b,
+            "paid": b.paid,
+            "failed": b.failed,
+            "unpaid": b.unpaid,
+            "waiting": b.waiting,
+            "amount_paid": b.amount_paid or 0,
+            "percent": round(100 * (b.paid + b.failed + b.unpaid) / b.control_count)
+            if b.control_count
+            else 100,
+        }
+        for b in rows
+    ]

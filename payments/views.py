@@ -19,8 +19,13 @@ from core.months import add_months
 from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role
 from org.privacy import identifiers_for
-from payments import selectors, services
-from payments.models import LineStatus, PeriodStatus
+from org.text import search_key
+from payments import dispatch, exporting, selectors, services
+from payments.models import LineStatus, PeriodStatus, Reconciliation
+from payments.reconciliation import period_reconcile as period_reconcile_service
+from payments.reconciliation import reconciliation_context
+from payments.settlement import settlement_xlsx
+from providers.adapters import ProviderError
 
 
 def _can_manage(user, period) -> bool:
@@ -85,9 +90,7 @@ def period_review(request, pk: int):
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
     if payment_list.closed_at:
-        from providers.services import batch_progress
-
-        context["batches"] = batch_progress(period)
+        context["batches"] = selectors.batch_progress(period)
         context["polling"] = _still_moving(period, context["batches"])
     return render(request, "payments/review.html", context)
 
@@ -179,8 +182,6 @@ def period_lines(request, pk: int):
         lines = lines.filter(provider__code=provider)
     query = request.GET.get("q", "").strip()
     if query:
-        from org.text import search_key
-
         key = search_key(query)
         if key.replace(" ", "").isdigit():
             lines = lines.filter(beneficiary_id_number__startswith=key.replace(" ", ""))
@@ -232,8 +233,6 @@ def _export_commune(request, period):
 @require_GET
 def period_export(request, pk: int, fmt: str):
     """The list as the official xlsx (a sheet per commune) or the CSV of DESIGN.md §5."""
-    from payments import exporting
-
     period = selectors.period_get(user=request.user, pk=pk)
     commune = _export_commune(request, period)
     payment_list = period.payment_list
@@ -265,8 +264,6 @@ def period_export(request, pk: int, fmt: str):
 @require_GET
 def signature_list(request, pk: int, commune_pk: int):
     """The printable list of cash payments of one commune, for signatures at the post office."""
-    from payments import exporting
-
     period = selectors.period_get(user=request.user, pk=pk)
     commune = AdministrativeUnit.objects.filter(pk=commune_pk, parent=period.unit).first()
     if commune is None or (
@@ -292,11 +289,9 @@ def signature_list(request, pk: int, commune_pk: int):
 @require_POST
 def period_submit(request, pk: int):
     """Send the closed list to its providers: one Celery task per provider batch."""
-    from providers.services import payment_list_submit
-
     period = selectors.period_get(user=request.user, pk=pk)
     try:
-        payment_list_submit(period=period, user=request.user)
+        dispatch.payment_list_submit(period=period, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
@@ -310,10 +305,8 @@ def period_submit(request, pk: int):
 @require_GET
 def period_batches(request, pk: int):
     """Live progress per provider, polled by htmx while lines are not final."""
-    from providers.services import batch_progress
-
     period = selectors.period_get(user=request.user, pk=pk)
-    batches = batch_progress(period)
+    batches = selectors.batch_progress(period)
     return render(
         request,
         "payments/_batches.html",
@@ -332,8 +325,6 @@ def _still_moving(period, batches) -> bool:
 @require_GET
 def period_reconciliation(request, pk: int):
     """The reconciliation of a sent list: per provider and commune, discrepancies, fees."""
-    from payments.reconciliation import reconciliation_context
-
     period = selectors.period_get(user=request.user, pk=pk)
     if not hasattr(period, "payment_list") or period.payment_list.closed_at is None:
         raise Http404
@@ -358,12 +349,9 @@ def period_reconciliation(request, pk: int):
 @require_POST
 def period_reconcile(request, pk: int):
     """Reconcile (again) against the providers' statements, now."""
-    from payments.reconciliation import period_reconcile as reconcile
-    from providers.adapters import ProviderError
-
     period = selectors.period_get(user=request.user, pk=pk)
     try:
-        reconciliation = reconcile(period=period, user=request.user)
+        reconciliation = period_reconcile_service(period=period, user=request.user)
     except (ValidationError, PermissionDenied) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
@@ -388,9 +376,6 @@ def period_reconcile(request, pk: int):
 @require_GET
 def period_settlement(request, pk: int):
     """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
-    from payments.models import Reconciliation
-    from payments.settlement import settlement_xlsx
-
     period = selectors.period_get(user=request.user, pk=pk)
     if request.user.unit_id and request.user.unit.level == "commune":
         raise Http404  # the report covers every commune of the closing unit

@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from org.admin import MaskedIdentifiersAdmin
 from providers.models import CallbackEvent, Provider, ProviderContract
+from providers.services import callback_event_process
 
 
 @admin.register(Provider)
@@ -23,14 +26,61 @@ class ProviderContractAdmin(SimpleHistoryAdmin):
     list_filter = ["provider"]
 
 
+class CallbackOutcomeFilter(admin.SimpleListFilter):
+    title = _("outcome")
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("processed", _("Processed")),
+            ("failed", _("Failed (to be retried)")),
+            ("refused", _("Refused (signature)")),
+            ("waiting", _("Not processed yet")),
+        ]
+
+    def queryset(self, request, queryset):
+        unprocessed = Q(processed_at__isnull=True) & ~Q(signature_valid=False)
+        return {
+            "processed": queryset.filter(processed_at__isnull=False),
+            "failed": queryset.filter(unprocessed & ~Q(error="")),
+            "refused": queryset.filter(signature_valid=False),
+            "waiting": queryset.filter(unprocessed & Q(error="")),
+        }.get(self.value(), queryset)
+
+
 @admin.register(CallbackEvent)
 class CallbackEventAdmin(MaskedIdentifiersAdmin, admin.ModelAdmin):
+    """Read-only: the inbox as received, with each failed event's error and traceback."""
+
     masked_json_fields = ("body",)  # wallet numbers
-    list_display = ["provider", "received_at", "signature_valid", "processed_at"]
-    list_filter = ["provider", "signature_valid"]
+    list_display = [
+        "provider",
+        "received_at",
+        "signature_valid",
+        "processed_at",
+        "attempts",
+        "last_attempt_at",
+        "short_error",
+    ]
+    list_filter = [CallbackOutcomeFilter, "provider", "signature_valid"]
     readonly_fields = [f.name for f in CallbackEvent._meta.fields]
+    actions = ["process_again"]
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: CallbackEvent) -> str:
+        return obj.error[:120]
+
+    @admin.action(description=_("Process the selected callbacks again now"))
+    def process_again(self, request, queryset):
+        done = 0
+        for event in queryset.filter(processed_at__isnull=True).exclude(signature_valid=False):
+            done += callback_event_process(event=event).processed_at is not None
+        self.message_user(request, _("%(n)s callbacks processed.") % {"n": done}, messages.SUCCESS)
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -88,7 +88,11 @@ class ProviderContract(models.Model):
 
 
 class CallbackEvent(models.Model):
-    """A provider callback exactly as received, stored before it is trusted or processed."""
+    """A provider callback exactly as received, stored before it is trusted or processed.
+
+    An inbox that remembers its failures (dj-stripe's WebhookEventTrigger): a verified event
+    whose processing raised keeps the exception and its traceback, and is processed again later
+    (``providers.tasks.retry_callback_events``) until it succeeds or runs out of attempts."""
 
     provider = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="callbacks", verbose_name=_("provider")
@@ -100,6 +104,9 @@ class CallbackEvent(models.Model):
     signature_valid = models.BooleanField(_("signature valid"), null=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+    attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("provider callback")
@@ -108,3 +115,8 @@ class CallbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider.code} {self.received_at:%d/%m/%Y %H:%M:%S}"
+
+    @property
+    def failed(self) -> bool:
+        """Verified, not processed, and its last attempt raised."""
+        return bool(self.signature_valid and self.processed_at is None and self.error)

@@ -1,32 +1,26 @@
-"""Pushing closed lists to the providers and taking their results back.
+"""The provider layer's writes: building a provider's adapter and the callback inbox.
 
-The rules of DESIGN.md §6: every line's reference is the idempotency key; a batch is marked
-acknowledged only after the provider acknowledged it; before any re-send the batch is looked up
-at the provider; a line's final status (paid, failed, unpaid) never changes again, so applying
-the same results twice changes nothing. Adapters do the I/O; this module does the database.
+The payment workflow that uses the adapters (sending batches, polling, applying results) is
+``payments.dispatch``, one layer up: nothing here imports payments. A verified callback's results
+reach payments through the handler payments registers in its ``AppConfig.ready``
+(``callback_handler_register``).
 """
 
 from __future__ import annotations
 
-import contextlib
+import datetime
+import logging
+import traceback
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from payments.models import LineStatus, PaymentBatch
-from providers.adapters import (
-    BatchRequest,
-    BatchStatus,
-    PaymentAdapter,
-    PaymentItem,
-    ProviderRejected,
-    ProviderUnavailable,
-    adapter_class,
-)
-from providers.models import Provider
+from providers.adapters import InvalidCallback, ItemResult, PaymentAdapter, adapter_class
+from providers.models import CallbackEvent, Provider
 
-FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
+logger = logging.getLogger(__name__)
 
 
 class NoAdapter(Exception):
@@ -52,333 +46,159 @@ def adapter_for(provider: Provider) -> PaymentAdapter:
     )
 
 
-def batch_request(batch: PaymentBatch) -> BatchRequest:
-    from payments.models import PaymentLine
+# --- The callback inbox -------------------------------------------------------------------------
 
-    # Plain rows: model instances with deferred fields would each load the batch key again.
-    items = tuple(
-        PaymentItem(
-            reference=reference,
-            amount=amount,
-            account_number=account_number,
-            payee_name=payee_name,
-            payee_id_number=payee_id_number,
-        )
-        for reference, amount, account_number, payee_name, payee_id_number in (
-            PaymentLine.objects.filter(batch=batch)
-            .order_by("line_no")
-            .values_list(
-                "reference", "amount_total", "account_number", "payee_name", "payee_id_number"
-            )
-        )
-    )
-    return BatchRequest(
-        batch_reference=batch.reference,
-        items=items,
-        control_count=batch.control_count,
-        control_amount=batch.control_amount,
-    )
+CallbackHandler = Callable[..., object]
+"""``handler(*, provider, results)``: applies a verified callback's item results."""
+
+_callback_handler: CallbackHandler | None = None
+
+# What is kept of a body that is not signed with our secret: enough to see what it was.
+UNSIGNED_BODY_KEPT = 2000
 
 
-def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) -> PaymentBatch:
-    """Send one batch to its provider, exactly once as far as the provider is concerned.
-
-    A batch already acknowledged is left alone. On a retry (an earlier attempt may have reached
-    the provider before we lost the answer) the batch is first looked up at the provider, and
-    only sent if the provider has never seen it. On acknowledgement the batch and its lines are
-    marked submitted. Raises ProviderUnavailable (the caller retries with backoff, the attempt is
-    recorded) or ProviderRejected (the batch is marked rejected: do not retry as it is).
-    """
-    adapter = adapter or adapter_for(batch.provider)
-    with transaction.atomic():
-        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status in (PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED):
-            return batch
-        first_attempt = batch.attempts == 0
-        batch.attempts += 1
-        batch.status = PaymentBatch.Status.SUBMITTING
-        batch.submitted_at = batch.submitted_at or timezone.now()
-        batch.last_attempt_at = timezone.now()
-        batch.save(update_fields=["attempts", "status", "submitted_at", "last_attempt_at"])
-    try:
-        known = None if first_attempt else _known_at_provider(adapter, batch)
-        if known is not None:
-            provider_batch_id = known
-        else:
-            provider_batch_id = adapter.submit_batch(batch_request(batch)).provider_batch_id
-    except ProviderUnavailable as exc:
-        PaymentBatch.objects.filter(pk=batch.pk).update(last_error=str(exc)[:1000])
-        raise
-    except ProviderRejected as exc:
-        PaymentBatch.objects.filter(pk=batch.pk).update(
-            status=PaymentBatch.Status.REJECTED, last_error=f"{exc.code}: {exc}"[:1000]
-        )
-        raise
-    with transaction.atomic():
-        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
-        batch.status = PaymentBatch.Status.ACKNOWLEDGED
-        batch.provider_batch_id = provider_batch_id
-        batch.acknowledged_at = timezone.now()
-        batch.last_error = ""
-        batch.save()
-        batch.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.SUBMITTED)
-    return batch
-
-
-def _known_at_provider(adapter: PaymentAdapter, batch: PaymentBatch) -> str | None:
-    """The provider's batch id if it already has this batch, else None (never sent)."""
-    try:
-        status = adapter.fetch_batch_status(batch.reference)
-    except ProviderRejected as exc:
-        if exc.http_status == 404 and exc.code == "UNKNOWN_BATCH":
-            return None
-        raise
-    # The provider has it: its id is not in a status answer, so keep our reference for it.
-    return status.batch_reference
-
-
-RESULT_FIELDS = ["status", "failure_code", "failure_reason", "paid_at"]
-
-
-def batch_results_apply(
-    *, batch: PaymentBatch, status: BatchStatus, reconcile_later: bool = True
-) -> int:
-    """Record the provider's per-item results; idempotent: a line that is already final keeps
-    its result, and results for references outside the batch are ignored. Returns how many
-    lines changed; completes the batch when every line is final (and, with `reconcile_later`,
-    queues the period's reconciliation). Lines are written in bulk, with their history rows."""
-    from payments.models import PaymentLine
-
-    assert set(RESULT_FIELDS) <= PaymentLine.MUTABLE_AFTER_CLOSING
-    with transaction.atomic():
-        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
-        lines = {
-            line.reference: line
-            for line in batch.lines.select_for_update().exclude(status__in=FINAL)
-        }
-        changed = []
-        for item in status.items:
-            line = lines.pop(item.reference, None)
-            if line is None or item.status not in FINAL:
-                continue
-            line.status = item.status
-            line.failure_code = item.failure_code
-            line.failure_reason = item.failure_reason_vi[:255]
-            line.paid_at = item.paid_at if item.status == LineStatus.PAID else None
-            changed.append(line)
-        if changed:
-            _write_results(changed)
-            PaymentLine.history.bulk_history_create(
-                changed,
-                batch_size=2000,
-                update=True,
-                default_change_reason=f"{batch.provider.code} result",
-            )
-        if (
-            batch.status != PaymentBatch.Status.COMPLETED
-            and not batch.lines.exclude(status__in=FINAL).exists()
-        ):
-            batch.status = PaymentBatch.Status.COMPLETED
-            batch.completed_at = timezone.now()
-            batch.save(update_fields=["status", "completed_at"])
-            # The last batch to complete starts the period's reconciliation.
-            if reconcile_later:
-                period_id = batch.payment_list.period_id
-                transaction.on_commit(lambda: _reconcile_later(period_id))
-    return len(changed)
-
-
-def _write_results(lines, chunk: int = 2000) -> None:
-    """UPDATE … FROM (VALUES …): one statement per chunk, where Django's bulk_update would build
-    a CASE of thousands of branches that the database evaluates for every row."""
-    from django.db import connection
-
-    postgres = connection.vendor == "postgresql"
-    row = "(%s::bigint, %s, %s, %s, %s::timestamptz)" if postgres else "(%s, %s, %s, %s, %s)"
-    with connection.cursor() as cursor:
-        for start in range(0, len(lines), chunk):
-            part = lines[start : start + chunk]
-            values = ", ".join([row] * len(part))
-            params = [
-                value
-                for line in part
-                for value in (
-                    line.pk,
-                    line.status,
-                    line.failure_code,
-                    line.failure_reason,
-                    connection.ops.adapt_datetimefield_value(line.paid_at),
-                )
-            ]
-            cursor.execute(
-                "UPDATE payments_paymentline SET status = v.status, failure_code = v.code,"
-                " failure_reason = v.reason, paid_at = v.paid_at"
-                " FROM (SELECT column1 AS id, column2 AS status, column3 AS code,"
-                " column4 AS reason, column5 AS paid_at"
-                f" FROM (VALUES {values}) AS x) AS v"
-                " WHERE payments_paymentline.id = v.id",
-                params,
-            )
-
-
-def _reconcile_later(period_id: int) -> None:
-    from providers.tasks import reconcile_period
-
-    reconcile_period.delay(period_id)
-
-
-def batch_poll(
-    *, batch: PaymentBatch, adapter: PaymentAdapter | None = None, reconcile_later: bool = True
-) -> int:
-    """Ask the provider for the batch's results and record them (see batch_results_apply)."""
-    adapter = adapter or adapter_for(batch.provider)
-    status = adapter.fetch_batch_status(batch.reference)
-    PaymentBatch.objects.filter(pk=batch.pk).update(last_polled_at=timezone.now())
-    return batch_results_apply(batch=batch, status=status, reconcile_later=reconcile_later)
-
-
-def period_settle_inline(*, period, poll_seconds: float = 0.2, timeout: float = 600.0):
-    """What the workers do with a closed list, in this process and in order: send its batches
-    (exactly once, see batch_submit), poll each until every line is final, and reconcile the
-    period. For the demo's history and the benchmarks, against providers that answer fast.
-    Returns the Reconciliation; ProviderRejected or TimeoutError if a provider will not
-    finish."""
-    import time
-
-    from payments.reconciliation import period_reconcile
-
-    payment_list_submit(period=period, user=None, run_async=False)
-    deadline = time.monotonic() + timeout
-    for batch in PaymentBatch.objects.filter(payment_list__period=period).select_related(
-        "provider"
-    ):
-        while batch.status != PaymentBatch.Status.COMPLETED:
-            with contextlib.suppress(ProviderUnavailable):  # down for now: poll again
-                batch_poll(batch=batch, reconcile_later=False)
-            batch.refresh_from_db()
-            if batch.status == PaymentBatch.Status.COMPLETED:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{batch.reference}: the provider did not finish in time.")
-            time.sleep(poll_seconds)
-    return period_reconcile(period=period)
-
-
-def payment_list_submit(*, period, user, run_async: bool = True) -> list[PaymentBatch]:
-    """Send a closed list to its providers: one batch per provider (made when the list was
-    closed). Only a district officer of the closing unit. With `run_async` each batch becomes a
-    Celery task (retried while its provider is down, then polled); otherwise the batches are
-    sent here, in this process. Batches already acknowledged are not sent again. The period
-    becomes "submitted"."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
-
-    from org.models import Role
-    from payments.models import PaymentPeriod, PeriodStatus
-
-    with transaction.atomic():
-        period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
-        if user is not None and (
-            user.role != Role.DISTRICT_OFFICER or user.unit_id != period.unit_id
-        ):
-            raise PermissionDenied(
-                _("Only an officer of %(unit)s can send its list.") % {"unit": period.unit}
-            )
-        if period.status not in (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED):
-            raise ValidationError(_("Only a closed list can be sent to the providers."))
-        batches = list(
-            PaymentBatch.objects.filter(payment_list__period=period)
-            .exclude(status__in=[PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED])
-            .select_related("provider")
-            .order_by("provider__code")
-        )
-        if period.status == PeriodStatus.CLOSED:
-            period.status = PeriodStatus.SUBMITTED
-            if user is not None:
-                period._history_user = user
-            period.save(update_fields=["status"])
-        if run_async:
-            from providers.tasks import submit_batch
-
-            for batch in batches:
-                transaction.on_commit(lambda pk=batch.pk: submit_batch.delay(pk))
-    if not run_async:
-        for batch in batches:
-            batch_submit(batch=batch)
-    return batches
-
-
-def batch_progress(period) -> list[dict]:
-    """Per provider: the batch, its control totals and how many lines are in each status."""
-    from django.db.models import Count, Q, Sum
-
-    rows = (
-        PaymentBatch.objects.filter(payment_list__period=period)
-        .select_related("provider")
-        .annotate(
-            paid=Count("lines", filter=Q(lines__status=LineStatus.PAID)),
-            failed=Count("lines", filter=Q(lines__status=LineStatus.FAILED)),
-            unpaid=Count("lines", filter=Q(lines__status=LineStatus.UNPAID)),
-            waiting=Count(
-                "lines", filter=Q(lines__status__in=[LineStatus.PENDING, LineStatus.SUBMITTED])
-            ),
-            amount_paid=Sum("lines__amount_total", filter=Q(lines__status=LineStatus.PAID)),
-        )
-        .order_by("provider__code")
-    )
-    return [
-        {
-            "batch": b,
-            "paid": b.paid,
-            "failed": b.failed,
-            "unpaid": b.unpaid,
-            "waiting": b.waiting,
-            "amount_paid": b.amount_paid or 0,
-            "percent": round(100 * (b.paid + b.failed + b.unpaid) / b.control_count)
-            if b.control_count
-            else 100,
-        }
-        for b in rows
-    ]
+def callback_handler_register(handler: CallbackHandler) -> None:
+    """Set the one function that applies a verified callback's results (payments registers
+    ``payments.dispatch.callback_results_apply`` in its AppConfig.ready). It is called as
+    ``handler(provider=..., results=...)``; whatever it raises marks the event failed."""
+    global _callback_handler
+    _callback_handler = handler
 
 
 def callback_receive(
     *, provider_code: str, headers: dict[str, str], body: bytes, remote_addr: str | None
-):
-    """Store a provider's callback exactly as received, then trust it only if its signature
-    holds, then apply its results idempotently. A callback with a bad signature is kept (for
-    audit) and applies nothing. Returns the stored CallbackEvent."""
-    from providers.adapters import InvalidCallback
-    from providers.models import CallbackEvent
-
+) -> CallbackEvent:
+    """Store a provider's callback as received, then trust it only if its signature holds, then
+    process it (``callback_event_process``). A callback that is not signed with our secret is
+    kept for audit, its body cut to its first UNSIGNED_BODY_KEPT characters, and applies
+    nothing; one signed but unreadable is kept whole. A verified callback whose processing
+    raises is kept with the error and processed again later. Returns the stored CallbackEvent;
+    raises NoAdapter when the provider has no adapter here (the callback stays stored)."""
     provider = Provider.objects.get(code=provider_code)
     event = CallbackEvent.objects.create(
         provider=provider,
         remote_addr=remote_addr,
         headers={k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-"))},
-        body=body.decode("utf-8", errors="replace"),
+        # PostgreSQL text holds no NUL: a body with one was never valid JSON anyway.
+        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
     )
+    log = {"event_id": event.pk, "provider": provider.code, "body_bytes": len(body)}
+    logger.info("callback_received", extra=log)
     try:
         results = adapter_for(provider).parse_callback(headers, body)
     except InvalidCallback as exc:
+        signed = exc.code == "MALFORMED"  # the signature held, the content did not
         CallbackEvent.objects.filter(pk=event.pk).update(
-            signature_valid=False, error=str(exc)[:2000]
+            signature_valid=False,
+            error=str(exc)[:2000],
+            **({} if signed else {"body": event.body[:UNSIGNED_BODY_KEPT]}),
         )
+        logger.warning("callback_refused", extra={**log, "code": exc.code})
         event.refresh_from_db()
         return event
-    by_batch: dict[int, list] = {}
-    references = {item.reference: item for item in results}
-    for reference, batch_id in PaymentBatch.objects.filter(
-        provider=provider, lines__reference__in=list(references)
-    ).values_list("lines__reference", "id"):
-        by_batch.setdefault(batch_id, []).append(references[reference])
-    for batch_id, items in by_batch.items():
-        batch = PaymentBatch.objects.get(pk=batch_id)
-        batch_results_apply(
-            batch=batch, status=BatchStatus(batch_reference=batch.reference, items=tuple(items))
+    CallbackEvent.objects.filter(pk=event.pk).update(signature_valid=True)
+    return callback_event_process(event=event, results=results)
+
+
+def callback_event_process(
+    *, event: CallbackEvent, results: tuple[ItemResult, ...] | None = None
+) -> CallbackEvent:
+    """Apply a stored callback's results through the registered handler, all or nothing, and
+    record the attempt. ``results`` are the callback's, already parsed; without them the stored
+    headers and body are parsed again (and the signature checked again). Success marks the
+    event processed; an exception is kept on the event (message and traceback) for the next
+    attempt, and logged. An event already processed, or refused, is left alone. Returns the
+    event as stored."""
+    with transaction.atomic():
+        event = (
+            CallbackEvent.objects.select_for_update(of=("self",))
+            .select_related("provider")
+            .get(pk=event.pk)
         )
-    CallbackEvent.objects.filter(pk=event.pk).update(
-        signature_valid=True, processed_at=timezone.now()
-    )
-    event.refresh_from_db()
+        if event.processed_at is not None or event.signature_valid is False:
+            return event
+        log = {"event_id": event.pk, "provider": event.provider.code}
+        event.attempts += 1
+        event.last_attempt_at = timezone.now()
+        try:
+            if results is None:
+                adapter = adapter_for(event.provider)
+                results = adapter.parse_callback(event.headers, event.body.encode())
+                event.signature_valid = True
+        except InvalidCallback as exc:
+            if event.signature_valid:  # verified when it came (a secret changed since?): retry
+                _failed(event, exc, log)
+            else:
+                event.signature_valid = False
+                event.error = str(exc)[:2000]
+                logger.warning("callback_refused", extra={**log, "code": exc.code})
+        except Exception as exc:
+            _failed(event, exc, log)
+        else:
+            try:
+                with transaction.atomic():  # a savepoint: what the handler wrote goes with it
+                    _handle(provider=event.provider, results=results)
+            except Exception as exc:
+                _failed(event, exc, log)
+            else:
+                event.processed_at = timezone.now()
+                event.error = event.traceback = ""
+                logger.info(
+                    "callback_processed",
+                    extra={**log, "items": len(results), "attempts": event.attempts},
+                )
+        event.save(
+            update_fields=[
+                "signature_valid",
+                "processed_at",
+                "error",
+                "traceback",
+                "attempts",
+                "last_attempt_at",
+            ]
+        )
     return event
+
+
+def _failed(event: CallbackEvent, exc: Exception, log: dict) -> None:
+    event.error = (str(exc) or type(exc).__name__)[:2000]
+    event.traceback = traceback.format_exc()
+    logger.exception("callback_failed", extra={**log, "attempts": event.attempts})
+
+
+def _handle(*, provider: Provider, results: tuple[ItemResult, ...]) -> None:
+    if _callback_handler is None:
+        raise RuntimeError("No callback handler registered (is the payments app installed?).")
+    _callback_handler(provider=provider, results=results)
+
+
+def callback_retry_due(event: CallbackEvent, now: datetime.datetime) -> bool:
+    """Whether an unprocessed event should be tried again now: five minutes after it arrived,
+    then after 5, 10, 20… minutes (at most a day) since its last attempt, until it has had
+    TROCAP_CALLBACK_MAX_ATTEMPTS; a permanently failing event is never tried in a hot loop."""
+    if event.attempts >= settings.TROCAP_CALLBACK_MAX_ATTEMPTS:
+        return False
+    base = datetime.timedelta(seconds=settings.TROCAP_CALLBACK_RETRY_SECONDS)
+    if event.last_attempt_at is None:
+        return event.received_at <= now - base
+    wait = min(base * 2 ** max(event.attempts - 1, 0), datetime.timedelta(days=1))
+    return event.last_attempt_at <= now - wait
+
+
+def callback_events_retry(now: datetime.datetime | None = None) -> int:
+    """Process again the stored callbacks that are not processed and not refused: those whose
+    processing raised, and those never verified (the process died, or an older release raised
+    before recording it), as far as callback_retry_due allows. Returns how many were tried."""
+    now = now or timezone.now()
+    base = datetime.timedelta(seconds=settings.TROCAP_CALLBACK_RETRY_SECONDS)
+    candidates = CallbackEvent.objects.filter(
+        processed_at__isnull=True,
+        attempts__lt=settings.TROCAP_CALLBACK_MAX_ATTEMPTS,
+        received_at__lte=now - base,
+    ).exclude(signature_valid=False)
+    tried = 0
+    for event in candidates.order_by("received_at").iterator():
+        if callback_retry_due(event, now):
+            callback_event_process(event=event)
+            tried += 1
+    return tried

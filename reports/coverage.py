@@ -232,8 +232,6 @@ def trend(
     months: int = 12,
 ) -> list[dict]:
     """The last `months` months up to `month`: one row each, from the snapshots."""
-    from core.months import add_months
-
     first = add_months(month, 1 - months)
     rows = (
         CoverageSnapshot.objects.filter(

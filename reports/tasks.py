@@ -3,6 +3,8 @@
 import datetime
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from org.models import AdministrativeUnit
@@ -29,30 +31,32 @@ def refresh_coverage_nightly() -> int:
     return coverage_refresh(month=timezone.localdate().replace(day=1))
 
 
-def refresh_later(period) -> None:
-    """Queue the refresh of a period's month and unit once the transaction commits, to run
-    TROCAP_COVERAGE_REFRESH_DELAY seconds later; none when one is already waiting (a list
-    generated twenty times in two minutes is refreshed a few times, not twenty). A request
-    left waiting for ten times the delay (at least ten minutes: its task was lost) is queued
-    again."""
-    from django.conf import settings
-    from django.db import transaction
-
+def refresh_request(*, month: datetime.date, unit_id: int) -> None:
+    """Queue the refresh of a month and unit, to run TROCAP_COVERAGE_REFRESH_DELAY seconds
+    later; none when one is already waiting (a list generated twenty times in two minutes is
+    refreshed a few times, not twenty). A request left waiting for ten times the delay (at least
+    ten minutes: its task was lost) is queued again. Call it once the change is committed."""
     if not settings.TROCAP_COVERAGE_AUTO_REFRESH:
         return
-    month, unit_id = period.month, period.unit_id
     delay = settings.TROCAP_COVERAGE_REFRESH_DELAY
+    now = timezone.now()
+    request, created = CoverageRefreshRequest.objects.get_or_create(
+        month=month, unit_id=unit_id, defaults={"requested_at": now}
+    )
+    lost = now - request.requested_at > datetime.timedelta(seconds=max(600, 10 * delay))
+    if not (created or lost):
+        return
+    if lost:
+        CoverageRefreshRequest.objects.filter(pk=request.pk).update(requested_at=now)
+    refresh_coverage.apply_async((month.isoformat(), unit_id), countdown=delay)
 
-    def queue() -> None:
-        now = timezone.now()
-        request, created = CoverageRefreshRequest.objects.get_or_create(
-            month=month, unit_id=unit_id, defaults={"requested_at": now}
-        )
-        lost = now - request.requested_at > datetime.timedelta(seconds=max(600, 10 * delay))
-        if not (created or lost):
-            return
-        if lost:
-            CoverageRefreshRequest.objects.filter(pk=request.pk).update(requested_at=now)
-        refresh_coverage.apply_async((month.isoformat(), unit_id), countdown=delay)
 
-    transaction.on_commit(queue)
+def refresh_later(period) -> None:
+    """``refresh_request`` for a period's month and unit, once the transaction commits."""
+    month, unit_id = period.month, period.unit_id
+    transaction.on_commit(lambda: refresh_request(month=month, unit_id=unit_id))
+
+
+def period_figures_changed_receiver(sender, *, month, unit_id, **kwargs) -> None:
+    """payments.signals.period_figures_changed (sent after the commit): refresh that month."""
+    refresh_request(month=month, unit_id=unit_id)

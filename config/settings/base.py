@@ -278,8 +278,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
     },
     "resume-stalled-batches": {
-        "task": "providers.tasks.resume_stalled_batches",
+        "task": "payments.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
+    },
+    # Every 5 minutes: provider callbacks whose processing failed are processed again.
+    "retry-callback-events": {
+        "task": "providers.tasks.retry_callback_events",
+        "schedule": float(os.environ.get("TROCAP_CALLBACK_RETRY_SECONDS", "300")),
     },
     # Every night: the register against the national population database.
     "verify-population": {
@@ -398,6 +403,10 @@ TROCAP_PROVIDER_RETRY = {
 TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECONDS", "30"))
 # A sent batch nothing has touched for this long is re-queued by resume_stalled_batches.
 TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
+# A verified callback whose processing raised is tried again after 5, 10, 20... minutes (at
+# most a day apart), this many times in all (providers.tasks.retry_callback_events).
+TROCAP_CALLBACK_RETRY_SECONDS = float(os.environ.get("TROCAP_CALLBACK_RETRY_SECONDS", "300"))
+TROCAP_CALLBACK_MAX_ATTEMPTS = int(os.environ.get("TROCAP_CALLBACK_MAX_ATTEMPTS", "10"))
 
 # --- Logs and metrics -----------------------------------------------------------------------
 # One event a line on stderr, with the request id and the event's fields (core/logs.py):

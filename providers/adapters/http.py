@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -27,6 +29,8 @@ from providers.adapters.base import (
     sign,
     signature_matches,
 )
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Signature"
 JSON = "application/json; charset=utf-8"
@@ -81,9 +85,12 @@ class HttpAdapter(PaymentAdapter):
         *,
         content_type: str = JSON,
         headers: dict[str, str] | None = None,
+        reference: str = "",
     ) -> bytes:
         """Send one signed request and return the raw answer, or raise: ProviderUnavailable
-        when the outcome is unknown (connection, timeout, 5xx), ProviderRejected on a 4xx."""
+        when the outcome is unknown (connection, timeout, 5xx), ProviderRejected on a 4xx.
+        Each call is logged with its outcome and duration (``reference``: the batch it is
+        about); never with the body, which holds account numbers."""
         request = urllib.request.Request(
             self.base_url + path,
             data=body,
@@ -95,10 +102,22 @@ class HttpAdapter(PaymentAdapter):
                 **(headers or {}),
             },
         )
+        started = time.monotonic()
+        log = {"provider": self.code, "method": method, "path": path, "batch_reference": reference}
+
+        def done(status, level=logging.INFO) -> None:
+            duration_ms = round((time.monotonic() - started) * 1000)
+            logger.log(
+                level, "provider_call", extra={**log, "status": status, "duration_ms": duration_ms}
+            )
+
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
+                answer = response.read()
+                done(response.status)
+                return answer
         except urllib.error.HTTPError as exc:
+            done(exc.code, logging.WARNING)
             detail = self._error_detail(exc)
             code = str(detail.get("code", ""))
             message = (
@@ -108,6 +127,7 @@ class HttpAdapter(PaymentAdapter):
                 raise ProviderUnavailable(message, code=code, http_status=exc.code) from exc
             raise ProviderRejected(message, code=code, http_status=exc.code) from exc
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            done(type(exc).__name__, logging.WARNING)
             # Connection refused, DNS, reset, a cut-off answer, and timeouts (TimeoutError is
             # an OSError): the outcome is unknown, so the caller looks up before resending.
             raise ProviderUnavailable(f"{self.label} {method} {path}: {exc}") from exc
@@ -121,12 +141,15 @@ class HttpAdapter(PaymentAdapter):
         body: bytes | None = None,
         content_type: str = JSON,
         headers: dict[str, str] | None = None,
+        reference: str = "",
     ) -> Any:
         """Send one signed request (a JSON ``payload`` or a raw ``body``) and decode the JSON
         answer, or raise."""
         if payload is not None:
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        raw = self._send(method, path, body, content_type=content_type, headers=headers)
+        raw = self._send(
+            method, path, body, content_type=content_type, headers=headers, reference=reference
+        )
         try:
             return json.loads(raw)
         except ValueError as exc:

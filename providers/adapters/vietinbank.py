@@ -76,6 +76,7 @@ class VietinBankAdapter(HttpAdapter):
             body=self.payment_file(batch),
             content_type=XLSX,
             headers={BATCH_REFERENCE_HEADER: batch.batch_reference},
+            reference=batch.batch_reference,
         )
         return self._ack(batch, data)
 
@@ -84,7 +85,11 @@ class VietinBankAdapter(HttpAdapter):
 
         Read-only. ``ProviderRejected`` (code ``UNKNOWN_BATCH``) if the bank never took it.
         """
-        raw = self._send("GET", f"/vietinbank/results/{quote(batch_reference, safe='')}")
+        raw = self._send(
+            "GET",
+            f"/vietinbank/results/{quote(batch_reference, safe='')}",
+            reference=batch_reference,
+        )
         try:
             rows = self.statement_rows(raw)
         except ValueError as exc:

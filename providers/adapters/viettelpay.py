@@ -71,14 +71,21 @@ class ViettelPayAdapter(HttpAdapter):
             }
             for item in batch.items
         ]
-        return self._ack(batch, self._json("POST", "/viettelpay/batches", payload))
+        return self._ack(
+            batch,
+            self._json("POST", "/viettelpay/batches", payload, reference=batch.batch_reference),
+        )
 
     def fetch_batch_status(self, batch_reference: str) -> BatchStatus:
         """The result of every item of the batch. Read-only.
 
         ``ProviderRejected`` (code ``UNKNOWN_BATCH``) if Viettel Pay never took the batch.
         """
-        data = self._json("GET", f"/viettelpay/batches/{quote(batch_reference, safe='')}")
+        data = self._json(
+            "GET",
+            f"/viettelpay/batches/{quote(batch_reference, safe='')}",
+            reference=batch_reference,
+        )
         rows = data.get("items") if isinstance(data, dict) else None
         return BatchStatus(batch_reference=batch_reference, items=self._items(rows, "batch status"))
 

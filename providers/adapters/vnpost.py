@@ -73,7 +73,9 @@ class VNPostAdapter(HttpAdapter):
                 for item in batch.items
             ],
         }
-        return self._ack(batch, self._json("POST", "/vnpost/lists", payload))
+        return self._ack(
+            batch, self._json("POST", "/vnpost/lists", payload, reference=batch.batch_reference)
+        )
 
     def fetch_batch_status(self, batch_reference: str) -> BatchStatus:
         """The result of every item of the list: "pending" until the payment window is over,
@@ -81,7 +83,9 @@ class VNPostAdapter(HttpAdapter):
 
         ``ProviderRejected`` (code ``UNKNOWN_BATCH``) if VNPost never took the list.
         """
-        data = self._json("GET", f"/vnpost/lists/{quote(batch_reference, safe='')}")
+        data = self._json(
+            "GET", f"/vnpost/lists/{quote(batch_reference, safe='')}", reference=batch_reference
+        )
         rows = data.get("items") if isinstance(data, dict) else None
         return BatchStatus(batch_reference=batch_reference, items=self._items(rows, "list status"))
 

@@ -14,9 +14,9 @@ from django.test import override_settings
 from beneficiaries.demo_history import HISTORY_REASON, history_finish, planned_periods
 from beneficiaries.demo_seed import demo_seed
 from org.models import AdministrativeUnit, User
+from payments.dispatch import payment_list_submit
 from payments.models import LineStatus, PaymentLine, PaymentPeriod, PeriodStatus
 from payments.services import payment_list_close, payment_list_generate
-from providers.services import payment_list_submit
 from reports import coverage
 from tests.providers.mockprocess import call, free_port, running_mock
 from tests.reports.test_coverage import direct

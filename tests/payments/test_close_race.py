@@ -9,6 +9,7 @@ from django.db import connection
 
 from beneficiaries.models import Category
 from org.models import Role
+from payments.errors import PaymentErrorCode
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, UserFactory
 
@@ -45,7 +46,8 @@ def test_two_officers_closing_at_once(hue_units):
     closed = [r for r in results if not isinstance(r, ValidationError)]
     assert len(closed) == 1 and len(errors) == 1, results
     winner = closed[0].closed_by
-    assert str(winner) in errors[0].messages[0]
+    assert errors[0].code == PaymentErrorCode.ALREADY_CLOSED
+    assert str(winner) in errors[0].messages[0]  # the page says who closed it
     period.refresh_from_db()
     assert period.status == "closed"
     assert period.payment_list.batches.count() == 1  # split once, not twice

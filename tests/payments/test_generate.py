@@ -15,6 +15,8 @@ from beneficiaries.services import (
     change_record_create,
     changes_apply_due,
 )
+from core.errors import error_codes
+from payments.errors import PaymentErrorCode
 from payments.models import LineStatus, PaymentLine
 from payments.services import (
     change_record_defer,
@@ -288,25 +290,28 @@ def test_arrears_are_not_paid_twice(history, hue_units, officers):
 def test_closing_rules(hue_units, officers):
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     period = generate(hue_units["district"], DEC, officers["district"])
-    with pytest.raises(PermissionDenied):
-        payment_list_close(period=period, closed_by=officers["commune"])
-    with pytest.raises(PermissionDenied):
-        payment_list_close(period=period, closed_by=officers["province"])
+    for outsider in (officers["commune"], officers["province"]):
+        with pytest.raises(PermissionDenied) as refused:
+            payment_list_close(period=period, closed_by=outsider)
+        assert refused.value.code == PaymentErrorCode.NOT_OFFICER_OF_UNIT
     waiting = change_record_create(
         beneficiary=b,
         data=ChangeInput(kind="suspend", reason="other", effective_month=DEC),
         maker=officers["commune"],
         today=datetime.date(2026, 11, 21),
     )
-    with pytest.raises(ValidationError, match="1"):
+    with pytest.raises(ValidationError) as refused:
         payment_list_close(period=period, closed_by=officers["district"])
+    assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_WAITING}
     change_record_defer(change=waiting, user=officers["district"], month=datetime.date(2027, 1, 1))
     plist = payment_list_close(period=period, closed_by=officers["district"])
     assert len(plist.content_hash) == 64 and plist.closed_by == officers["district"]
-    with pytest.raises(ValidationError, match=r"đã được .* chốt lúc"):
+    with pytest.raises(ValidationError) as refused:
         payment_list_close(period=period, closed_by=officers["district"])
-    with pytest.raises(ValidationError):
+    assert error_codes(refused.value) == {PaymentErrorCode.ALREADY_CLOSED}
+    with pytest.raises(ValidationError) as refused:
         payment_list_generate(period=period)
+    assert error_codes(refused.value) == {PaymentErrorCode.LIST_CLOSED}
     frozen = plist.lines.get()
     frozen.amount_regular = 1
     with pytest.raises(ValueError, match="closed"):
@@ -332,8 +337,9 @@ def test_an_approval_after_generation_asks_for_a_new_generation(hue_units, offic
     change_record_approve(
         change=ch, approved_by=officers["district"], today=datetime.date(2026, 11, 22)
     )
-    with pytest.raises(ValidationError, match="lập lại danh sách"):
+    with pytest.raises(ValidationError) as refused:
         payment_list_close(period=period, closed_by=officers["district"])
+    assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_SINCE_GENERATION}
     period = generate(hue_units["district"], DEC, officers["district"])
     assert line(period, b) is None  # suspended from December, though not applied yet
     payment_list_close(period=period, closed_by=officers["district"])

@@ -12,6 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from beneficiaries.models import ChangeKind, ChangeRecord, ChangeStatus
+from core.errors import error_codes
+from payments.errors import PaymentErrorCode
 from payments.models import (
     LineStatus,
     PaymentLine,
@@ -151,8 +153,9 @@ def test_every_kind_of_discrepancy_is_flagged(hue_units, officers, people):
 
 def test_only_a_sent_list_with_every_line_final_and_only_its_officer(hue_units, officers, people):
     period = generate(hue_units["district"], DEC, officers["district"])
-    with pytest.raises(ValidationError, match="gửi"):
+    with pytest.raises(ValidationError) as refused:
         period_reconcile(period=period, fetch=statement_of(period))
+    assert error_codes(refused.value) == {PaymentErrorCode.NOT_SENT}
     payment_list_close(period=period, closed_by=officers["district"])
     period.refresh_from_db()
     period.status = PeriodStatus.SUBMITTED
@@ -161,10 +164,13 @@ def test_only_a_sent_list_with_every_line_final_and_only_its_officer(hue_units, 
     PaymentLine.objects.filter(pk=period.payment_list.lines.first().pk).update(
         status=LineStatus.SUBMITTED
     )
-    with pytest.raises(ValidationError, match="1 dòng"):
+    with pytest.raises(ValidationError) as refused:
         period_reconcile(period=period, fetch=statement_of(period))
-    with pytest.raises(PermissionDenied):
+    assert error_codes(refused.value) == {PaymentErrorCode.LINES_NOT_FINAL}
+    assert "1" in refused.value.messages[0]  # how many lines still wait
+    with pytest.raises(PermissionDenied) as refused:
         period_reconcile(period=period, user=officers["commune"], fetch=statement_of(period))
+    assert refused.value.code == PaymentErrorCode.NOT_OFFICER_OF_UNIT
     assert not Reconciliation.objects.exists()
 
 

@@ -9,12 +9,12 @@ import pytest
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category
+from payments.dispatch import batch_poll, batch_submit
 from payments.models import PaymentBatch
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers.adapters import ProviderUnavailable
 from providers.adapters.viettelpay import ViettelPayAdapter
 from providers.models import Provider
-from providers.services import batch_poll, batch_submit
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 from tests.providers.mockprocess import call, running_mock
 
@@ -261,7 +261,7 @@ def test_the_request_and_the_results_take_a_fixed_number_of_queries(
     batch, mock_url, django_assert_num_queries
 ):
     """Whatever the batch's size: one query builds the request; results are written in bulk."""
-    from providers.services import batch_request
+    from payments.dispatch import batch_request
 
     with django_assert_num_queries(1):
         request = batch_request(batch)

@@ -5,14 +5,17 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category
 from payments.models import PaymentLine
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
+from providers import services, tasks
 from providers.models import CallbackEvent, Provider
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 
@@ -114,3 +117,111 @@ def test_unknown_provider_or_method(client):
         == 404
     )
     assert client.get(reverse("providers:callback", args=["VIETTELPAY"])).status_code == 405
+
+
+def backdate(event, minutes=10):
+    """As if the event, and its last attempt, were `minutes` older."""
+    earlier = timezone.now() - datetime.timedelta(minutes=minutes)
+    CallbackEvent.objects.filter(pk=event.pk).update(
+        received_at=earlier, last_attempt_at=earlier if event.last_attempt_at else None
+    )
+
+
+@pytest.fixture
+def flaky_handler(monkeypatch):
+    """The registered handler, failing the first `fail` times it is called."""
+    real = services._callback_handler
+    state = {"fail": 1, "calls": 0}
+
+    def handler(**kwargs):
+        state["calls"] += 1
+        if state["fail"]:
+            state["fail"] -= 1
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_callback_handler", handler)
+    return state
+
+
+def test_a_callback_whose_processing_raised_is_kept_and_processed_again(
+    client, lines, flaky_handler
+):
+    response = send(client, items(lines))
+    assert response.status_code == 202  # stored and verified: ours to retry, not theirs
+    event = CallbackEvent.objects.get()
+    assert event.signature_valid is True and event.processed_at is None
+    assert event.error == "database went away"
+    assert "RuntimeError" in event.traceback and event.attempts == 1
+    assert set(PaymentLine.objects.values_list("status", flat=True)) == {"pending"}
+    assert tasks.retry_callback_events() == 0  # not yet: it just failed
+
+    backdate(event)
+    assert tasks.retry_callback_events() == 1
+    event.refresh_from_db()
+    assert event.processed_at is not None and event.error == "" and event.traceback == ""
+    assert event.attempts == 2
+    assert set(PaymentLine.objects.values_list("status", flat=True)) == {"paid"}
+    backdate(event)
+    assert tasks.retry_callback_events() == 0  # processed: never again
+
+
+def test_a_callback_that_keeps_failing_backs_off_then_stops(client, lines, flaky_handler, settings):
+    settings.TROCAP_CALLBACK_MAX_ATTEMPTS = 3
+    flaky_handler["fail"] = 100
+    send(client, items(lines))
+    event = CallbackEvent.objects.get()
+    backdate(event, minutes=6)
+    assert tasks.retry_callback_events() == 1  # 5 minutes after the first attempt
+    assert tasks.retry_callback_events() == 0  # not in a hot loop
+    backdate(CallbackEvent.objects.get(), minutes=6)
+    assert tasks.retry_callback_events() == 0  # the second retry waits 10 minutes
+    backdate(CallbackEvent.objects.get(), minutes=11)
+    assert tasks.retry_callback_events() == 1
+    backdate(CallbackEvent.objects.get(), minutes=60 * 25)
+    assert tasks.retry_callback_events() == 0  # three attempts: left for a person to look at
+    event.refresh_from_db()
+    assert event.attempts == 3 and event.error and event.processed_at is None
+    assert flaky_handler["calls"] == 3
+
+
+def test_a_forged_callback_is_not_retried(client, lines):
+    send(client, items(lines), secret="wrong")
+    backdate(CallbackEvent.objects.get())
+    assert tasks.retry_callback_events() == 0
+
+
+def test_an_unsigned_body_that_is_not_json_or_huge_is_refused_and_not_kept_whole(
+    client, lines, caplog
+):
+    url = reverse("providers:callback", args=["VIETTELPAY"])
+    garbage = b"\x00not json " + b"x" * 10_000
+    with caplog.at_level(logging.INFO, logger="providers"):
+        response = client.post(url, garbage, content_type="text/plain")
+    assert response.status_code == 400
+    event = CallbackEvent.objects.get()
+    assert event.signature_valid is False and len(event.body) <= services.UNSIGNED_BODY_KEPT
+    refused = [r for r in caplog.records if r.getMessage() == "callback_refused"]
+    assert [(r.event_id, r.provider, r.code) for r in refused] == [
+        (event.pk, "VIETTELPAY", "BAD_SIGNATURE")
+    ]
+    # Signed but unreadable: the provider's own words, kept whole.
+    body = b"{not json" + b" " * 5000
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(url, body, content_type="application/json", HTTP_X_SIGNATURE=signature)
+    assert response.status_code == 400
+    assert len(CallbackEvent.objects.latest("pk").body) == len(body)
+
+    huge = b"{" + b" " * (1024 * 1024 + 1)
+    assert client.post(url, huge, content_type="application/json").status_code == 413
+    assert CallbackEvent.objects.count() == 2
+
+
+def test_callback_log_lines_carry_ids_and_no_account_number(client, lines, caplog):
+    with caplog.at_level(logging.INFO, logger="providers"):
+        send(client, items(lines))
+    event = CallbackEvent.objects.get()
+    processed = [r for r in caplog.records if r.getMessage() == "callback_processed"]
+    assert [(r.event_id, r.provider, r.items) for r in processed] == [(event.pk, "VIETTELPAY", 2)]
+    for line in lines:
+        assert line.account_number not in caplog.text

@@ -16,11 +16,11 @@ import pytest
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category
+from payments.dispatch import payment_list_submit
 from payments.models import LineStatus, PaymentBatch, PaymentPeriod, PeriodStatus
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers.adapters.base import sign
 from providers.models import CallbackEvent, Provider
-from providers.services import payment_list_submit
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 from tests.providers.mockprocess import call, running_mock
 from tests.workers import Workers, worker_env

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from payments import tasks
 from payments.models import PaymentBatch, PeriodStatus
-from providers import tasks
 from tests.payments.test_generate import person
 from tests.payments.test_reconciliation import sent
 

@@ -19,12 +19,12 @@ from django.urls import reverse
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category
+from payments.dispatch import batch_submit
 from payments.models import PaymentBatch
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers.adapters.base import BatchRequest, InvalidCallback, PaymentItem, ProviderRejected
 from providers.adapters.viettelpay import ViettelPayAdapter
 from providers.models import CallbackEvent, Provider
-from providers.services import batch_submit
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 from tests.providers.mockprocess import call, free_port, running_mock, start_mock
 

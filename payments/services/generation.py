@@ -1,26 +1,24 @@
-"""Writes of the payment cycle: opening a period, generating its list, closing it.
+"""Generating a period's list (and regenerating it while it is a draft).
 
 Generation is set-based: a fixed number of queries load everything a closing unit needs, the
 amounts come from pure functions (payments.calculations, beneficiaries.policy), and the lines are
-written in bulk. A list can be regenerated while it is a draft; once closed its lines are frozen
-with a content hash.
+written in bulk.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 import io
+import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +36,8 @@ from beneficiaries.models import (
 )
 from beneficiaries.policy import age_in_month
 from beneficiaries.policy_tables import load_policy_tables
-from org.models import AdministrativeUnit, Role, UnitLevel
+from core.errors import AppError
+from org.models import AdministrativeUnit, UnitLevel
 from payments.calculations import (
     CategorySpan,
     PersonState,
@@ -47,20 +46,22 @@ from payments.calculations import (
     entitlement,
     format_months,
 )
+from payments.errors import PaymentErrorCode
 from payments.models import (
     Channel,
     LineArrear,
     LineStatus,
-    PaymentBatch,
     PaymentLine,
     PaymentList,
     PaymentPeriod,
     PeriodStatus,
 )
+from payments.services.periods import CLOSED_STATUSES
+from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
-from reports import tasks as report_tasks
 
-CLOSED_STATUSES = (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED)
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 2000
 # Approved changes that can make earlier months owed: they start the arrears window.
 ARREARS_KINDS = (
@@ -69,35 +70,6 @@ ARREARS_KINDS = (
     ChangeKind.CHANGE_CATEGORY,
     ChangeKind.CHANGE_DISABILITY,
 )
-
-
-def closing_units() -> list[AdministrativeUnit]:
-    """Every unit that closes lists: the parents of active communes (districts in three-tier
-    data, provinces in two-tier data)."""
-    parent_ids = (
-        AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True)
-        .values_list("parent_id", flat=True)
-        .distinct()
-    )
-    return list(AdministrativeUnit.objects.filter(pk__in=parent_ids).order_by("path"))
-
-
-@transaction.atomic
-def payment_period_open(*, unit: AdministrativeUnit, month: datetime.date) -> PaymentPeriod:
-    """The period of a closing unit and month, created as a draft if it does not exist yet."""
-    if not unit.children.filter(level=UnitLevel.COMMUNE).exists():
-        raise ValidationError(
-            _("%(unit)s does not close payment lists: it has no communes.") % {"unit": unit}
-        )
-    month = month.replace(day=1)
-    period, _created = PaymentPeriod.objects.get_or_create(
-        unit=unit, month=month, defaults={"deadline": add_months(month, -1).replace(day=25)}
-    )
-    PaymentList.objects.get_or_create(period=period)
-    return period
-
-
-# --- Generation ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -173,7 +145,10 @@ def payment_list_generate(
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(_("This list is closed: it can no longer be generated."))
+            raise AppError(
+                PaymentErrorCode.LIST_CLOSED,
+                _("This list is closed: it can no longer be generated."),
+            )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
     month, unit = period.month, period.unit
     province = unit.province_code
@@ -463,7 +438,10 @@ def payment_list_generate(
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(_("This list was closed while it was being generated."))
+            raise AppError(
+                PaymentErrorCode.CLOSED_WHILE_GENERATING,
+                _("This list was closed while it was being generated."),
+            )
         # A draft's lines are derived data nothing refers to yet (batches and carry-over links
         # are made at closing): replace them with two plain DELETEs, not one signal per row.
         LineArrear.objects.filter(line__payment_list=payment_list)._raw_delete(
@@ -501,7 +479,15 @@ def payment_list_generate(
         if generated_by is not None:
             period._history_user = generated_by
         period.save(update_fields=["status"])
-        report_tasks.refresh_later(period)
+        period_figures_changed_on_commit(period)
+    logger.info(
+        "payment_list_generated",
+        extra={
+            "period_id": period.pk,
+            "lines": payment_list.line_count,
+            "total": payment_list.total_amount,
+        },
+    )
     return payment_list
 
 
@@ -580,179 +566,19 @@ def _report(payment_list: PaymentList, done: int, total: int, progress) -> None:
         progress(done, total)
 
 
-# --- Closing ------------------------------------------------------------------------------------
-
-
-def blocking_changes(period: PaymentPeriod):
-    """Changes of the unit's communes that wait for a decision and take effect by this month
-    (unless the district deferred the decision to a later list)."""
-    return ChangeRecord.objects.filter(
-        commune__parent=period.unit,
-        status=ChangeStatus.SUBMITTED,
-        effective_month__lte=period.month,
-    ).filter(Q(deferred_until__isnull=True) | Q(deferred_until__lte=period.month))
-
-
-def changes_decided_since_generation(period: PaymentPeriod, payment_list: PaymentList):
-    """Changes for the month approved after the list was generated: the list is stale."""
-    return ChangeRecord.objects.filter(
-        commune__parent=period.unit,
-        status=ChangeStatus.APPROVED,
-        decided_at__gt=payment_list.generated_at,
-        effective_month__lte=period.month,
-    )
-
-
-def content_hash(payment_list: PaymentList) -> str:
-    """SHA-256 over every line's payable content, in line order."""
-    digest = hashlib.sha256()
-    fields = (
-        "line_no",
-        "reference",
-        "beneficiary_id",
-        "commune_id",
-        "beneficiary_id_number",
-        "full_name",
-        "categories",
-        "coefficient",
-        "amount_regular",
-        "amount_care",
-        "amount_arrears",
-        "arrears_months",
-        "amount_funeral",
-        "amount_carried_over",
-        "amount_total",
-        "payee_name",
-        "payee_id_number",
-        "channel",
-        "provider__code",
-        "account_number",
-    )
-    for row in (
-        payment_list.lines.order_by("line_no").values_list(*fields).iterator(chunk_size=5000)
-    ):
-        digest.update(("\x1f".join(str(v) for v in row) + "\n").encode())
-    return digest.hexdigest()
-
-
-def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
-    """Close (chốt) a generated list: only a district officer of the closing unit, only when no
-    change for the month waits for a decision and nothing was decided since generation. The lines
-    are frozen with a content hash, carried-over lines and funeral support are marked, and the
-    list is split into one batch per provider with control totals. Two officers closing at once:
-    one succeeds, the other gets a ValidationError saying who closed it."""
-    with transaction.atomic():
-        period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
-        if closed_by.role != Role.DISTRICT_OFFICER or closed_by.unit_id != period.unit_id:
-            raise PermissionDenied(
-                _("Only an officer of %(unit)s can close its list.") % {"unit": period.unit}
-            )
-        payment_list = PaymentList.objects.select_related("closed_by").get(period=period)
-        if period.status in CLOSED_STATUSES:
-            raise ValidationError(
-                _("This list was already closed by %(who)s at %(when)s.")
-                % {
-                    "who": payment_list.closed_by,
-                    "when": timezone.localtime(payment_list.closed_at).strftime("%d/%m/%Y %H:%M"),
-                }
-            )
-        if period.status != PeriodStatus.GENERATED or payment_list.generated_at is None:
-            raise ValidationError(_("Generate the list before closing it."))
-        waiting = blocking_changes(period).count()
-        if waiting:
-            raise ValidationError(
-                _(
-                    "%(n)s changes for this month wait for a decision: "
-                    "approve, reject or defer them first."
-                )
-                % {"n": waiting}
-            )
-        if changes_decided_since_generation(period, payment_list).exists():
-            raise ValidationError(
-                _("Changes were decided after the list was generated: generate it again first.")
-            )
-        now = timezone.now()
-        payment_list.content_hash = content_hash(payment_list)
-        payment_list.closed_at = now
-        payment_list.closed_by = closed_by
-        payment_list._history_user = closed_by
-        payment_list.save()
-        period.status = PeriodStatus.CLOSED
-        period._history_user = closed_by
-        period.save(update_fields=["status"])
-        lines = payment_list.lines.all()
-        for line_id, beneficiary_id in lines.filter(amount_carried_over__gt=0).values_list(
-            "id", "beneficiary_id"
-        ):
-            PaymentLine.objects.filter(
-                beneficiary_id=beneficiary_id,
-                status__in=[LineStatus.FAILED, LineStatus.UNPAID],
-                carried_over_to__isnull=True,
-                payment_list__closed_at__isnull=False,
-                payment_list__period__month__lt=period.month,
-            ).update(carried_over_to_id=line_id)
-        FuneralSupport.objects.filter(
-            beneficiary_id__in=lines.filter(amount_funeral__gt=0).values("beneficiary_id"),
-            status=FuneralSupportStatus.DUE,
-        ).update(status=FuneralSupportStatus.LISTED)
-        for provider_id, count, total in _provider_totals(payment_list):
-            batch = PaymentBatch.objects.create(
-                payment_list=payment_list,
-                provider_id=provider_id,
-                reference=f"{period.month:%Y%m}-{period.unit.code}-{Provider.objects.get(pk=provider_id).code}",
-                control_count=count,
-                control_amount=total,
-            )
-            lines.filter(provider_id=provider_id).update(batch=batch)
-        report_tasks.refresh_later(period)
-    return payment_list
-
-
-def _provider_totals(payment_list: PaymentList):
-    from django.db.models import Count, Sum
-
-    return (
-        payment_list.lines.values_list("provider_id")
-        .annotate(n=Count("id"), total=Sum("amount_total"))
-        .order_by("provider_id")
-    )
-
-
-def change_record_defer(*, change: ChangeRecord, user, month: datetime.date) -> ChangeRecord:
-    """The district defers its decision on a change to the list of `month` (later than the
-    change's month): the change stops holding up the earlier list and keeps its effective
-    month, so if approved later it reaches a later list as arrears."""
-    from org.scoping import user_can_see_unit
-
-    with transaction.atomic():
-        change = (
-            ChangeRecord.objects.select_for_update(of=("self",))
-            .select_related("commune")
-            .get(pk=change.pk)
-        )
-        if user.role != Role.DISTRICT_OFFICER or not user_can_see_unit(user, change.commune):
-            raise PermissionDenied(
-                _("Only an officer of the district above this commune can decide.")
-            )
-        if change.status != ChangeStatus.SUBMITTED:
-            raise ValidationError(_("This change is not waiting for a decision."))
-        change.deferred_until = month.replace(day=1)
-        change._history_user = user
-        change.save(update_fields=["deferred_until"])
-    return change
-
-
 def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     """Queue the generation on a Celery worker (after this transaction commits); the page
     follows its progress."""
-    import uuid
-
+    # payments.tasks imports this module: imported here to break that cycle.
     from payments.tasks import generate_payment_list
 
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
-            raise ValidationError(_("This list is closed: it can no longer be generated."))
+            raise AppError(
+                PaymentErrorCode.LIST_CLOSED,
+                _("This list is closed: it can no longer be generated."),
+            )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
         task_id = uuid.uuid4().hex
         PaymentList.objects.filter(pk=payment_list.pk).update(

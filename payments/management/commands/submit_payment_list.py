@@ -5,10 +5,12 @@ import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from payments.dispatch import batch_poll, payment_list_submit
 from payments.management.commands.generate_payment_list import closing_unit, parse_month
 from payments.models import PaymentBatch, PaymentPeriod
+from payments.selectors import batch_progress
 from providers.adapters import ProviderError
-from providers.services import NoAdapter, batch_poll, batch_progress, payment_list_submit
+from providers.services import NoAdapter
 
 
 class Command(BaseCommand):

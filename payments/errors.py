@@ -1,0 +1,19 @@
+"""The codes of the payment cycle's refusals (``core.errors.AppError``): stable, asserted by
+tests and read by the API; the Vietnamese message that goes with each may change."""
+
+from enum import StrEnum
+
+
+class PaymentErrorCode(StrEnum):
+    UNIT_CLOSES_NO_LISTS = "unit_closes_no_lists"
+    LIST_CLOSED = "list_closed"
+    CLOSED_WHILE_GENERATING = "closed_while_generating"
+    ALREADY_CLOSED = "already_closed"
+    NOT_GENERATED = "not_generated"
+    CHANGES_WAITING = "changes_waiting"
+    CHANGES_SINCE_GENERATION = "changes_since_generation"
+    NOT_OFFICER_OF_UNIT = "not_officer_of_unit"
+    CHANGE_NOT_WAITING = "change_not_waiting"
+    NOT_CLOSED = "not_closed"
+    NOT_SENT = "not_sent"
+    LINES_NOT_FINAL = "lines_not_final"

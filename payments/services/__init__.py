@@ -1,0 +1,30 @@
+"""Writes of the payment cycle, one module per capability (as Zulip's ``zerver/actions/``):
+opening a period (``periods``), generating its list (``generation``), closing it (``closing``),
+deferring a decision to a later list (``deferral``). Sending a closed list to the providers and
+taking their results back is ``payments.dispatch``; reconciling is ``payments.reconciliation``.
+
+The services are re-exported here, so ``from payments.services import payment_list_close``
+keeps working for the callers."""
+
+from payments.services.closing import (
+    blocking_changes,
+    changes_decided_since_generation,
+    content_hash,
+    payment_list_close,
+)
+from payments.services.deferral import change_record_defer
+from payments.services.generation import payment_list_generate, payment_list_generate_async
+from payments.services.periods import CLOSED_STATUSES, closing_units, payment_period_open
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "blocking_changes",
+    "change_record_defer",
+    "changes_decided_since_generation",
+    "closing_units",
+    "content_hash",
+    "payment_list_close",
+    "payment_list_generate",
+    "payment_list_generate_async",
+    "payment_period_open",
+]
