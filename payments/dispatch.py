@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import AppError
+from core.metrics import ProviderErrorKind, record_batch_sent, record_provider_error
 from org.models import Role
 from org.scoping import require_officer_of
 from payments.errors import PaymentErrorCode
@@ -97,6 +98,7 @@ def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) 
         else:
             provider_batch_id = adapter.submit_batch(batch_request(batch)).provider_batch_id
     except ProviderUnavailable as exc:
+        record_provider_error(provider=batch.provider.code, kind=ProviderErrorKind.UNAVAILABLE)
         PaymentBatch.objects.filter(pk=batch.pk).update(last_error=str(exc)[:1000])
         logger.warning(
             "batch_submit_unavailable",
@@ -104,6 +106,7 @@ def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) 
         )
         raise
     except ProviderRejected as exc:
+        record_provider_error(provider=batch.provider.code, kind=ProviderErrorKind.REJECTED)
         PaymentBatch.objects.filter(pk=batch.pk).update(
             status=PaymentBatch.Status.REJECTED, last_error=f"{exc.code}: {exc}"[:1000]
         )
@@ -120,6 +123,7 @@ def batch_submit(*, batch: PaymentBatch, adapter: PaymentAdapter | None = None) 
         batch.last_error = ""
         batch.save()
         batch.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.SUBMITTED)
+    record_batch_sent(provider=batch.provider.code)
     logger.info(
         "batch_acknowledged",
         extra={**_ids(batch), "attempts": batch.attempts, "found_at_provider": known is not None},
@@ -243,6 +247,7 @@ def batch_poll(
     try:
         status = adapter.fetch_batch_status(batch.reference)
     except ProviderUnavailable as exc:
+        record_provider_error(provider=batch.provider.code, kind=ProviderErrorKind.UNAVAILABLE)
         logger.warning("batch_poll_unavailable", extra={**_ids(batch), "error": str(exc)[:200]})
         raise
     PaymentBatch.objects.filter(pk=batch.pk).update(last_polled_at=timezone.now())

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.metrics import CallbackOutcome, record_callback
 from providers.adapters import InvalidCallback, ItemResult, PaymentAdapter, adapter_class
 from providers.models import CallbackEvent, Provider
 
@@ -84,6 +85,7 @@ def callback_receive(
     )
     log = {"event_id": event.pk, "provider": provider.code, "body_bytes": len(body)}
     logger.info("callback_received", extra=log)
+    record_callback(provider=provider.code, outcome=CallbackOutcome.RECEIVED)
     try:
         results = adapter_for(provider).parse_callback(headers, body)
     except InvalidCallback as exc:
@@ -94,6 +96,7 @@ def callback_receive(
             **({} if signed else {"body": event.body[:UNSIGNED_BODY_KEPT]}),
         )
         logger.warning("callback_refused", extra={**log, "code": exc.code})
+        record_callback(provider=provider.code, outcome=CallbackOutcome.REFUSED)
         event.refresh_from_db()
         return event
     CallbackEvent.objects.filter(pk=event.pk).update(signature_valid=True)
@@ -132,6 +135,7 @@ def callback_event_process(
                 event.signature_valid = False
                 event.error = str(exc)[:2000]
                 logger.warning("callback_refused", extra={**log, "code": exc.code})
+                record_callback(provider=event.provider.code, outcome=CallbackOutcome.REFUSED)
         except Exception as exc:
             _failed(event, exc, log)
         else:
@@ -143,6 +147,7 @@ def callback_event_process(
             else:
                 event.processed_at = timezone.now()
                 event.error = event.traceback = ""
+                record_callback(provider=event.provider.code, outcome=CallbackOutcome.PROCESSED)
                 logger.info(
                     "callback_processed",
                     extra={**log, "items": len(results), "attempts": event.attempts},
@@ -164,6 +169,7 @@ def _failed(event: CallbackEvent, exc: Exception, log: dict) -> None:
     event.error = (str(exc) or type(exc).__name__)[:2000]
     event.traceback = traceback.format_exc()
     logger.exception("callback_failed", extra={**log, "attempts": event.attempts})
+    record_callback(provider=event.provider.code, outcome=CallbackOutcome.FAILED)
 
 
 def _handle(*, provider: Provider, results: tuple[ItemResult, ...]) -> None:

@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.metrics import CallbackOutcome, record_callback
 from providers.models import Provider
 from providers.services import NoAdapter, callback_receive
 
@@ -29,6 +30,7 @@ def callback(request, code: str):
             "callback_refused",
             extra={"provider": code, "code": "TOO_LARGE", "body_bytes": declared},
         )
+        record_callback(provider=code, outcome=CallbackOutcome.REFUSED)
         return JsonResponse({"error": "too_large"}, status=413)
     try:
         event = callback_receive(

@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from beneficiaries.models import (
 from beneficiaries.policy import age_in_month
 from beneficiaries.policy_tables import load_policy_tables
 from core.errors import AppError
+from core.metrics import record_payment_list_generated
 from org.models import AdministrativeUnit, UnitLevel
 from payments.calculations import (
     CategorySpan,
@@ -142,6 +144,7 @@ def payment_list_generate(
     Replaces the lines of a draft; refuses a closed list. Set-based: a fixed number of queries.
     """
     rule = rule or settings.TROCAP_AGE_RULE
+    started = time.monotonic()
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
@@ -480,12 +483,15 @@ def payment_list_generate(
             period._history_user = generated_by
         period.save(update_fields=["status"])
         period_figures_changed_on_commit(period)
+    seconds = time.monotonic() - started
+    record_payment_list_generated(seconds=seconds)
     logger.info(
         "payment_list_generated",
         extra={
             "period_id": period.pk,
             "lines": payment_list.line_count,
             "total": payment_list.total_amount,
+            "seconds": round(seconds, 3),
         },
     )
     return payment_list

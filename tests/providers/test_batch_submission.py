@@ -15,6 +15,7 @@ from payments.services import payment_list_close, payment_list_generate, payment
 from providers.adapters import ProviderUnavailable
 from providers.adapters.viettelpay import ViettelPayAdapter
 from providers.models import Provider
+from tests.core.test_metrics import scrape, value
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 from tests.providers.mockprocess import call, running_mock
 
@@ -272,3 +273,27 @@ def test_the_request_and_the_results_take_a_fixed_number_of_queries(
     # lines left, the batch's completion and its history row, its list (for the period).
     with django_assert_num_queries(12):
         assert batch_poll(batch=batch, adapter=adapter(mock_url)) == 4
+
+
+def test_the_metrics_count_lists_generated_batches_sent_and_provider_errors(
+    batch, mock_url, client
+):
+    """What the operators' Prometheus reads at /metrics moves with the work itself."""
+    before = scrape(client)
+    period = batch.payment_list.period
+    january = payment_period_open(unit=period.unit, month=datetime.date(2027, 1, 1))
+    payment_list_generate(period=january)
+    post(f"{mock_url}/__mock__/config", {"viettelpay": {"outage": True}})
+    with pytest.raises(ProviderUnavailable):
+        batch_submit(batch=batch, adapter=adapter(mock_url))
+    post(f"{mock_url}/__mock__/config", {"viettelpay": {"outage": False}})
+    batch_submit(batch=batch, adapter=adapter(mock_url))
+    after = scrape(client)
+
+    def grew(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("trocap_payment_lists_generated_total") == 1
+    assert grew("trocap_payment_list_generate_seconds_count") == 1
+    assert grew("trocap_batches_sent_total", provider="VIETTELPAY") == 1
+    assert grew("trocap_provider_errors_total", provider="VIETTELPAY", kind="unavailable") == 1

@@ -17,6 +17,7 @@ from payments.models import PaymentLine
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers import services, tasks
 from providers.models import CallbackEvent, Provider
+from tests.core.test_metrics import scrape, value
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +226,18 @@ def test_callback_log_lines_carry_ids_and_no_account_number(client, lines, caplo
     assert [(r.event_id, r.provider, r.items) for r in processed] == [(event.pk, "VIETTELPAY", 2)]
     for line in lines:
         assert line.account_number not in caplog.text
+
+
+def test_the_metrics_count_callbacks_by_outcome(client, lines):
+    before = scrape(client)
+    assert send(client, items(lines)).status_code == 200
+    assert send(client, items(lines), secret="wrong").status_code == 400
+    after = scrape(client)
+
+    def grew(outcome):
+        labels = {"provider": "VIETTELPAY", "outcome": outcome}
+        return value(after, "trocap_callbacks_total", **labels) - value(
+            before, "trocap_callbacks_total", **labels
+        )
+
+    assert (grew("received"), grew("processed"), grew("refused")) == (2, 1, 1)
