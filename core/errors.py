@@ -1,12 +1,13 @@
 """One application error type: a stable code and the Vietnamese message.
 
 Services raise `AppError` (a refusal of the input: a 400, a form error, a line of the import
-report) or `AppForbidden` (the user may not do this: a 403). Both carry a `code` from one of the
-apps' code enums (`StrEnum`s named `...ErrorCode`); tests assert the code, the message may change.
+report) or `AppForbidden` (the user may not do this: a 403). Both are an `ApplicationError`
+carrying a `code` from one of the apps' code enums (`StrEnum`s named `...ErrorCode`); tests
+assert the code, the message may change.
 
-They subclass Django's own `ValidationError` and `PermissionDenied`, so forms, the admin and the
-default 403 handling take them as they are; `core.web` maps them for pages and the API in one
-place. A field error puts the code on the message inside the dict, as Django's forms do
+They subclass Django's own `ValidationError` and `PermissionDenied` respectively, so forms, the
+admin and the default 403 handling take them as they are; `core.web` maps them for pages and the
+API in one place. A field error puts the code on the message inside the dict, as Django's forms do
 (`exc.error_dict[field][0].code`); `error_codes(exc)` reads them all.
 """
 
@@ -27,7 +28,22 @@ class CoreErrorCode(StrEnum):
     MONTH_OUT_OF_RANGE = "month_out_of_range"
 
 
-class AppError(ValidationError):
+class ApplicationError:
+    """What every refusal of a service is, whether a 400 or a 403: a stable `code` (an error-code
+    enum member) and the message. `except ApplicationError` catches both kinds."""
+
+    code: StrEnum
+
+    @property
+    def text(self) -> str:
+        """The message alone (for a page's flash message or a log line)."""
+        return " ".join(str(m) for m in self.messages)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class AppError(ApplicationError, ValidationError):
     """A service refused its input. `code` is an error-code enum member; `field` (optional) names
     the input the message is about; `params` fill the message's %(name)s placeholders."""
 
@@ -47,14 +63,6 @@ class AppError(ValidationError):
             super().__init__(message, code=str(code))
         self.code = code
         self.field = field
-
-    @property
-    def text(self) -> str:
-        """The message alone (for a page's flash message or a log line)."""
-        return " ".join(str(m) for m in self.messages)
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class FieldErrors:
@@ -84,11 +92,20 @@ class FieldErrors:
             raise error
 
 
-class AppForbidden(AppError, PermissionDenied):
-    """The user may not do this here: a 403 on a page, the API's 403, the import report's line."""
+class AppForbidden(ApplicationError, PermissionDenied):
+    """The user may not do this here: a 403 on a page, the API's 403, the import report's line.
+    Not a ValidationError: a view that catches refusals of its input does not swallow it."""
 
     def __init__(self, code: StrEnum, message: Any, *, params: dict | None = None) -> None:
-        super().__init__(code, message, params=params)
+        if params:
+            message = message % params
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(self.message)]
 
 
 def error_codes(exc: ValidationError) -> set[str] | dict[str, list[str]]:

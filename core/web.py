@@ -20,7 +20,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import AppError, AppForbidden, CoreErrorCode
+from core.errors import AppError, AppForbidden, ApplicationError, CoreErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def refusal_code(exc: Exception) -> str:
 
 def refusal_text(exc: Exception) -> str:
     """The message(s) of a refusal as one line for the officer."""
-    if isinstance(exc, AppError):
+    if isinstance(exc, ApplicationError):
         return exc.text
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
@@ -89,7 +89,7 @@ class RefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, AppError) and not isinstance(exception, PermissionDenied):
+        if isinstance(exception, AppError):
             logger.info("refused", extra={"code": refusal_code(exception), "path": request.path})
             return render(
                 request,

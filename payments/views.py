@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import change_get
 from core.months import add_months
+from core.web import REFUSALS, flash_refusal
 from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role
 from org.privacy import identifiers_for
@@ -66,7 +67,7 @@ def period_open(request):
         if period.status == PeriodStatus.DRAFT:
             services.payment_list_generate_async(period=period, user=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        flash_refusal(request, error)
         return redirect("payments:list")
     return redirect("payments:review", pk=period.pk)
 
@@ -128,7 +129,7 @@ def period_generate(request, pk: int):
     try:
         services.payment_list_generate_async(period=period, user=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        flash_refusal(request, error)
     return redirect("payments:review", pk=period.pk)
 
 
@@ -138,10 +139,8 @@ def period_close(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     try:
         services.payment_list_close(period=period, closed_by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except PermissionDenied as error:
-        messages.error(request, str(error))
+    except REFUSALS as error:
+        flash_refusal(request, error)
     else:
         messages.success(request, _("The list is closed. Its lines can no longer change."))
     return redirect("payments:review", pk=period.pk)
@@ -157,8 +156,8 @@ def change_defer(request, pk: int, change_pk: int):
         services.change_record_defer(
             change=change, user=request.user, month=add_months(period.month, 1)
         )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except REFUSALS as error:
+        flash_refusal(request, error)
     return redirect("payments:review", pk=period.pk)
 
 
@@ -292,10 +291,8 @@ def period_submit(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     try:
         dispatch.payment_list_submit(period=period, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except PermissionDenied as error:
-        messages.error(request, str(error))
+    except REFUSALS as error:
+        flash_refusal(request, error)
     else:
         messages.success(request, _("The list is being sent to the providers."))
     return redirect("payments:review", pk=period.pk)
@@ -352,9 +349,8 @@ def period_reconcile(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     try:
         reconciliation = period_reconcile_service(period=period, user=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, text)
+    except REFUSALS as error:
+        flash_refusal(request, error)
     except ProviderError as error:
         messages.error(
             request,
