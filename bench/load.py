@@ -229,7 +229,7 @@ def cast(users: int, *, generate: bool = True) -> Cast:
 
     from django.db.models import Count
 
-    from beneficiaries.demo_seed import demo_password
+    from demo.seed import demo_password
     from org.models import AdministrativeUnit, UnitLevel
 
     rng = random.Random(f"{SEED}-passwords")  # the order of demo_users_create

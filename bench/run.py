@@ -255,7 +255,7 @@ def seed_in_subprocess(mode: str, seed_with: str, total: int) -> None:
 
 
 def seed_province() -> None:
-    from beneficiaries.demo_seed import demo_seed
+    from demo.seed import demo_seed
 
     result = demo_seed(
         province_code=PROVINCE_CODE, count=PROVINCE_COUNT, seed=SEED, as_of=this_month()
@@ -278,8 +278,8 @@ def seed_national(*, seed_with: str = "auto", total: int = NATIONAL_TOTAL) -> No
     demo_seed too if that projects under the budget, else with COPY (no history rows)."""
     from vietnam_provinces import Province
 
-    from beneficiaries.demo_seed import demo_seed
     from beneficiaries.models import AuthorizedRecipient, Beneficiary
+    from demo.seed import demo_seed
     from org.models import AdministrativeUnit, CodeVersion, UnitLevel
     from org.services import unit_load, units_from_package
 
@@ -372,9 +372,9 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from beneficiaries.demo import DemoGenerator, spread
-    from beneficiaries.demo_seed import demo_communes
     from beneficiaries.models import BeneficiaryStatus, Category
+    from demo.generator import DemoGenerator, spread
+    from demo.seed import demo_communes
     from providers.models import Provider
 
     communes = demo_communes(province)
@@ -645,7 +645,7 @@ def bench_month(units) -> datetime.date:
 
 
 def bench_province() -> tuple[str, list]:
-    from beneficiaries.demo_seed import demo_province_ensure
+    from demo.seed import demo_province_ensure
     from payments.services import closing_units, payment_list_generate, payment_period_open
 
     province = demo_province_ensure(province_code=PROVINCE_CODE)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "providers",
     "reports",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from accounts.models import PaymentAccount
-from beneficiaries.demo import DemoGenerator
-from beneficiaries.demo_seed import demo_digest, demo_seed
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
+from demo.generator import DemoGenerator
+from demo.seed import demo_digest, demo_seed
 from org.models import AdministrativeUnit, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_same_seed_gives_the_same_province_and_another_seed_does_not():
 
 
 def test_generator_is_pure_and_repeatable():
-    from beneficiaries.demo import DemoCommune
+    from demo.generator import DemoCommune
 
     commune = DemoCommune(1, "19777", "Phường Vỹ Dạ", "xã", "Quận Thuận Hóa")
     a = [

@@ -1,7 +1,7 @@
 """A realistic, deterministic demo population for one province.
 
 Everything here is pure: given a random generator, the communes and the month the demo is
-built as of, it returns plain records. `beneficiaries.demo_seed.demo_seed` writes them.
+built as of, it returns plain records. `demo.seed.demo_seed` writes them.
 
 The distributions echo what the provinces publish (Thừa Thiên Huế, 2023: 60,738 people paid a
 month; about 70% through an authorized recipient or guardian; 79% with an account opened;

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-from beneficiaries.demo_history import HISTORY_REASON, history_finish, planned_periods
-from beneficiaries.demo_seed import demo_seed
+from demo.history import HISTORY_REASON, history_finish, planned_periods
+from demo.seed import demo_seed
 from org.models import AdministrativeUnit, User
 from payments.models import LineStatus, PaymentLine, PaymentPeriod, PeriodStatus
 from payments.services import payment_list_close, payment_list_generate

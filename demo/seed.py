@@ -17,8 +17,6 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import AccountStatus, PaymentAccount
-from beneficiaries.demo import DemoCommune, DemoGenerator, month_of, spread
-from beneficiaries.demo_history import history_plan
 from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
@@ -26,6 +24,8 @@ from beneficiaries.models import (
     BeneficiaryStatus,
     Category,
 )
+from demo.generator import DemoCommune, DemoGenerator, month_of, spread
+from demo.history import history_plan
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
 from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
 from providers.models import Provider, ProviderContract
@@ -208,7 +208,7 @@ def demo_seed(
     """Seed a realistic demo province: units, users for every role, and `count` active
     beneficiaries with categories, recipients/guardians and accounts, in bulk with history.
     With `months`, also plan that many months of payment history before `as_of`, which
-    demo_history.history_finish then makes (it needs the mock providers).
+    demo.history.history_finish then makes (it needs the mock providers).
 
     Deterministic for a given seed and `as_of` month (default: the current month). Raises
     DemoAlreadySeeded if the province already has beneficiaries.
