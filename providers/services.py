@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from providers.adapters import (
     ProviderUnavailable,
     adapter_class,
 )
+from providers.endpoints import provider_config
 from providers.models import Provider
 
 FINAL = (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
@@ -34,8 +34,9 @@ class NoAdapter(Exception):
 
 
 def adapter_for(provider: Provider) -> PaymentAdapter:
-    """The provider's adapter, built from its dotted path and TROCAP_PROVIDERS."""
-    config = settings.TROCAP_PROVIDERS.get(provider.code)
+    """The provider's adapter, built from its dotted path and TROCAP_PROVIDERS (as
+    `providers.endpoints.providers_redirected` may have pointed it elsewhere for a while)."""
+    config = provider_config(provider.code)
     if config is None or not provider.adapter:
         raise NoAdapter(f"No adapter configured for {provider.code}.")
     try:

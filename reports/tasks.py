@@ -1,6 +1,9 @@
 """Keeping the coverage snapshots fresh: after a list changes, and every night."""
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import shared_task
 from django.utils import timezone
@@ -29,16 +32,32 @@ def refresh_coverage_nightly() -> int:
     return coverage_refresh(month=timezone.localdate().replace(day=1))
 
 
+_paused: ContextVar[bool] = ContextVar("coverage_auto_refresh_paused", default=False)
+
+
+@contextmanager
+def auto_refresh_paused() -> Iterator[None]:
+    """No refresh is queued for the lists generated, closed or reconciled in the block, in
+    this context only (a ContextVar: requests and threads beside it still queue theirs). For a
+    caller that refreshes the figures itself when it is done, as the demo's history does once
+    a month; the same as TROCAP_COVERAGE_AUTO_REFRESH off, for the block."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
 def refresh_later(period) -> None:
     """Queue the refresh of a period's month and unit once the transaction commits, to run
     TROCAP_COVERAGE_REFRESH_DELAY seconds later; none when one is already waiting (a list
     generated twenty times in two minutes is refreshed a few times, not twenty). A request
     left waiting for ten times the delay (at least ten minutes: its task was lost) is queued
-    again."""
+    again; none either inside `auto_refresh_paused`."""
     from django.conf import settings
     from django.db import transaction
 
-    if not settings.TROCAP_COVERAGE_AUTO_REFRESH:
+    if not settings.TROCAP_COVERAGE_AUTO_REFRESH or _paused.get():
         return
     month, unit_id = period.month, period.unit_id
     delay = settings.TROCAP_COVERAGE_REFRESH_DELAY
