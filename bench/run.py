@@ -373,16 +373,18 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
     from django.utils import timezone
 
     from beneficiaries.models import BeneficiaryStatus, Category
-    from demo.generator import DemoGenerator, spread
+    from demo.generator import demo_people
     from demo.seed import demo_communes
     from providers.models import Provider
 
-    communes = demo_communes(province)
-    generator = DemoGenerator(seed=seed, as_of=as_of, province_code=province.code)
-    generator.used_ids = used_ids
-    people = []
-    for commune, n in zip(communes, spread(count, communes, generator.rng), strict=True):
-        people.extend(generator.person(len(people) + 1, commune) for _ in range(n))
+    people = demo_people(
+        communes=demo_communes(province),
+        count=count,
+        seed=seed,
+        as_of=as_of,
+        province_code=province.code,
+        used_ids=used_ids,
+    )
     categories = dict(Category.objects.values_list("code", "id"))
     providers = dict(Provider.objects.values_list("code", "id"))
     now = timezone.now().isoformat()
