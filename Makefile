@@ -26,8 +26,9 @@ setup: $(STAMP) ## Create .venv and install the pinned dependencies
 migrate: setup ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
+# DEBUG=0: the seed's hundreds of thousands of statements need no debug query log (faster).
 seed: migrate ## Seed the demo province once (Huế, 60,738 people, a year of payments; DEMO_MONTHS=N)
-	$(PY) manage.py seed_demo --skip-if-seeded
+	DEBUG=0 $(PY) manage.py seed_demo --skip-if-seeded
 
 run: seed ## Set up, migrate, seed the demo once, and run web + worker + mock providers on :8000
 	$(PY) manage.py run_stack --addr 127.0.0.1:8000

@@ -225,15 +225,12 @@ def cast(users: int, *, generate: bool = True) -> Cast:
     """Who the simulated officers are: the list officer of the district with the most people
     first, then one district officer in ten (other districts), the rest commune officers of
     as many communes, spread over the province. Passwords as seed_demo makes them."""
-    import random
-
     from django.db.models import Count
 
-    from beneficiaries.demo_seed import demo_password
-    from org.models import AdministrativeUnit, UnitLevel
+    from demo.seed import demo_passwords
+    from org.models import AdministrativeUnit, Role, UnitLevel
 
-    rng = random.Random(f"{SEED}-passwords")  # the order of demo_users_create
-    passwords = {word: demo_password(rng, word) for word in ("quantri", "tinh", "huyen", "xa")}
+    passwords = demo_passwords(seed=SEED)
     province = AdministrativeUnit.objects.get(
         level=UnitLevel.PROVINCE, code=PROVINCE_CODE, active=True
     )
@@ -252,14 +249,18 @@ def cast(users: int, *, generate: bool = True) -> Cast:
     if n_communes > len(communes):
         raise LoadError(f"at most {len(communes) + n_districts} users: one per commune.")
     first = "list" if generate else "district"
-    accounts = [loadgen.Account(f"huyen{districts[0].code}", passwords["huyen"], first)]
+    accounts = [
+        loadgen.Account(f"huyen{districts[0].code}", passwords[Role.DISTRICT_OFFICER], first)
+    ]
     accounts += [
-        loadgen.Account(f"huyen{d.code}", passwords["huyen"], "district")
+        loadgen.Account(f"huyen{d.code}", passwords[Role.DISTRICT_OFFICER], "district")
         for d in districts[1:n_districts]
     ]
     step = len(communes) / n_communes if n_communes else 1
     picked = [communes[int(i * step)] for i in range(n_communes)]
-    commune_accounts = [loadgen.Account(f"xa{c.code}", passwords["xa"], "commune") for c in picked]
+    commune_accounts = [
+        loadgen.Account(f"xa{c.code}", passwords[Role.COMMUNE_OFFICER], "commune") for c in picked
+    ]
     accounts += commune_accounts
     return Cast(
         accounts=accounts,

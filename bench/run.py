@@ -255,7 +255,7 @@ def seed_in_subprocess(mode: str, seed_with: str, total: int) -> None:
 
 
 def seed_province() -> None:
-    from beneficiaries.demo_seed import demo_seed
+    from demo.seed import demo_seed
 
     result = demo_seed(
         province_code=PROVINCE_CODE, count=PROVINCE_COUNT, seed=SEED, as_of=this_month()
@@ -278,8 +278,8 @@ def seed_national(*, seed_with: str = "auto", total: int = NATIONAL_TOTAL) -> No
     demo_seed too if that projects under the budget, else with COPY (no history rows)."""
     from vietnam_provinces import Province
 
-    from beneficiaries.demo_seed import demo_seed
     from beneficiaries.models import AuthorizedRecipient, Beneficiary
+    from demo.seed import demo_seed
     from org.models import AdministrativeUnit, CodeVersion, UnitLevel
     from org.services import unit_load, units_from_package
 
@@ -372,17 +372,19 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from beneficiaries.demo import DemoGenerator, spread
-    from beneficiaries.demo_seed import demo_communes
     from beneficiaries.models import BeneficiaryStatus, Category
+    from demo.generator import demo_people
+    from demo.seed import demo_communes
     from providers.models import Provider
 
-    communes = demo_communes(province)
-    generator = DemoGenerator(seed=seed, as_of=as_of, province_code=province.code)
-    generator.used_ids = used_ids
-    people = []
-    for commune, n in zip(communes, spread(count, communes, generator.rng), strict=True):
-        people.extend(generator.person(len(people) + 1, commune) for _ in range(n))
+    people = demo_people(
+        communes=demo_communes(province),
+        count=count,
+        seed=seed,
+        as_of=as_of,
+        province_code=province.code,
+        used_ids=used_ids,
+    )
     categories = dict(Category.objects.values_list("code", "id"))
     providers = dict(Provider.objects.values_list("code", "id"))
     now = timezone.now().isoformat()
@@ -645,7 +647,7 @@ def bench_month(units) -> datetime.date:
 
 
 def bench_province() -> tuple[str, list]:
-    from beneficiaries.demo_seed import demo_province_ensure
+    from demo.seed import demo_province_ensure
     from payments.services import closing_units, payment_list_generate, payment_period_open
 
     province = demo_province_ensure(province_code=PROVINCE_CODE)

@@ -26,9 +26,10 @@ def apply_due_changes() -> int:
 
 
 @shared_task(acks_late=True)
-def verify_population_nightly() -> dict:
-    """Nightly: the beneficiaries due for a check, batch after batch; if the service stops
-    answering, what is left waits for the next night (or the next run)."""
+def verify_population_nightly(recheck_days: int | None = None) -> dict:
+    """Nightly: the beneficiaries due for a check (not checked for `recheck_days`, by default
+    TROCAP_POPULATION_RECHECK_DAYS), batch after batch; if the service stops answering, what
+    is left waits for the next night (or the next run)."""
     from django.conf import settings
 
     from beneficiaries.population import (
@@ -41,7 +42,11 @@ def verify_population_nightly() -> dict:
     api, totals, size, last = client(), {}, settings.TROCAP_POPULATION_BATCH, 0
     while True:
         # By id, a batch at a time: memory follows a batch, not the register.
-        batch = list(due_for_check().filter(pk__gt=last).select_related("commune")[:size])
+        batch = list(
+            due_for_check(recheck_days=recheck_days)
+            .filter(pk__gt=last)
+            .select_related("commune")[:size]
+        )
         if not batch:
             break
         try:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.metrics import CallbackOutcome, record_callback
 from providers.adapters import InvalidCallback, ItemResult, PaymentAdapter, adapter_class
+from providers.endpoints import provider_config
 from providers.models import CallbackEvent, Provider
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,9 @@ class NoAdapter(Exception):
 
 
 def adapter_for(provider: Provider) -> PaymentAdapter:
-    """The provider's adapter, built from its dotted path and TROCAP_PROVIDERS."""
-    config = settings.TROCAP_PROVIDERS.get(provider.code)
+    """The provider's adapter, built from its dotted path and TROCAP_PROVIDERS (as
+    `providers.endpoints.providers_redirected` may have pointed it elsewhere for a while)."""
+    config = provider_config(provider.code)
     if config is None or not provider.adapter:
         raise NoAdapter(f"No adapter configured for {provider.code}.")
     try:

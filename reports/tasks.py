@@ -1,6 +1,9 @@
 """Keeping the coverage snapshots fresh: after a list changes, and every night."""
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import shared_task
 from django.conf import settings
@@ -31,12 +34,29 @@ def refresh_coverage_nightly() -> int:
     return coverage_refresh(month=timezone.localdate().replace(day=1))
 
 
+_paused: ContextVar[bool] = ContextVar("coverage_auto_refresh_paused", default=False)
+
+
+@contextmanager
+def auto_refresh_paused() -> Iterator[None]:
+    """No refresh is queued for the lists generated, closed or reconciled in the block, in
+    this context only (a ContextVar: requests and threads beside it still queue theirs). For a
+    caller that refreshes the figures itself when it is done, as the demo's history does once
+    a month; the same as TROCAP_COVERAGE_AUTO_REFRESH off, for the block."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
 def refresh_request(*, month: datetime.date, unit_id: int) -> None:
     """Queue the refresh of a month and unit, to run TROCAP_COVERAGE_REFRESH_DELAY seconds
     later; none when one is already waiting (a list generated twenty times in two minutes is
     refreshed a few times, not twenty). A request left waiting for ten times the delay (at least
-    ten minutes: its task was lost) is queued again. Call it once the change is committed."""
-    if not settings.TROCAP_COVERAGE_AUTO_REFRESH:
+    ten minutes: its task was lost) is queued again; none inside `auto_refresh_paused`. Call
+    it once the change is committed."""
+    if not settings.TROCAP_COVERAGE_AUTO_REFRESH or _paused.get():
         return
     delay = settings.TROCAP_COVERAGE_REFRESH_DELAY
     now = timezone.now()

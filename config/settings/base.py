@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "providers",
     "reports",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from beneficiaries.demo_seed import demo_seed
 from beneficiaries.models import Beneficiary, ChangeRecord
+from demo.seed import demo_seed
 from org.models import User
 from payments.services import payment_list_generate, payment_period_open
 from reports.coverage import coverage_refresh

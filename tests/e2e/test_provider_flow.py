@@ -9,8 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from beneficiaries.demo import district_channel
-from beneficiaries.demo_seed import demo_seed
+from demo.generator import district_channel
+from demo.seed import demo_seed
 from org.models import User
 from payments.models import PaymentPeriod
 from payments.services import payment_list_close, payment_list_generate, payment_period_open

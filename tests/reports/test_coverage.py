@@ -10,8 +10,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import PaymentAccount
-from beneficiaries.demo_seed import demo_seed
 from beneficiaries.models import Beneficiary, BeneficiaryStatus
+from demo.seed import demo_seed
 from org.models import AdministrativeUnit, Role, User
 from payments.models import LineStatus, PaymentLine
 from payments.services import payment_list_close, payment_list_generate, payment_period_open

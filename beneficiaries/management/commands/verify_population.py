@@ -1,7 +1,6 @@
 """verify_population [--recheck-days N]: what the nightly job does, now."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.test.utils import override_settings
 
 from beneficiaries.tasks import verify_population_nightly
 
@@ -24,9 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, recheck_days, **options):
         if recheck_days is not None and recheck_days < 0:
             raise CommandError("--recheck-days must be 0 or more.")
-        overrides = {} if recheck_days is None else {"TROCAP_POPULATION_RECHECK_DAYS": recheck_days}
-        with override_settings(**overrides):
-            totals = verify_population_nightly()
+        totals = verify_population_nightly(recheck_days=recheck_days)
         stopped = totals.pop("stopped", None)
         summary = ", ".join(f"{k} {v}" for k, v in totals.items()) or "nothing due"
         self.stdout.write(f"verify_population: {summary}.")

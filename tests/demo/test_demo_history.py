@@ -4,6 +4,7 @@ never paid twice; the coverage figures of every month equal a direct count."""
 
 import datetime
 import io
+import logging
 import sqlite3
 
 import pytest
@@ -11,8 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-from beneficiaries.demo_history import HISTORY_REASON, history_finish, planned_periods
-from beneficiaries.demo_seed import demo_seed
+from demo.history import HISTORY_REASON, history_finish, planned_periods
+from demo.seed import demo_seed
 from org.models import AdministrativeUnit, User
 from payments.dispatch import payment_list_submit
 from payments.models import LineStatus, PaymentLine, PaymentPeriod, PeriodStatus
@@ -42,10 +43,17 @@ def ledger(db_path) -> list[tuple[str, str, int, str]]:
         return db.execute("SELECT provider, reference, amount, status FROM ledger").fetchall()
 
 
-def test_seed_demo_makes_months_of_history_through_the_mock_providers(no_running_mock):
+def test_seed_demo_makes_months_of_history_through_the_mock_providers(no_running_mock, caplog):
     out = io.StringIO()
-    call_command("seed_demo", beneficiaries=600, seed=7, as_of=AS_OF, months=3, stdout=out)
+    with caplog.at_level(logging.INFO, logger="demo.history"):
+        call_command("seed_demo", beneficiaries=600, seed=7, as_of=AS_OF, months=3, stdout=out)
     output = out.getvalue()
+    # One log line per month made, with its figures.
+    made = [r for r in caplog.records if r.name == "demo.history"]
+    assert [(r.month, r.units, r.province_code) for r in made] == [
+        (month.isoformat(), 9, "46") for month in MONTHS
+    ]
+    assert all(r.lines > 0 and r.paid > 0 and r.seconds >= 0 for r in made)
     province = AdministrativeUnit.objects.get(level="province", code="46", active=True)
     periods = PaymentPeriod.objects.filter(unit__path__startswith=province.path)
     # Every district, every month, reconciled without a discrepancy.

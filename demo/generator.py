@@ -1,7 +1,7 @@
 """A realistic, deterministic demo population for one province.
 
 Everything here is pure: given a random generator, the communes and the month the demo is
-built as of, it returns plain records. `beneficiaries.demo_seed.demo_seed` writes them.
+built as of, it returns plain records. `demo.seed.demo_seed` writes them.
 
 The distributions echo what the provinces publish (Thừa Thiên Huế, 2023: 60,738 people paid a
 month; about 70% through an authorized recipient or guardian; 79% with an account opened;
@@ -14,9 +14,12 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from accounts.models import AccountHolder
+from beneficiaries.models import RecipientKind
 from beneficiaries.validation import VIETTEL_PREFIXES
 from core.months import add_months
 from org.text import search_key
+from providers.models import ProviderCode
 
 # --- Names ------------------------------------------------------------------------------------
 
@@ -352,13 +355,13 @@ def month_of(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def district_channel(district_name: str) -> tuple[str, float]:
+def district_channel(district_name: str) -> tuple[ProviderCode, float]:
     """(provider of accounts in the district, share of people with an account opened)."""
     if any(name in district_name for name in URBAN_DISTRICT_NAMES):
-        return "VIETINBANK", 0.88
+        return ProviderCode.VIETINBANK, 0.88
     if any(name in district_name for name in MOUNTAIN_DISTRICT_NAMES):
-        return "VIETTELPAY", 0.62
-    return "VIETTELPAY", 0.80
+        return ProviderCode.VIETTELPAY, 0.62
+    return ProviderCode.VIETTELPAY, 0.80
 
 
 class DemoGenerator:
@@ -555,7 +558,7 @@ class DemoGenerator:
             rec_sex = "F" if rng.random() < 0.6 else "M"
             rec_dob = self.birth_date(*rec_ages)
             person.recipient = DemoRecipient(
-                kind="guardian" if guardian else "authorized",
+                kind=RecipientKind.GUARDIAN if guardian else RecipientKind.AUTHORIZED,
                 full_name=self.name(rec_sex, minority),
                 id_number=self.id_number(rec_dob, rec_sex),
                 relationship=relationship,
@@ -568,7 +571,7 @@ class DemoGenerator:
         # The account is opened in the payee's name (the recipient's when there is one).
         provider, coverage = district_channel(commune.district_name)
         if rng.random() < coverage:
-            holder = "recipient" if person.recipient else "beneficiary"
+            holder = AccountHolder.RECIPIENT if person.recipient else AccountHolder.BENEFICIARY
             payee_name = person.recipient.full_name if person.recipient else person.full_name
             first, offset = max(start, add_months(self.as_of, -36)), rng.randrange(0, 12)
             opened = add_months(first, offset)
@@ -578,7 +581,7 @@ class DemoGenerator:
                 # (no extra draw: the rest of the stream stays as it was).
                 within = max(0, (last.year - first.year) * 12 + last.month - first.month)
                 opened = add_months(first, offset % (within + 1)) if first <= last else last
-            if provider == "VIETTELPAY":
+            if provider == ProviderCode.VIETTELPAY:
                 # A wallet is keyed by the payee's mobile number; give the payee one if needed.
                 if person.recipient:
                     if not person.recipient.phone:
@@ -619,3 +622,26 @@ def spread(total: int, communes: list[DemoCommune], rng: random.Random) -> list[
     for i in order[:remainder]:
         counts[i] += 1
     return counts
+
+
+def demo_people(
+    *,
+    communes: list[DemoCommune],
+    count: int,
+    seed: int,
+    as_of: datetime.date,
+    province_code: str,
+    used_ids: set[str] | None = None,
+) -> list[DemoPerson]:
+    """The `count` people of a demo province, spread over its `communes` (in that order), as
+    `demo.seed.demo_seed` writes them: the same arguments give the same people.
+
+    `used_ids` are personal ID numbers already taken (by provinces seeded before into the same
+    database): none of them is given again, and the new ones are added to the set."""
+    generator = DemoGenerator(seed=seed, as_of=as_of, province_code=province_code)
+    if used_ids is not None:
+        generator.used_ids = used_ids
+    people: list[DemoPerson] = []
+    for commune, n in zip(communes, spread(count, communes, generator.rng), strict=True):
+        people.extend(generator.person(len(people) + 1, commune) for _ in range(n))
+    return people

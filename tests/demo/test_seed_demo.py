@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from accounts.models import PaymentAccount
-from beneficiaries.demo import DemoGenerator
-from beneficiaries.demo_seed import demo_digest, demo_seed
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory
+from demo.generator import DemoCommune, DemoGenerator, demo_people
+from demo.seed import demo_communes, demo_digest, demo_passwords, demo_seed
 from org.models import AdministrativeUnit, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +41,6 @@ def test_same_seed_gives_the_same_province_and_another_seed_does_not():
 
 
 def test_generator_is_pure_and_repeatable():
-    from beneficiaries.demo import DemoCommune
-
     commune = DemoCommune(1, "19777", "Phường Vỹ Dạ", "xã", "Quận Thuận Hóa")
     a = [
         DemoGenerator(seed=1, as_of=AS_OF, province_code="46").person(i, commune) for i in range(50)
@@ -176,3 +174,39 @@ def test_an_unknown_province_is_refused():
     with pytest.raises(CommandError, match="Province 99 is neither"):
         seed(province="99", beneficiaries=10)
     assert not AdministrativeUnit.objects.exists()
+
+
+def test_the_public_helpers_give_what_the_seed_writes():
+    """What the benchmarks use: the people demo_seed writes, and each role's password."""
+    result = demo_seed(province_code="46", count=300, seed=4, as_of=AS_OF)
+    people = demo_people(
+        communes=demo_communes(result.province),
+        count=300,
+        seed=4,
+        as_of=AS_OF,
+        province_code=result.province.code,
+    )
+    assert [(p.external_id, p.id_number, p.full_name) for p in people] == list(
+        Beneficiary.objects.order_by("external_id").values_list(
+            "external_id", "id_number", "full_name"
+        )
+    )
+    passwords = demo_passwords(seed=4)
+    for username, role in (("admin", Role.ADMIN), ("tinh46", Role.PROVINCE_OFFICER)):
+        assert authenticate(username=username, password=passwords[role]) is not None
+    commune = User.objects.filter(role=Role.COMMUNE_OFFICER).first()
+    assert authenticate(username=commune.username, password=passwords[Role.COMMUNE_OFFICER])
+
+    # Provinces seeded into one database never share an ID number.
+    used = {p.id_number for p in people}
+    taken = set(used)
+    others = demo_people(
+        communes=demo_communes(result.province),
+        count=300,
+        seed=4,
+        as_of=AS_OF,
+        province_code="99",
+        used_ids=used,
+    )
+    assert not taken & {p.id_number for p in others}
+    assert {p.id_number for p in others} <= used

@@ -12,6 +12,7 @@ lost or made twice: every step below starts from the state the period is in.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import tempfile
 import time
@@ -21,11 +22,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.test.utils import override_settings
+from django.db import reset_queries
+from simple_history.utils import update_change_reason
 
 from core.months import add_months
 from org.models import AdministrativeUnit, Role, User
+from payments.dispatch import period_settle_inline
 from payments.models import LineStatus, PaymentPeriod, PeriodStatus
+from payments.services import (
+    closing_units,
+    payment_list_close,
+    payment_list_generate,
+    payment_period_open,
+)
+from providers.endpoints import providers_redirected
+from providers.mock.process import call, free_port, start_mock
+from reports.coverage import coverage_refresh
+from reports.tasks import auto_refresh_paused
+
+logger = logging.getLogger(__name__)
 
 HISTORY_REASON = "seed_demo history"
 
@@ -50,18 +65,12 @@ class HistoryMonth:
 
 
 def closing_units_of(province: AdministrativeUnit) -> list[AdministrativeUnit]:
-    from payments.services import closing_units
-
     return [u for u in closing_units() if u.path.startswith(province.path)]
 
 
 def history_plan(*, province: AdministrativeUnit, months: int, as_of: datetime.date) -> int:
     """Create the draft periods of the `months` months before `as_of` for every closing unit
     of the province, each recorded as planned by the demo. Returns how many were created."""
-    from simple_history.utils import update_change_reason
-
-    from payments.services import payment_period_open
-
     created, units = 0, closing_units_of(province)
     for back in range(months, 0, -1):
         month = add_months(as_of, -back)
@@ -93,8 +102,6 @@ def history_providers(*, seed: int, log: Callable[[str], None]) -> Iterator[str]
     MOCK_PROVIDERS_URL if they run (docker compose): their pace is set for the history and
     put back afterwards. Otherwise they are started here, on a free port, with their usual
     ledger file, so that the statements are there when a month is reconciled again later."""
-    from providers.mock.process import call, free_port, start_mock
-
     url = settings.MOCK_PROVIDERS_URL.rstrip("/")
     try:
         saved = call(f"{url}/__mock__/config")
@@ -135,11 +142,11 @@ def history_finish(
     log: Callable[[str], None] = lambda message: None,
 ) -> list[HistoryMonth]:
     """Take every planned period of the province through to reconciliation, month by month,
-    and refresh each month's coverage figures. Safe to run again after an interruption."""
-    from payments.dispatch import period_settle_inline
-    from payments.services import payment_list_close, payment_list_generate
-    from reports.coverage import coverage_refresh
+    and refresh each month's coverage figures. Safe to run again after an interruption.
 
+    Every provider is reached at the mock providers' address for the length of the history,
+    with no callback (the results are polled) and a long timeout; no coverage refresh is
+    queued on the way (each month is refreshed here once, when it is done)."""
     periods = list(planned_periods(province))
     if not periods:
         return []
@@ -155,15 +162,8 @@ def history_finish(
     done: list[HistoryMonth] = []
     with (
         history_providers(seed=seed, log=log) as url,
-        override_settings(
-            # Hundreds of thousands of statements: none kept in the debug log of a dev server.
-            DEBUG=False,
-            TROCAP_COVERAGE_AUTO_REFRESH=False,
-            TROCAP_PROVIDERS={
-                code: {**config, "base_url": url, "callback_url": "", "timeout": 120.0}
-                for code, config in settings.TROCAP_PROVIDERS.items()
-            },
-        ),
+        providers_redirected(base_url=url, callback_url="", timeout=120.0),
+        auto_refresh_paused(),
     ):
         for month, month_periods in months.items():
             started = time.perf_counter()
@@ -175,6 +175,9 @@ def history_finish(
                     payment_list_generate(period=period, generated_by=officer)
                     payment_list_close(period=period, closed_by=officer)
                 period_settle_inline(period=period)
+                # Hundreds of thousands of statements: with DEBUG on (a dev machine) Django keeps
+                # the last 9,000 of them; none are kept beyond one list.
+                reset_queries()
             coverage_refresh(month=month, unit=province, register=True)
             summary = HistoryMonth(month=month, seconds=time.perf_counter() - started)
             for period in month_periods:
@@ -184,6 +187,17 @@ def history_finish(
                 summary.paid += paid.count()
                 summary.amount_paid += sum(paid.values_list("amount_total", flat=True))
             done.append(summary)
+            logger.info(
+                "demo history month made",
+                extra={
+                    "month": month.isoformat(),
+                    "province_code": province.code,
+                    "units": len(month_periods),
+                    "lines": summary.lines,
+                    "paid": summary.paid,
+                    "seconds": round(summary.seconds, 1),
+                },
+            )
             log(
                 f"seed_demo: {month:%m/%Y}: {summary.lines:,} lines, {summary.paid:,} paid "
                 f"({summary.seconds:.0f} s)."

@@ -7,8 +7,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from beneficiaries.demo_history import default_months, history_finish
-from beneficiaries.demo_seed import DemoAlreadySeeded, demo_province_ensure, demo_seed
+from demo.history import default_months, history_finish
+from demo.seed import DemoAlreadySeeded, demo_province_ensure, demo_seed
 from org.text import format_number
 
 

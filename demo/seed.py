@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts.models import AccountStatus, PaymentAccount
-from beneficiaries.demo import DemoCommune, DemoGenerator, month_of, spread
-from beneficiaries.demo_history import history_plan
+from accounts.models import AccountHolder, AccountStatus, PaymentAccount
 from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
@@ -26,9 +23,15 @@ from beneficiaries.models import (
     BeneficiaryStatus,
     Category,
 )
+from beneficiaries.services import age_changes_propose
+from core.errors import AppError
+from core.months import add_months
+from demo.errors import DemoErrorCode
+from demo.generator import DemoCommune, demo_people, month_of
+from demo.history import history_plan
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
 from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
-from providers.models import Provider, ProviderContract
+from providers.models import Provider, ProviderCode, ProviderContract
 
 
 class DemoAlreadySeeded(Exception):
@@ -75,8 +78,9 @@ def demo_province_ensure(*, province_code: str) -> AdministrativeUnit:
     if not rows:
         version, rows = units_from_package(province_code=code)
     if not rows:
-        raise ValidationError(
-            f"Province {code} is neither in {three_tier.name} nor in vietnam-provinces."
+        raise AppError(
+            DemoErrorCode.UNKNOWN_PROVINCE,
+            f"Province {code} is neither in {three_tier.name} nor in vietnam-provinces.",
         )
     unit_load(rows=rows, code_version=version)
     return AdministrativeUnit.objects.get(code_version=version, level=UnitLevel.PROVINCE, code=code)
@@ -87,6 +91,17 @@ def demo_password(rng: random.Random, word: str) -> str:
     return f"{word}-{rng.randrange(1000, 10000)}-{letter}{rng.randrange(10)}"
 
 
+def demo_passwords(*, seed: int) -> dict[Role, str]:
+    """The password `seed_demo --seed <seed>` gives every user of each role (and prints)."""
+    rng = random.Random(f"{seed}-passwords")
+    return {
+        Role.ADMIN: demo_password(rng, "quantri"),
+        Role.PROVINCE_OFFICER: demo_password(rng, "tinh"),
+        Role.DISTRICT_OFFICER: demo_password(rng, "huyen"),
+        Role.COMMUNE_OFFICER: demo_password(rng, "xa"),
+    }
+
+
 def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUser]:
     """One user of every role per level, with printed passwords (the same per role).
 
@@ -94,13 +109,7 @@ def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUs
     (commune officer). In two-tier data the province closes the lists, so its district-officer
     role is duyet<code>. Existing users are left as they are.
     """
-    rng = random.Random(f"{seed}-passwords")
-    passwords = {
-        Role.ADMIN: demo_password(rng, "quantri"),
-        Role.PROVINCE_OFFICER: demo_password(rng, "tinh"),
-        Role.DISTRICT_OFFICER: demo_password(rng, "huyen"),
-        Role.COMMUNE_OFFICER: demo_password(rng, "xa"),
-    }
+    passwords = demo_passwords(seed=seed)
     hashes = {role: make_password(password) for role, password in passwords.items()}
     districts = list(
         province.children.filter(level=UnitLevel.DISTRICT, active=True).order_by("code")
@@ -181,9 +190,9 @@ def demo_communes(province: AdministrativeUnit) -> list[DemoCommune]:
 # The province's service contracts in the demo: a fee on the amount each provider pays out.
 # Illustrative rates, not any province's real ones.
 DEMO_CONTRACTS = (
-    ("VIETTELPAY", "01/2024/HĐ-SYT-VTP", "0.400"),
-    ("VIETINBANK", "02/2024/HĐ-SYT-VTB", "0.250"),
-    ("VNPOST", "03/2024/HĐ-SYT-BĐ", "1.100"),
+    (ProviderCode.VIETTELPAY, "01/2024/HĐ-SYT-VTP", "0.400"),
+    (ProviderCode.VIETINBANK, "02/2024/HĐ-SYT-VTB", "0.250"),
+    (ProviderCode.VNPOST, "03/2024/HĐ-SYT-BĐ", "1.100"),
 )
 
 
@@ -208,7 +217,7 @@ def demo_seed(
     """Seed a realistic demo province: units, users for every role, and `count` active
     beneficiaries with categories, recipients/guardians and accounts, in bulk with history.
     With `months`, also plan that many months of payment history before `as_of`, which
-    demo_history.history_finish then makes (it needs the mock providers).
+    demo.history.history_finish then makes (it needs the mock providers).
 
     Deterministic for a given seed and `as_of` month (default: the current month). Raises
     DemoAlreadySeeded if the province already has beneficiaries.
@@ -224,10 +233,9 @@ def demo_seed(
 
         communes = demo_communes(province)
         result.communes = len(communes)
-        generator = DemoGenerator(seed=seed, as_of=as_of, province_code=province.code)
-        people = []
-        for commune, n in zip(communes, spread(count, communes, generator.rng), strict=True):
-            people.extend(generator.person(len(people) + 1, commune) for _ in range(n))
+        people = demo_people(
+            communes=communes, count=count, seed=seed, as_of=as_of, province_code=province.code
+        )
 
         beneficiaries = bulk_create_with_history(
             [
@@ -295,7 +303,9 @@ def demo_seed(
                 PaymentAccount(
                     beneficiary=b,
                     holder=p.account.holder,
-                    recipient=recipient_of.get(b.id) if p.account.holder == "recipient" else None,
+                    recipient=recipient_of.get(b.id)
+                    if p.account.holder == AccountHolder.RECIPIENT
+                    else None,
                     provider=providers[p.account.provider_code],
                     account_number=p.account.account_number,
                     account_name=p.account.account_name,
@@ -323,9 +333,6 @@ def demo_seed(
         for c in p.categories:
             result.by_category[c.code] = result.by_category.get(c.code, 0) + 1
     # What the monthly job would propose now: children turning 16, students turning 22.
-    from beneficiaries.services import age_changes_propose
-    from core.months import add_months
-
     result.proposals = age_changes_propose(month=add_months(as_of, 1))
     result.seconds = time.perf_counter() - started
     return result
