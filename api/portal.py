@@ -24,12 +24,9 @@ from django.utils.translation import gettext as _
 
 from api.models import PortalApplication, WebhookDelivery
 from beneficiaries.models import ChangeRecord, ChangeSource, ChangeStatus
-from beneficiaries.services import (
-    RecipientInput,
-    RegistrationInput,
-    add_months,
-    beneficiary_register,
-)
+from beneficiaries.services.inputs import RecipientInput, RegistrationInput
+from beneficiaries.services.registration import beneficiary_register
+from core.months import add_months
 from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import user_can_see_unit
 from providers.adapters.base import sign

@@ -323,7 +323,7 @@ def demo_seed(
         for c in p.categories:
             result.by_category[c.code] = result.by_category.get(c.code, 0) + 1
     # What the monthly job would propose now: children turning 16, students turning 22.
-    from beneficiaries.services import age_changes_propose
+    from beneficiaries.services.proposals import age_changes_propose
     from core.months import add_months
 
     result.proposals = age_changes_propose(month=add_months(as_of, 1))

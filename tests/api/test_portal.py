@@ -18,7 +18,7 @@ from api.portal import webhook_send
 from api.services import api_token_create
 from api.tasks import resend_webhooks
 from beneficiaries.models import Beneficiary, ChangeRecord
-from beneficiaries.services import change_record_approve, change_record_reject
+from beneficiaries.services.changes import change_record_approve, change_record_reject
 from tests.api.conftest import auth
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import BeneficiaryCategory, ChangeRecord, FuneralSupport
-from beneficiaries.services import (
-    AccountInput,
-    ChangeInput,
-    RecipientInput,
-    age_changes_propose,
+from beneficiaries.services.changes import (
     change_record_approve,
     change_record_cancel,
     change_record_create,
@@ -19,6 +15,8 @@ from beneficiaries.services import (
     change_records_approve_bulk,
     changes_apply_due,
 )
+from beneficiaries.services.inputs import AccountInput, ChangeInput, RecipientInput
+from beneficiaries.services.proposals import age_changes_propose
 from tests.factories import (
     AccountFactory,
     BeneficiaryCategoryFactory,

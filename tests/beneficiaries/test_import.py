@@ -11,8 +11,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import PaymentAccount
-from beneficiaries.importing import COLUMNS, LABELS
 from beneficiaries.models import Beneficiary, ChangeRecord
+from beneficiaries.services.import_file import COLUMNS, LABELS
 from tests.factories import id_number_for
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from beneficiaries.models import (
     PopulationCheck,
 )
 from beneficiaries.population import registration_check
-from beneficiaries.services import change_record_approve, change_record_submit
+from beneficiaries.services.changes import change_record_approve, change_record_submit
 from beneficiaries.tasks import verify_beneficiary, verify_population_nightly
 from tests.factories import RecipientFactory
 from tests.payments.test_generate import person

@@ -8,14 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory, ChangeRecord
-from beneficiaries.services import (
-    AccountInput,
-    RecipientInput,
-    RegistrationInput,
-    beneficiary_register,
-    change_record_approve,
-    change_record_reject,
-)
+from beneficiaries.services.changes import change_record_approve, change_record_reject
+from beneficiaries.services.inputs import AccountInput, RecipientInput, RegistrationInput
+from beneficiaries.services.registration import beneficiary_register
 from tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
