@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beneficiaries.models import CategoryCoefficient, StandardLevel
+from beneficiaries.policy_models import CategoryCoefficient, StandardLevel
 from beneficiaries.policy import (
     ADDITIVE_PARTNERS,
     CoefficientBand,
