@@ -89,7 +89,7 @@ def change_record_create(
     today = today or timezone.localdate()
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     require_maker(maker, beneficiary.commune)
-    errors = change_errors(beneficiary, data, today=today)
+    errors = change_errors(beneficiary=beneficiary, data=data, today=today)
     errors.extend("decision_file", check_decision_file(decision_file))
     errors.raise_if_any()
 

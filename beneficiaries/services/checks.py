@@ -212,7 +212,7 @@ def id_number_taken(id_number: str, *, exclude_pk: int | None = None) -> Benefic
     return qs.first()
 
 
-def registration_errors(data: RegistrationInput, *, today: datetime.date) -> FieldErrors:
+def registration_errors(*, data: RegistrationInput, today: datetime.date) -> FieldErrors:
     """Every problem with a registration, by field, coded, in Vietnamese (database checks
     included)."""
     errors = FieldErrors()
@@ -317,7 +317,7 @@ def death_effective_month(date_of_death: datetime.date | None) -> datetime.date 
 
 
 def change_errors(
-    beneficiary: Beneficiary, data: ChangeInput, *, today: datetime.date
+    *, beneficiary: Beneficiary, data: ChangeInput, today: datetime.date
 ) -> FieldErrors:
     """Every problem with a proposed change, by field, coded, in Vietnamese."""
     errors = FieldErrors()

@@ -40,7 +40,7 @@ def age_limit_month(date_of_birth: datetime.date, age: int, rule: str) -> dateti
     return month
 
 
-@transaction.atomic
+@transaction.atomic  # not durable: seeding a demo proposes inside its own transaction
 def age_changes_propose(*, month: datetime.date, rule: str | None = None) -> int:
     """Propose the changes age brings by `month`: a K1 (or K3) child turning 16, a K2 student
     turning 22, a K7 child turning 3. The category ends from the month the age is reached; if the
@@ -109,7 +109,7 @@ def age_changes_propose(*, month: datetime.date, rule: str | None = None) -> int
     return created
 
 
-@transaction.atomic
+@transaction.atomic  # not durable: the reconciliation proposes inside its own transaction
 def suspension_propose_uncollected(
     *, beneficiary_ids: Sequence[int], month: datetime.date, months: int
 ) -> int:
