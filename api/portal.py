@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,17 +25,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.errors import ApiErrorCode
 from api.models import PortalApplication, WebhookDelivery
 from beneficiaries.models import ChangeRecord, ChangeSource, ChangeStatus
-from beneficiaries.services import (
-    RecipientInput,
-    RegistrationInput,
-    add_months,
-    beneficiary_register,
-)
+from beneficiaries.services.inputs import RecipientInput, RegistrationInput
+from beneficiaries.services.registration import beneficiary_register
+from core.errors import AppForbidden
+from core.months import add_months
 from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import user_can_see_unit
 from providers.adapters.base import sign
+
+logger = logging.getLogger(__name__)
 
 # Where registration_errors' fields are in the portal's JSON.
 FIELD_PATHS = {
@@ -51,7 +55,7 @@ FIELD_PATHS = {
 }
 
 
-def _nest(errors: dict[str, list[str]]) -> dict:
+def _nest(errors: dict[str, list]) -> dict:
     """registration_errors' flat fields as the portal's nested ones."""
     nested: dict = {}
     for name, messages in errors.items():
@@ -67,11 +71,13 @@ def _nest(errors: dict[str, list[str]]) -> dict:
 
 
 class ApplicationRefused(Exception):
-    """The application cannot be taken: `errors` says why, nested as the portal sent it."""
+    """The application cannot be taken: `errors` says why, nested as the portal sent it;
+    `codes` the same, with the error codes instead of the messages."""
 
-    def __init__(self, errors: dict):
+    def __init__(self, errors: dict, codes: dict | None = None):
         super().__init__(errors)
         self.errors = errors
+        self.codes = codes or {}
 
 
 def application_status(application: PortalApplication) -> str:
@@ -87,7 +93,7 @@ def application_receive(*, data: dict, sent_by) -> tuple[PortalApplication, bool
     """Make a checked application (see PortalApplicationInSerializer) a submitted
     registration. Returns (application, created); the same dossier id again returns the first
     one with created False. Raises ApplicationRefused with the portal's field names, or
-    PermissionDenied; on any error nothing is saved."""
+    AppForbidden (a PermissionDenied); on any error nothing is saved."""
     existing = PortalApplication.objects.filter(dossier_id=data["dossier_id"]).first()
     if existing is not None:
         return existing, False
@@ -99,8 +105,13 @@ def application_receive(*, data: dict, sent_by) -> tuple[PortalApplication, bool
         .first()
     )
     if commune is None or not user_can_see_unit(sent_by, commune):
+        logger.info(
+            "portal application refused",
+            extra={"dossier_id": data["dossier_id"], "commune_code": data["commune"]},
+        )
         raise ApplicationRefused(
-            {"commune": [_("There is no active commune with this code in your area.")]}
+            {"commune": [_("There is no active commune with this code in your area.")]},
+            {"commune": [ApiErrorCode.PORTAL_COMMUNE_INVALID]},
         )
     applicant, received = data["applicant"], data["received_on"]
     recipient = data.get("recipient")
@@ -139,14 +150,29 @@ def application_receive(*, data: dict, sent_by) -> tuple[PortalApplication, bool
                 payload=json.loads(json.dumps(data, default=str)),
                 sent_by=sent_by,
             )
+    except AppForbidden:
+        raise
     except ValidationError as exc:
-        raise ApplicationRefused(_nest(exc.message_dict)) from exc
+        logger.info(
+            "portal application refused",
+            extra={"dossier_id": data["dossier_id"], "fields": sorted(exc.message_dict)},
+        )
+        codes = {name: [e.code for e in problems] for name, problems in exc.error_dict.items()}
+        raise ApplicationRefused(_nest(exc.message_dict), _nest(codes)) from exc
     except IntegrityError:
         # The same dossier sent twice at the same moment: the other request made it.
         existing = PortalApplication.objects.filter(dossier_id=data["dossier_id"]).first()
         if existing is None:
             raise
         return existing, False
+    logger.info(
+        "portal application received",
+        extra={
+            "dossier_id": application.dossier_id,
+            "change_id": change.pk,
+            "commune_code": commune.code,
+        },
+    )
     return application, True
 
 
@@ -179,6 +205,15 @@ def on_change_decided(sender, change: ChangeRecord, **kwargs) -> None:
         event="application.decided",
         payload=decision_payload(application),
     )
+    logger.info(
+        "portal webhook queued",
+        extra={
+            "dossier_id": application.dossier_id,
+            "delivery_id": delivery.pk,
+            "status": delivery.payload["status"],
+        },
+    )
+    # api.tasks imports this module at its top: importing it here breaks that cycle.
     from api.tasks import deliver_webhook
 
     transaction.on_commit(lambda: deliver_webhook.delay(delivery.pk))
@@ -198,17 +233,20 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
 def webhook_send(delivery: WebhookDelivery, *, timeout: float = 10.0) -> bool:
     """One attempt: POST the signed body to TROCAP_PORTAL_WEBHOOK_URL. Records the attempt;
     True once the portal answered 2xx (then, and later, nothing is sent again)."""
-    import urllib.error
-    import urllib.request
-
     if delivery.delivered_at is not None:
         return True
     url = settings.TROCAP_PORTAL_WEBHOOK_URL
     now = timezone.now()
     fields = {"attempts": delivery.attempts + 1, "last_attempt_at": now}
+    log = {
+        "delivery_id": delivery.pk,
+        "dossier_id": delivery.payload.get("dossier_id"),
+        "attempt": fields["attempts"],
+    }
     if not url:
         fields["last_error"] = "TROCAP_PORTAL_WEBHOOK_URL is not set."
         WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
+        logger.warning("portal webhook not sent: no URL", extra=log)
         return False
     body = webhook_body(delivery)
     request = urllib.request.Request(url, data=body, method="POST")
@@ -230,6 +268,10 @@ def webhook_send(delivery: WebhookDelivery, *, timeout: float = 10.0) -> bool:
     if ok:
         fields["delivered_at"] = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk, delivered_at__isnull=True).update(**fields)
+    if ok:
+        logger.info("portal webhook delivered", extra=log)
+    else:
+        logger.warning("portal webhook failed", extra={**log, "error": error})
     return ok
 
 

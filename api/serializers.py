@@ -7,7 +7,7 @@ from rest_framework import serializers
 from api.models import PortalApplication
 from api.portal import application_status
 from beneficiaries import validation
-from beneficiaries.models import Beneficiary, BeneficiaryCategory, ChangeRecord
+from beneficiaries.models import Beneficiary, BeneficiaryCategory, ChangeRecord, Sex
 from org.privacy import MASKED, MASKED_FIELDS, identifiers_for
 from payments.models import PaymentLine, PaymentPeriod
 
@@ -198,7 +198,7 @@ class CoverageSerializer(serializers.Serializer):
 class ApplicantSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=120)
     date_of_birth = serializers.DateField()
-    sex = serializers.ChoiceField(choices=["M", "F"])
+    sex = serializers.ChoiceField(choices=Sex.values)
     id_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=15, required=False, allow_blank=True)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.errors import ApiErrorCode as Code
 from api.models import ApiToken
+from core.errors import FieldErrors
 from org.models import ROLE_LEVELS, AdministrativeUnit, Role
+
+logger = logging.getLogger(__name__)
 
 
 def _hash(key: str) -> str:
@@ -25,17 +29,27 @@ def api_token_create(
     *, name: str, unit: AdministrativeUnit, role: str, created_by
 ) -> tuple[ApiToken, str]:
     """A new token acting with `role` on `unit` (and everything below it). Returns the token
-    and its key, which is not stored and cannot be shown again."""
+    and its key, which is not stored and cannot be shown again. Raises AppError (by field:
+    TOKEN_NAME_REQUIRED, TOKEN_ROLE_INVALID, TOKEN_UNIT_INVALID)."""
     name = (name or "").strip()
-    errors = {}
+    errors = FieldErrors()
     if not name:
-        errors["name"] = _("Give the token a name: which system uses it.")
+        errors.add(
+            "name", Code.TOKEN_NAME_REQUIRED, _("Give the token a name: which system uses it.")
+        )
     if role not in Role.values or role == Role.ADMIN:
-        errors["role"] = _("A token acts as a commune, district or province officer.")
+        errors.add(
+            "role",
+            Code.TOKEN_ROLE_INVALID,
+            _("A token acts as a commune, district or province officer."),
+        )
     elif unit is None or unit.level not in ROLE_LEVELS[role]:
-        errors["unit"] = _("This role does not work at the level of %(unit)s.") % {"unit": unit}
-    if errors:
-        raise ValidationError(errors)
+        errors.add(
+            "unit",
+            Code.TOKEN_UNIT_INVALID,
+            _("This role does not work at the level of %(unit)s.") % {"unit": unit},
+        )
+    errors.raise_if_any()
     prefix = secrets.token_hex(4)
     while ApiToken.objects.filter(prefix=prefix).exists():
         prefix = secrets.token_hex(4)
@@ -51,6 +65,15 @@ def api_token_create(
     user.save(update_fields=["password"])
     token = ApiToken.objects.create(
         name=name, user=user, prefix=prefix, key_hash=_hash(key), created_by=created_by
+    )
+    logger.info(
+        "api token created",
+        extra={
+            "token_prefix": prefix,
+            "role": role,
+            "unit_code": unit.code,
+            "user_id": getattr(created_by, "pk", None),
+        },
     )
     return token, key
 
@@ -83,4 +106,8 @@ def api_token_revoke(*, token: ApiToken, revoked_by) -> ApiToken:
         user.is_active = False
         user._history_user = revoked_by
         user.save(update_fields=["is_active"])
+        logger.info(
+            "api token revoked",
+            extra={"token_prefix": token.prefix, "user_id": getattr(revoked_by, "pk", None)},
+        )
     return token

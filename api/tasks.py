@@ -1,10 +1,14 @@
 """Sending the portal its decisions: each webhook until the portal answers 2xx."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from api.models import WebhookDelivery
 from api.portal import webhook_send, webhooks_due
+
+logger = logging.getLogger(__name__)
 
 MAX_COUNTDOWN = 6 * 3600  # the longest wait between two attempts
 
@@ -20,6 +24,14 @@ def deliver_webhook(self, delivery_id: int) -> bool:
         return True
     attempts = delivery.attempts + 1
     if attempts >= settings.TROCAP_PORTAL_WEBHOOK_MAX_ATTEMPTS:
+        logger.error(
+            "portal webhook given up",
+            extra={
+                "delivery_id": delivery_id,
+                "dossier_id": delivery.payload.get("dossier_id"),
+                "attempts": attempts,
+            },
+        )
         return False
     backoff = settings.TROCAP_PORTAL_WEBHOOK_BACKOFF * 2 ** (attempts - 1)
     raise self.retry(countdown=min(backoff, MAX_COUNTDOWN))
@@ -34,4 +46,6 @@ def resend_webhooks() -> int:
     due = webhooks_due(stale_seconds=min(longest, MAX_COUNTDOWN) + backoff + 60)
     for pk in due:
         deliver_webhook.delay(pk)
+    if due:
+        logger.info("portal webhooks queued again", extra={"deliveries": len(due)})
     return len(due)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -31,6 +30,7 @@ from beneficiaries.models import (
     ChangeStatus,
 )
 from beneficiaries.selectors import beneficiary_list, change_queue
+from core.errors import AppForbidden
 from org.scoping import scope_queryset
 from payments.models import PaymentPeriod
 from payments.selectors import lines_for, period_list
@@ -244,8 +244,8 @@ class PortalApplicationViewSet(
             )
         except ApplicationRefused as exc:
             raise serializers.ValidationError(exc.errors) from exc
-        except PermissionDenied as exc:
-            raise drf_exceptions.PermissionDenied(str(exc)) from exc
+        except AppForbidden as exc:
+            raise drf_exceptions.PermissionDenied(exc.text) from exc
         if created:  # checked against the population database at once, or queued
             population.registration_check(application.change.beneficiary)
         application = self.get_queryset().get(pk=application.pk)

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from beneficiaries.importing import COLUMNS, LABELS
 from beneficiaries.models import Beneficiary
+from beneficiaries.services.import_file import COLUMNS, LABELS
 from org.downloads import safe_cell
 from org.privacy import Identifiers
 

@@ -18,7 +18,12 @@ from beneficiaries.models import (
     RecipientKind,
     Sex,
 )
-from beneficiaries.services import AccountInput, ChangeInput, RecipientInput, RegistrationInput
+from beneficiaries.services.inputs import (
+    AccountInput,
+    ChangeInput,
+    RecipientInput,
+    RegistrationInput,
+)
 from org.models import AdministrativeUnit
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")

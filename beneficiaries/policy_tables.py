@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from beneficiaries.models import CategoryCoefficient, StandardLevel
 from beneficiaries.policy import (
     ADDITIVE_PARTNERS,
     CoefficientBand,
     PolicyTables,
     StandardLevelRow,
 )
+from beneficiaries.policy_models import CategoryCoefficient, StandardLevel
 
 
 def load_policy_tables() -> PolicyTables:

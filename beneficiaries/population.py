@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import urllib.error
 import urllib.request
 import uuid
@@ -33,7 +34,10 @@ from beneficiaries.models import (
     PopulationCheck,
     PopulationResult,
 )
+from beneficiaries.services.checks import death_effective_month
 from providers.adapters.base import sign
+
+logger = logging.getLogger(__name__)
 
 OPEN = (ChangeStatus.DRAFT, ChangeStatus.PROPOSED, ChangeStatus.SUBMITTED)
 
@@ -137,8 +141,6 @@ def _record(beneficiary: Beneficiary, answer: Answer, now) -> PopulationCheck:
 def _propose_stop_for_death(beneficiary: Beneficiary, date_of_death: datetime.date) -> bool:
     """A stop (death) proposed in the commune's queue, once: not if a stop is already open or
     decided."""
-    from beneficiaries.services import death_effective_month
-
     if beneficiary.status not in (BeneficiaryStatus.ACTIVE, BeneficiaryStatus.SUSPENDED):
         return False
     if (
@@ -169,6 +171,14 @@ def _propose_stop_for_death(beneficiary: Beneficiary, date_of_death: datetime.da
         funeral_payee_relationship=recipient.relationship if recipient else "",
     )
     change.save()
+    logger.info(
+        "death stop proposed",
+        extra={
+            "change_id": change.pk,
+            "beneficiary_id": beneficiary.pk,
+            "commune_code": beneficiary.commune.code,
+        },
+    )
     return True
 
 
@@ -185,7 +195,20 @@ class CheckSummary:
 def beneficiaries_verify(people: list[Beneficiary], *, api: PopulationClient | None = None):
     """Send `people` (at most a batch) to the database and record the answers; raises
     PopulationUnavailable (nothing recorded) when the service does not answer."""
-    answers = (api or client()).verify(people)
+    try:
+        answers = (api or client()).verify(people)
+    except PopulationUnavailable as exc:
+        logger.warning(
+            "population service unavailable", extra={"people": len(people), "error": str(exc)}
+        )
+        raise
+    except PopulationRejected as exc:
+        # Only the status: the refusal's body may quote what was sent.
+        logger.error(
+            "population service refused the request",
+            extra={"people": len(people), "error": str(exc).split(":", 1)[0]},
+        )
+        raise
     summary = CheckSummary()
     now = timezone.now()
     with transaction.atomic():
@@ -196,8 +219,14 @@ def beneficiaries_verify(people: list[Beneficiary], *, api: PopulationClient | N
             _record(person, answer, now)
             summary.checked += 1
             setattr(summary, answer.result, getattr(summary, answer.result) + 1)
+            if answer.result != PopulationResult.MATCH:
+                logger.info(
+                    "population check",
+                    extra={"beneficiary_id": person.pk, "outcome": answer.result},
+                )
             if answer.result == PopulationResult.DECEASED and answer.date_of_death:
                 summary.stops_proposed += _propose_stop_for_death(person, answer.date_of_death)
+    logger.info("population batch checked", extra=vars(summary))
     return summary
 
 
@@ -248,11 +277,14 @@ def registration_check(beneficiary: Beneficiary) -> str:
     try:
         beneficiaries_verify([beneficiary], api=api)
     except PopulationUnavailable:
+        # The task module imports this one at its top: importing it here breaks that cycle.
         from beneficiaries.tasks import verify_beneficiary
 
+        logger.info("population check queued", extra={"beneficiary_id": beneficiary.pk})
         transaction.on_commit(lambda: verify_beneficiary.delay(beneficiary.pk))
         return "queued"
     except PopulationRejected:
+        logger.warning("population check refused", extra={"beneficiary_id": beneficiary.pk})
         return "error"
     check = PopulationCheck.objects.filter(beneficiary=beneficiary, latest=True).first()
     return check.result if check else "queued"

@@ -104,10 +104,12 @@ def coverage_by_child_unit(
         children = list(
             AdministrativeUnit.objects.filter(parent__isnull=True, active=True).order_by("path")
         )
-        communes = AdministrativeUnit.objects.filter(level="commune")
+        communes = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE)
     else:
         children = list(unit.children.filter(active=True).order_by("code"))
-        communes = AdministrativeUnit.objects.filter(path__startswith=unit.path, level="commune")
+        communes = AdministrativeUnit.objects.filter(
+            path__startswith=unit.path, level=UnitLevel.COMMUNE
+        )
     if not children:
         return []
     commune_paths = dict(communes.values_list("id", "path"))

@@ -1,12 +1,24 @@
 """Celery tasks of the register: thin, idempotent."""
 
 import datetime
+import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from beneficiaries.services import age_changes_propose, changes_apply_due
+from beneficiaries.models import Beneficiary
+from beneficiaries.population import (
+    PopulationUnavailable,
+    beneficiaries_verify,
+    client,
+    due_for_check,
+)
+from beneficiaries.services.changes import changes_apply_due
+from beneficiaries.services.proposals import age_changes_propose
 from core.months import add_months
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -30,15 +42,6 @@ def verify_population_nightly(recheck_days: int | None = None) -> dict:
     """Nightly: the beneficiaries due for a check (not checked for `recheck_days`, by default
     TROCAP_POPULATION_RECHECK_DAYS), batch after batch; if the service stops answering, what
     is left waits for the next night (or the next run)."""
-    from django.conf import settings
-
-    from beneficiaries.population import (
-        PopulationUnavailable,
-        beneficiaries_verify,
-        client,
-        due_for_check,
-    )
-
     api, totals, size, last = client(), {}, settings.TROCAP_POPULATION_BATCH, 0
     while True:
         # By id, a batch at a time: memory follows a batch, not the register.
@@ -53,6 +56,10 @@ def verify_population_nightly(recheck_days: int | None = None) -> dict:
             summary = beneficiaries_verify(batch, api=api)
         except PopulationUnavailable as exc:
             totals["stopped"] = f"service unavailable after {totals.get('checked', 0)}: {exc}"
+            logger.warning(
+                "nightly population check stopped",
+                extra={"checked": totals.get("checked", 0), "error": str(exc)},
+            )
             break
         last = batch[-1].pk
         for name, value in vars(summary).items():
@@ -64,14 +71,20 @@ def verify_population_nightly(recheck_days: int | None = None) -> dict:
 def verify_beneficiary(self, beneficiary_id: int) -> str:
     """A new registration the service could not check at once: again until it answers
     (backoff up to an hour)."""
-    from beneficiaries.models import Beneficiary
-    from beneficiaries.population import PopulationUnavailable, beneficiaries_verify
-
     person = Beneficiary.objects.filter(pk=beneficiary_id).first()
     if person is None or not person.id_number:
         return "nothing to check"
     try:
         beneficiaries_verify([person])
     except PopulationUnavailable as exc:
-        raise self.retry(countdown=min(60 * 2**self.request.retries, 3600)) from exc
+        countdown = min(60 * 2**self.request.retries, 3600)
+        logger.info(
+            "population check retry",
+            extra={
+                "beneficiary_id": beneficiary_id,
+                "retries": self.request.retries,
+                "countdown": countdown,
+            },
+        )
+        raise self.retry(countdown=countdown) from exc
     return "checked"

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from beneficiaries import population, selectors, services
+from beneficiaries import population, selectors
+from beneficiaries.exporting import register_workbook
 from beneficiaries.forms import (
     CHANGE_FIELDS,
     ChangeForm,
+    ImportUploadForm,
     RegisterFilterForm,
     RegistrationForm,
     RejectForm,
 )
 from beneficiaries.models import ChangeKind, ChangeReason, ChangeStatus
+from beneficiaries.services.changes import (
+    change_record_approve,
+    change_record_cancel,
+    change_record_create,
+    change_record_reject,
+    change_record_submit,
+    change_records_approve_bulk,
+)
+from beneficiaries.services.checks import OPEN_STATUSES
+from beneficiaries.services.import_file import MAX_FILE_BYTES, ImportFileError, template_workbook
+from beneficiaries.services.importing import beneficiaries_import
+from beneficiaries.services.registration import beneficiary_register as register_service
+from core.errors import AppForbidden
 from org.downloads import attachment, export_logged
 from org.models import Role
 from org.privacy import identifiers_for
@@ -110,12 +130,14 @@ def beneficiary_register(request):
     form = RegistrationForm(request.POST or None, request.FILES or None, communes=communes)
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.beneficiary_register(
+            change = register_service(
                 data=form.to_input(),
                 maker=request.user,
                 submit="save_draft" not in request.POST,
                 decision_file=form.cleaned_data.get("decision_file"),
             )
+        except AppForbidden:
+            raise
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -154,13 +176,15 @@ def change_create(request, pk: int, kind: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.change_record_create(
+            change = change_record_create(
                 beneficiary=beneficiary,
                 data=form.to_input(),
                 maker=request.user,
                 submit="save_draft" not in request.POST,
                 decision_file=form.cleaned_data.get("decision_file"),
             )
+        except AppForbidden:
+            raise
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -229,7 +253,7 @@ def change_detail(request, pk: int):
             and change.kind == ChangeKind.STOP
             and change.reason == ChangeReason.DEATH,
             "can_cancel": request.user.role == Role.COMMUNE_OFFICER
-            and change.status in services.OPEN_STATUSES,
+            and change.status in OPEN_STATUSES,
         },
     )
 
@@ -250,7 +274,7 @@ def _decide(request, pk: int, action) -> object:
 @require_POST
 def change_approve(request, pk: int):
     def approve(change):
-        services.change_record_approve(change=change, approved_by=request.user)
+        change_record_approve(change=change, approved_by=request.user)
         messages.success(request, _("Approved: %(name)s.") % {"name": change.beneficiary.full_name})
 
     return _decide(request, pk, approve)
@@ -260,7 +284,7 @@ def change_approve(request, pk: int):
 @require_POST
 def change_reject(request, pk: int):
     def reject(change):
-        services.change_record_reject(
+        change_record_reject(
             change=change, rejected_by=request.user, reason=request.POST.get("rejection_reason", "")
         )
         messages.success(request, _("Rejected: %(name)s.") % {"name": change.beneficiary.full_name})
@@ -279,7 +303,7 @@ def change_submit(request, pk: int):
                 "id_number": request.POST.get("funeral_payee_id_number", ""),
                 "relationship": request.POST.get("funeral_payee_relationship", ""),
             }
-        services.change_record_submit(change=change, user=request.user, funeral_payee=payee)
+        change_record_submit(change=change, user=request.user, funeral_payee=payee)
         messages.success(request, _("Sent to the district for approval."))
 
     return _decide(request, pk, submit)
@@ -289,7 +313,7 @@ def change_submit(request, pk: int):
 @require_POST
 def change_cancel(request, pk: int):
     def cancel(change):
-        services.change_record_cancel(change=change, user=request.user)
+        change_record_cancel(change=change, user=request.user)
         messages.success(request, _("The change was cancelled."))
 
     return _decide(request, pk, cancel)
@@ -307,7 +331,7 @@ def change_bulk_approve(request):
     if not ids:
         messages.error(request, _("Tick the changes to approve first."))
         return redirect("beneficiaries:change_queue")
-    approved, failures = services.change_records_approve_bulk(
+    approved, failures = change_records_approve_bulk(
         changes=list(changes), approved_by=request.user
     )
     if approved:
@@ -335,8 +359,6 @@ IMPORT_SESSION_KEY = "beneficiary_import"
 
 
 def _import_dir():
-    from django.conf import settings
-
     folder = settings.MEDIA_ROOT / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -346,12 +368,6 @@ def _import_dir():
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     """Upload a file: it is checked at once (a dry run) and the preview lists every bad row."""
-    import hashlib
-    import uuid
-
-    from beneficiaries.forms import ImportUploadForm
-    from beneficiaries.importing import MAX_FILE_BYTES, ImportFileError
-
     _require_role(request.user, Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     result = None
@@ -363,7 +379,7 @@ def import_upload(request):
         else:
             content = upload.read()
             try:
-                result = services.beneficiaries_import(
+                result = beneficiaries_import(
                     name=upload.name,
                     content=content,
                     user=request.user,
@@ -372,8 +388,8 @@ def import_upload(request):
                 )
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
-            except PermissionDenied as exc:
-                form.add_error("initial_load", str(exc))
+            except AppForbidden as exc:
+                form.add_error("initial_load", exc.text)
             else:
                 if result.ok and result.total_rows:
                     token = uuid.uuid4().hex
@@ -402,10 +418,6 @@ def import_upload(request):
 @require_POST
 def import_confirm(request):
     """Import the file that the preview found valid (checked again: all or nothing)."""
-    import hashlib
-
-    from beneficiaries.importing import ImportFileError
-
     pending = request.session.get(IMPORT_SESSION_KEY)
     if not pending or pending.get("token") != request.POST.get("token"):
         messages.error(request, _("This import has expired. Upload the file again."))
@@ -420,14 +432,17 @@ def import_confirm(request):
         messages.error(request, _("The stored file changed. Upload it again."))
         return redirect("beneficiaries:import")
     try:
-        result = services.beneficiaries_import(
+        result = beneficiaries_import(
             name=pending["name"],
             content=content,
             user=request.user,
             initial_load=pending["initial_load"],
         )
-    except (ImportFileError, PermissionDenied) as exc:
+    except ImportFileError as exc:
         messages.error(request, str(exc))
+        return redirect("beneficiaries:import")
+    except AppForbidden as exc:
+        messages.error(request, exc.text)
         return redirect("beneficiaries:import")
     finally:
         path.unlink(missing_ok=True)
@@ -446,9 +461,6 @@ def import_confirm(request):
 @login_required
 @require_GET
 def import_template(request):
-
-    from beneficiaries.importing import template_workbook
-
     return attachment(template_workbook(), "mau-nhap-doi-tuong.xlsx")
 
 
@@ -456,10 +468,6 @@ def import_template(request):
 @require_GET
 def register_export(request):
     """The register as the user sees it (same filters) as .xlsx; the export is logged."""
-    from django.utils import timezone
-
-    from beneficiaries.exporting import register_workbook
-
     communes = selectors.communes_for(user=request.user)
     form = RegisterFilterForm(
         request.GET or None,

@@ -23,7 +23,7 @@ from beneficiaries.models import (
     BeneficiaryStatus,
     Category,
 )
-from beneficiaries.services import age_changes_propose
+from beneficiaries.services.proposals import age_changes_propose
 from core.errors import AppError
 from core.months import add_months
 from demo.errors import DemoErrorCode

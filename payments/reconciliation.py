@@ -23,13 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import (
-    BeneficiaryStatus,
-    ChangeKind,
-    ChangeReason,
     ChangeRecord,
     ChangeSource,
-    ChangeStatus,
 )
+from beneficiaries.services.proposals import suspension_propose_uncollected
 from core.errors import AppError
 from core.months import add_months
 from org.models import Role
@@ -271,7 +268,8 @@ def _reconcile_batch(reconciliation, period, batch, statements):
 def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
     """Propose suspending everyone in the period whose money was not collected in this month
     and the two before it (Decree 20/2021, Art. 8(3)(a)). Proposals wait in the commune's queue;
-    one per person and month, and none while another suspension or stop is open."""
+    one per person and month, and none while another suspension or stop is open (see
+    beneficiaries.services.proposals.suspension_propose_uncollected)."""
     month = period.month
     first = add_months(month, 1 - UNCOLLECTED_MONTHS)
     uncollected = PaymentLine.objects.filter(
@@ -292,48 +290,15 @@ def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
         .filter(months=UNCOLLECTED_MONTHS, collected=0)
         .values_list("beneficiary_id", flat=True)
     )
-    open_changes = ChangeRecord.objects.filter(
-        beneficiary_id__in=streaks,
-        kind__in=[ChangeKind.SUSPEND, ChangeKind.STOP],
-        status__in=[ChangeStatus.PROPOSED, ChangeStatus.DRAFT, ChangeStatus.SUBMITTED],
-    ).values_list("beneficiary_id", flat=True)
-    blocked = set(open_changes)
-    created = 0
-    lines = (
-        PaymentLine.objects.filter(
-            payment_list__period=period,
-            beneficiary_id__in=list(streaks),
-            beneficiary__status=BeneficiaryStatus.ACTIVE,
-        )
-        .select_related("beneficiary")
+    # Who is proposed is the register's business: the people, in the list's order.
+    beneficiary_ids = list(
+        PaymentLine.objects.filter(payment_list__period=period, beneficiary_id__in=list(streaks))
         .order_by("line_no")
+        .values_list("beneficiary_id", flat=True)
     )
-    for line in lines:
-        b = line.beneficiary
-        reference = f"uncollected:{b.pk}:{month:%Y-%m}"
-        if (
-            b.pk in blocked
-            or ChangeRecord.objects.filter(
-                source=ChangeSource.SYSTEM, source_reference=reference
-            ).exists()
-        ):
-            continue
-        ChangeRecord.objects.create(
-            beneficiary=b,
-            commune=b.commune,
-            kind=ChangeKind.SUSPEND,
-            reason=ChangeReason.NOT_COLLECTED,
-            reason_detail=_(
-                "The allowance was not collected in %(first)s–%(last)s (%(n)s months in a row)."
-            )
-            % {"first": f"{first:%m/%Y}", "last": f"{month:%m/%Y}", "n": UNCOLLECTED_MONTHS},
-            effective_month=add_months(month, 1),
-            status=ChangeStatus.PROPOSED,
-            source=ChangeSource.SYSTEM,
-            source_reference=reference,
-        )
-        created += 1
-    return created
+    return suspension_propose_uncollected(
+        beneficiary_ids=beneficiary_ids, month=month, months=UNCOLLECTED_MONTHS
+    )
 
 
 def period_reconcile_if_complete(period_id: int) -> Reconciliation | None:

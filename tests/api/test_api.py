@@ -4,8 +4,10 @@ served by the app itself."""
 import pytest
 from django.urls import reverse
 
+from api.errors import ApiErrorCode
 from api.models import ApiToken
 from api.services import api_token_create, api_token_revoke
+from core.errors import error_codes
 from reports import coverage
 from tests.api.conftest import DEC, auth
 
@@ -121,9 +123,13 @@ def test_a_token_needs_a_name_and_a_role_that_fits_its_unit(officers, hue_units)
         api_token_create(
             name="", unit=hue_units["district"], role="commune_officer", created_by=None
         )
-    assert set(exc.value.message_dict) == {"name", "unit"}
-    with pytest.raises(ValidationError):
+    assert error_codes(exc.value) == {
+        "name": [ApiErrorCode.TOKEN_NAME_REQUIRED],
+        "unit": [ApiErrorCode.TOKEN_UNIT_INVALID],
+    }
+    with pytest.raises(ValidationError) as exc:
         api_token_create(name="x", unit=hue_units["province"], role="admin", created_by=None)
+    assert error_codes(exc.value) == {"role": [ApiErrorCode.TOKEN_ROLE_INVALID]}
     assert not ApiToken.objects.exists()
 
 

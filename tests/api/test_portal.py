@@ -13,12 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.test import override_settings
 
+from api.errors import ApiErrorCode
 from api.models import PortalApplication, WebhookDelivery
-from api.portal import webhook_send
+from api.portal import ApplicationRefused, application_receive, webhook_send
 from api.services import api_token_create
 from api.tasks import resend_webhooks
+from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeRecord
-from beneficiaries.services import change_record_approve, change_record_reject
+from beneficiaries.services.changes import change_record_approve, change_record_reject
 from tests.api.conftest import auth
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +211,19 @@ def test_the_admin_shows_applications_and_deliveries_read_only(client, tokens, o
     html = client.get("/admin/api/portalapplication/").content.decode()
     assert "HS-2026-000123" in html
     assert client.get("/admin/api/webhookdelivery/add/").status_code == 403
+
+
+def test_a_refusal_keeps_the_codes_next_to_the_portals_field_names(officers, hue_units):
+    commune = hue_units["commune"]
+    data = application(commune.code)
+    data["applicant"] = {**data["applicant"], "sex": "M"}
+    data["received_on"] = datetime.date(2026, 11, 20)
+    data["applicant"]["date_of_birth"] = datetime.date(1938, 4, 12)
+    with pytest.raises(ApplicationRefused) as excinfo:
+        application_receive(data=data, sent_by=officers["district"])
+    assert excinfo.value.codes == {"applicant": {"id_number": [Code.ID_NUMBER_SEX_MISMATCH]}}
+    assert excinfo.value.errors["applicant"]["id_number"]  # and the message the portal shows
+    far = {**data, "commune": hue_units["far_commune"].code}
+    with pytest.raises(ApplicationRefused) as excinfo:
+        application_receive(data=far, sent_by=officers["district"])
+    assert excinfo.value.codes == {"commune": [ApiErrorCode.PORTAL_COMMUNE_INVALID]}

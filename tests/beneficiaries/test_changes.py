@@ -6,12 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import PaymentAccount
+from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import BeneficiaryCategory, ChangeRecord, FuneralSupport
-from beneficiaries.services import (
-    AccountInput,
-    ChangeInput,
-    RecipientInput,
-    age_changes_propose,
+from beneficiaries.services.changes import (
     change_record_approve,
     change_record_cancel,
     change_record_create,
@@ -19,6 +16,9 @@ from beneficiaries.services import (
     change_records_approve_bulk,
     changes_apply_due,
 )
+from beneficiaries.services.inputs import AccountInput, ChangeInput, RecipientInput
+from beneficiaries.services.proposals import age_changes_propose
+from core.errors import error_codes
 from tests.factories import (
     AccountFactory,
     BeneficiaryCategoryFactory,
@@ -99,7 +99,9 @@ def test_death_stops_from_the_next_month_and_creates_funeral_support(person, off
 def test_death_needs_its_date_and_who_receives_the_funeral_support(person, officers):
     with pytest.raises(ValidationError) as excinfo:
         make(person, officers, kind="stop", reason="death")
-    assert {"date_of_death", "funeral_payee_name"} <= set(excinfo.value.message_dict)
+    codes = error_codes(excinfo.value)
+    assert codes["date_of_death"] == [Code.REQUIRED]
+    assert codes["funeral_payee_name"] == [Code.REQUIRED]
     assert not ChangeRecord.objects.exists()
 
 
@@ -109,8 +111,9 @@ def test_suspend_then_resume(person, officers):
     )
     person.refresh_from_db()
     assert person.status == "suspended"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         make(person, officers, kind="suspend", reason="other", effective_month=M)
+    assert Code.NOT_ACTIVE in error_codes(excinfo.value)["kind"]
     approve(
         make(
             person,
@@ -157,7 +160,7 @@ def test_category_requirements_apply_to_changes(person, officers):
             new_category="K6",
             decision_number="1/QĐ",
         )
-    assert "new_disability_level" in excinfo.value.message_dict
+    assert error_codes(excinfo.value)["new_disability_level"] == [Code.DISABILITY_LEVEL_REQUIRED]
 
 
 def test_effective_month_before_the_start_is_refused(person, officers):
@@ -169,7 +172,7 @@ def test_effective_month_before_the_start_is_refused(person, officers):
             reason="other",
             effective_month=datetime.date(2024, 1, 1),
         )
-    assert "effective_month" in excinfo.value.message_dict
+    assert error_codes(excinfo.value)["effective_month"] == [Code.EFFECTIVE_BEFORE_START]
 
 
 def test_move_changes_the_commune_and_the_new_commune_sees_the_person(person, officers, hue_units):
@@ -231,8 +234,9 @@ def test_adding_an_account_replaces_the_active_one(person, officers):
 
 def test_one_open_change_of_a_kind_per_person_and_cancel_frees_it(person, officers):
     first = make(person, officers, kind="suspend", reason="other", effective_month=M)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         make(person, officers, kind="suspend", reason="other", effective_month=M)
+    assert error_codes(excinfo.value)["kind"] == [Code.CHANGE_ALREADY_OPEN]
     change_record_cancel(change=first, user=officers["commune"])
     make(person, officers, kind="suspend", reason="other", effective_month=M)
 

@@ -11,8 +11,11 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import PaymentAccount
-from beneficiaries.importing import COLUMNS, LABELS
+from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeRecord
+from beneficiaries.services.import_file import COLUMNS, LABELS
+from beneficiaries.services.importing import beneficiaries_import
+from core.errors import AppForbidden
 from tests.factories import id_number_for
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +228,45 @@ def test_browser_import_previews_then_confirms(client, officers, hue_units, tmp_
     assert not list((tmp_path / "imports").iterdir())
     client.post(reverse("beneficiaries:import_confirm"), {"token": token})
     assert Beneficiary.objects.count() == 5
+
+
+def test_the_service_codes_every_bad_row_and_logs_the_refusal(officers, hue_units, caplog):
+    data = rows(hue_units["commune"].code, 4)
+    data[0]["gender"] = "X"
+    data[1]["id_number"] = data[1]["id_number"][:-1]  # 11 digits
+    data[2]["id_number"] = data[3]["id_number"]  # twice in the file, and not row 4's person
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(data)
+    with caplog.at_level("INFO", logger="beneficiaries.services.importing"):
+        result = beneficiaries_import(
+            name="dt.csv", content=buffer.getvalue().encode(), user=officers["commune"]
+        )
+    assert {(e.row, e.column, e.code) for e in result.errors} == {
+        (2, "gender", Code.IMPORT_BAD_VALUE),
+        (3, "id_number", Code.ID_NUMBER_FORMAT),
+        (4, "id_number", Code.ID_NUMBER_SEX_MISMATCH),
+        (4, "id_number", Code.ID_NUMBER_YEAR_MISMATCH),
+        (5, "id_number", Code.IMPORT_DUPLICATE_ID),
+    }
+    assert all(e.message for e in result.errors)
+    assert Beneficiary.objects.count() == 0
+    received, refused = (r for r in caplog.records if r.name.endswith("importing"))
+    assert (received.msg, received.file_name, received.user_id) == (
+        "import file received",
+        "dt.csv",
+        officers["commune"].pk,
+    )
+    assert (refused.msg, refused.rows, refused.bad_rows, refused.problems) == (
+        "import file refused",
+        4,
+        4,
+        5,
+    )
+
+
+def test_only_a_commune_officer_imports_new_registrations(officers):
+    with pytest.raises(AppForbidden) as excinfo:
+        beneficiaries_import(name="dt.csv", content=b"", user=officers["district"])
+    assert excinfo.value.code == Code.IMPORT_NOT_ALLOWED

@@ -19,7 +19,7 @@ from beneficiaries.models import (
     PopulationCheck,
 )
 from beneficiaries.population import registration_check
-from beneficiaries.services import change_record_approve, change_record_submit
+from beneficiaries.services.changes import change_record_approve, change_record_submit
 from beneficiaries.tasks import verify_beneficiary, verify_population_nightly
 from tests.factories import RecipientFactory
 from tests.payments.test_generate import person
@@ -239,3 +239,21 @@ def test_a_death_without_a_recipient_asks_the_officer_who_receives_the_support(
     stop.refresh_from_db()
     assert stop.status == "submitted" and stop.funeral_payee_name == "Đặng Thị Bảy"
     assert stop.maker == officers["commune"]
+
+
+def test_a_failed_check_is_logged_with_the_person_and_never_the_id_number(
+    population, people, caplog, django_capture_on_commit_callbacks
+):
+    call(f"{population}/__mock__/config", {"population": {"outage": True}})
+    with (
+        caplog.at_level("INFO", logger="beneficiaries.population"),
+        django_capture_on_commit_callbacks(),
+    ):
+        assert registration_check(people["renamed"]) == "queued"
+    unavailable = [r for r in caplog.records if r.msg == "population service unavailable"]
+    assert len(unavailable) == 1 and unavailable[0].levelname == "WARNING"
+    assert unavailable[0].people == 1
+    queued = [r for r in caplog.records if r.msg == "population check queued"]
+    assert [r.beneficiary_id for r in queued] == [people["renamed"].pk]
+    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert people["renamed"].id_number not in logged

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from beneficiaries.services import ChangeInput, change_record_approve, change_record_create
+from beneficiaries.services.changes import change_record_approve, change_record_create
+from beneficiaries.services.inputs import ChangeInput
 from reports.models import ExportLog
 from tests.factories import (
     AccountFactory,

@@ -7,15 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import PaymentAccount
+from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCategory, ChangeRecord
-from beneficiaries.services import (
-    AccountInput,
-    RecipientInput,
-    RegistrationInput,
-    beneficiary_register,
-    change_record_approve,
-    change_record_reject,
-)
+from beneficiaries.services.changes import change_record_approve, change_record_reject
+from beneficiaries.services.inputs import AccountInput, RecipientInput, RegistrationInput
+from beneficiaries.services.registration import beneficiary_register
+from core.errors import AppError, error_codes
 from tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,49 +86,49 @@ def test_registration_waits_for_approval_then_becomes_active(officers, hue_units
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field", "message"),
+    ("overrides", "field", "code"),
     [
-        ({"id_number": "04631900451"}, "id_number", "12 chữ số"),
-        ({"id_number": "046219004512"}, "id_number", "nam"),  # 4th digit 2 = male
-        ({"id_number": "046318004512"}, "id_number", "2018"),  # year 18 but born 2019
+        ({"id_number": "04631900451"}, "id_number", Code.ID_NUMBER_FORMAT),
+        ({"id_number": "046219004512"}, "id_number", Code.ID_NUMBER_SEX_MISMATCH),  # 2 = male
+        ({"id_number": "046318004512"}, "id_number", Code.ID_NUMBER_YEAR_MISMATCH),  # 2018
         (
             {"date_of_birth": datetime.date(2027, 1, 1), "id_number": ""},
             "date_of_birth",
-            "sau ngày hôm nay",
+            Code.DATE_OF_BIRTH_FUTURE,
         ),
-        ({"decision_date": datetime.date(2018, 1, 1)}, "decision_date", "trước ngày sinh"),
-        ({"start_month": datetime.date(2026, 9, 1)}, "start_month", "10/2026"),
-        ({"categories": ("K6",)}, "disability_level", "K6"),
-        ({"categories": ("K4",)}, "dependent_children", "K4"),
-        ({"categories": ()}, "categories", ""),
-        ({"categories": ("K5C",)}, "categories", "K5C"),  # a 7-year-old cannot be 80+
-        ({"categories": ("K1", "K2")}, "categories", "K2"),  # nor a student of 16-22
-        ({"phone": "12345"}, "phone", "12345"),
+        ({"decision_date": datetime.date(2018, 1, 1)}, "decision_date", Code.DECISION_BEFORE_BIRTH),
+        ({"start_month": datetime.date(2026, 9, 1)}, "start_month", Code.START_BEFORE_DECISION),
+        ({"categories": ("K6",)}, "disability_level", Code.DISABILITY_LEVEL_REQUIRED),
+        ({"categories": ("K4",)}, "dependent_children", Code.DEPENDENT_CHILDREN_REQUIRED),
+        ({"categories": ()}, "categories", Code.CATEGORY_REQUIRED),
+        ({"categories": ("K5C",)}, "categories", Code.CATEGORY_AGE),  # a 7-year-old is not 80+
+        ({"categories": ("K1", "K2")}, "categories", Code.CATEGORY_AGE),  # nor a student of 16-22
+        ({"phone": "12345"}, "phone", Code.PHONE_INVALID),
         (
             {"account": AccountInput("VIETTELPAY", "0912345678", "recipient")},
             "account_number",
-            "Viettel",
+            Code.ACCOUNT_NOT_VIETTEL,
         ),
         (
             {"account": AccountInput("VIETINBANK", "12AB", "beneficiary")},
             "account_number",
-            "VietinBank",
+            Code.ACCOUNT_NUMBER_INVALID,
         ),
-        ({"recipient": None}, "account_holder", ""),
+        ({"recipient": None}, "account_holder", Code.ACCOUNT_HOLDER_NO_RECIPIENT),
     ],
 )
-def test_every_bad_input_gets_a_message_on_its_field_and_nothing_is_saved(
-    officers, hue_units, overrides, field, message
+def test_every_bad_input_gets_a_coded_message_on_its_field_and_nothing_is_saved(
+    officers, hue_units, overrides, field, code
 ):
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(AppError) as excinfo:
         beneficiary_register(
             data=registration(hue_units["commune"], **overrides),
             maker=officers["commune"],
             today=TODAY,
         )
-    errors = errors_of(excinfo)
-    assert field in errors, errors
-    assert message in " ".join(errors[field])
+    codes = error_codes(excinfo.value)
+    assert code in codes.get(field, []), codes
+    assert all(errors_of(excinfo)[field])  # every code comes with its message
     nothing_saved()
 
 
@@ -143,19 +140,22 @@ def test_a_duplicate_id_anywhere_in_the_database_is_refused(officers, hue_units)
         beneficiary_register(
             data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
         )
-    assert "Lê Thị Mận" in errors_of(excinfo)["id_number"][0]
+    assert error_codes(excinfo.value)["id_number"] == [Code.ID_NUMBER_TAKEN]
+    assert "Lê Thị Mận" in errors_of(excinfo)["id_number"][0]  # the officer sees who has it
     assert Beneficiary.objects.count() == 1 and Beneficiary.objects.get() == other
 
 
 def test_only_an_officer_of_the_commune_can_register(officers, hue_units):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as excinfo:
         beneficiary_register(
             data=registration(hue_units["far_commune"]), maker=officers["commune"], today=TODAY
         )
-    with pytest.raises(PermissionDenied):
+    assert excinfo.value.code == Code.NOT_MAKER
+    with pytest.raises(PermissionDenied) as excinfo:
         beneficiary_register(
             data=registration(hue_units["commune"]), maker=officers["district"], today=TODAY
         )
+    assert excinfo.value.code == Code.NOT_MAKER
     nothing_saved()
 
 
@@ -166,8 +166,9 @@ def test_nobody_approves_their_own_change_and_only_the_district_above_decides(of
     change = beneficiary_register(
         data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as excinfo:
         change_record_approve(change=change, approved_by=officers["commune"])
+    assert excinfo.value.code == Code.NOT_CHECKER
     other_district = UserFactory(
         username="huyenkhac", role=Role.DISTRICT_OFFICER, unit=hue_units["other_district"]
     )
@@ -183,8 +184,9 @@ def test_rejection_needs_a_reason_and_leaves_nothing_active(officers, hue_units)
     change = beneficiary_register(
         data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         change_record_reject(change=change, rejected_by=officers["district"], reason="  ")
+    assert error_codes(excinfo.value) == {"rejection_reason": [Code.REJECTION_REASON_REQUIRED]}
     change_record_reject(
         change=change, rejected_by=officers["district"], reason="Thiếu giấy khai sinh"
     )
@@ -192,8 +194,9 @@ def test_rejection_needs_a_reason_and_leaves_nothing_active(officers, hue_units)
     assert change.status == "rejected" and change.rejection_reason == "Thiếu giấy khai sinh"
     assert change.beneficiary.status == "rejected"
     assert PaymentAccount.objects.get().status == "closed"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         change_record_approve(change=change, approved_by=officers["district"])
+    assert excinfo.value.code == Code.NOT_WAITING
 
 
 def test_decision_scans_are_checked_by_content_and_size(officers, hue_units):
@@ -207,7 +210,7 @@ def test_decision_scans_are_checked_by_content_and_size(officers, hue_units):
             decision_file=fake_pdf,
             today=TODAY,
         )
-    assert "PDF, JPEG" in errors_of(excinfo)["decision_file"][0]
+    assert error_codes(excinfo.value)["decision_file"] == [Code.DECISION_FILE_TYPE]
     big = SimpleUploadedFile(
         "qd.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 + 1), content_type="application/pdf"
     )
@@ -218,7 +221,8 @@ def test_decision_scans_are_checked_by_content_and_size(officers, hue_units):
             decision_file=big,
             today=TODAY,
         )
-    assert "5 MB" in errors_of(excinfo)["decision_file"][0]
+    assert error_codes(excinfo.value)["decision_file"] == [Code.DECISION_FILE_TOO_LARGE]
+    assert "5 MB" in errors_of(excinfo)["decision_file"][0]  # the officer sees the limit
     nothing_saved()
     good = SimpleUploadedFile("qd.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     change = beneficiary_register(

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category, StandardLevel
-from beneficiaries.services import (
-    ChangeInput,
+from beneficiaries.services.changes import (
     change_record_approve,
     change_record_create,
     changes_apply_due,
 )
+from beneficiaries.services.inputs import ChangeInput
 from core.errors import error_codes
 from payments.errors import PaymentErrorCode
 from payments.models import LineStatus, PaymentLine

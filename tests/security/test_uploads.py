@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from beneficiaries import importing
 from beneficiaries.models import Beneficiary, ChangeRecord
+from beneficiaries.services import import_file as importing
 from tests.beneficiaries.test_import import rows
 from tests.payments.test_generate import person
 

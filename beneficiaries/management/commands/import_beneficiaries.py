@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from beneficiaries.importing import ImportFileError
-from beneficiaries.services import beneficiaries_import
+from beneficiaries.services.import_file import ImportFileError
+from beneficiaries.services.importing import beneficiaries_import
+from core.errors import AppForbidden
 from org.models import User
 from org.text import format_number
 
@@ -47,8 +47,8 @@ class Command(BaseCommand):
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
-        except PermissionDenied as exc:
-            raise CommandError(str(exc)) from exc
+        except AppForbidden as exc:
+            raise CommandError(exc.text) from exc
         for error in result.errors:
             self.stderr.write(str(error))
         rows = format_number(result.total_rows)

@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from beneficiaries.services import age_changes_propose
+from beneficiaries.services.proposals import age_changes_propose
 from core.months import add_months
 
 

@@ -1,8 +1,8 @@
 """The import contract of DESIGN.md §5: reading a spreadsheet of beneficiaries.
 
-Reading is pure (no database) apart from resolving commune codes; the services do the checks
+Reading is pure (no database) apart from resolving commune codes; `importing` does the checks
 and the writes. A file is all or nothing: any bad row and nothing is imported, and every bad row
-is reported with its row number (as the spreadsheet numbers it), column and reason.
+is reported with its row number (as the spreadsheet numbers it), column, reason and code.
 """
 
 from __future__ import annotations
@@ -20,9 +20,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from accounts.models import AccountHolder
 from beneficiaries import validation
-from beneficiaries.services import AccountInput, RecipientInput, RegistrationInput
+from beneficiaries.errors import BeneficiaryErrorCode as Code
+from beneficiaries.models import DisabilityLevel, RecipientKind, Sex
+from beneficiaries.services.inputs import AccountInput, RecipientInput, RegistrationInput
 from org.text import search_key
+from providers.models import ProviderCode
 
 COLUMNS = [
     "external_id",
@@ -138,9 +142,12 @@ FIELD_TO_COLUMN = {
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem of one row: the report shows the message, `code` says which problem it is."""
+
     row: int
     column: str
     message: str
+    code: str = Code.IMPORT_BAD_VALUE
 
     def __str__(self) -> str:
         return _("Row %(row)s, column %(column)s: %(message)s") % {
@@ -158,7 +165,12 @@ class ParsedFile:
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, headers, size)."""
+    """The file as a whole cannot be read (format, headers, size). `str()` is the message for
+    the officer; `code` says which problem it is."""
+
+    def __init__(self, message: str, code: Code = Code.IMPORT_FILE_UNREADABLE) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
@@ -166,7 +178,7 @@ def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
     without BOM; comma or semicolon separated). Row numbers are the spreadsheet's (1 = header)."""
     suffix = Path(name).suffix.lower()
     if len(content) > MAX_FILE_BYTES:
-        raise ImportFileError(_("The file is larger than 10 MB."))
+        raise ImportFileError(_("The file is larger than 10 MB."), Code.IMPORT_FILE_TOO_LARGE)
     if suffix == ".xlsx":
         _check_xlsx_container(content)
         try:
@@ -194,7 +206,7 @@ def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
         for number, row in enumerate(reader, start=1):
             yield number, row
     else:
-        raise ImportFileError(_("Upload an .xlsx or .csv file."))
+        raise ImportFileError(_("Upload an .xlsx or .csv file."), Code.IMPORT_FILE_TYPE)
 
 
 def _check_xlsx_container(content: bytes) -> None:
@@ -211,7 +223,8 @@ def _check_xlsx_container(content: bytes) -> None:
     if sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED_BYTES:
         raise ImportFileError(
             _("The .xlsx file unpacks to more than %(mb)s MB; keep only the list's columns.")
-            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
+            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
+            Code.IMPORT_FILE_TOO_LARGE,
         )
 
 
@@ -262,9 +275,9 @@ def parse_month(value) -> datetime.date:
 def parse_gender(value) -> str:
     key = search_key(_text(value))
     if key in ("m", "nam", "male"):
-        return "M"
+        return Sex.MALE
     if key in ("f", "nu", "female"):
-        return "F"
+        return Sex.FEMALE
     raise ValueError
 
 
@@ -273,9 +286,9 @@ def parse_disability(value) -> str:
     if key in ("", "none"):
         return ""
     if key in ("severe", "nang"):
-        return "severe"
+        return DisabilityLevel.SEVERE
     if key in ("extremely_severe", "dac_biet_nang"):
-        return "extremely_severe"
+        return DisabilityLevel.EXTREMELY_SEVERE
     raise ValueError
 
 
@@ -290,7 +303,7 @@ def parse(
     try:
         _number, header = next(table)
     except StopIteration as exc:
-        raise ImportFileError(_("The file is empty.")) from exc
+        raise ImportFileError(_("The file is empty."), Code.IMPORT_FILE_EMPTY) from exc
     columns: dict[int, str] = {}
     unknown = []
     for index, cell in enumerate(header):
@@ -302,7 +315,8 @@ def parse(
             unknown.append(label)
         elif column in columns.values():
             raise ImportFileError(
-                _("Column %(column)s appears twice in the header.") % {"column": column}
+                _("Column %(column)s appears twice in the header.") % {"column": column},
+                Code.IMPORT_HEADER_INVALID,
             )
         else:
             columns[index] = column
@@ -313,11 +327,13 @@ def parse(
                 "The header row lacks the columns: %(columns)s. Download the template to "
                 "see them all."
             )
-            % {"columns": ", ".join(missing)}
+            % {"columns": ", ".join(missing)},
+            Code.IMPORT_HEADER_INVALID,
         )
     if unknown:
         raise ImportFileError(
-            _("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)}
+            _("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)},
+            Code.IMPORT_HEADER_INVALID,
         )
 
     parsed = ParsedFile()
@@ -333,17 +349,24 @@ def parse(
         if parsed.total_rows > MAX_ROWS:
             raise ImportFileError(
                 _("A file may hold at most %(n)s rows; split it.")
-                % {"n": f"{MAX_ROWS:,}".replace(",", ".")}
+                % {"n": f"{MAX_ROWS:,}".replace(",", ".")},
+                Code.IMPORT_TOO_MANY_ROWS,
             )
         row_errors: list[RowError] = []
 
-        def bad(column: str, message: str, row=number, errors=row_errors) -> None:
-            errors.append(RowError(row, column, message))
+        def bad(
+            column: str,
+            message: str,
+            code: Code = Code.IMPORT_BAD_VALUE,
+            row=number,
+            errors=row_errors,
+        ) -> None:
+            errors.append(RowError(row, column, message, code))
 
         def required_text(column: str, values=values) -> str:
             text = _text(values.get(column))
             if column in REQUIRED and not text:
-                bad(column, _("This column is required."))
+                bad(column, _("This column is required."), Code.REQUIRED)
             return text
 
         full_name = required_text("full_name")
@@ -368,6 +391,7 @@ def parse(
                     "commune_code",
                     _("Commune %(code)s does not exist or is outside your area.")
                     % {"code": commune_code},
+                    Code.COMMUNE_INVALID,
                 )
         categories = tuple(
             c.strip().upper()
@@ -405,6 +429,7 @@ def parse(
                     "id_number",
                     _("The same ID number is also on row %(row)s of this file.")
                     % {"row": seen_ids[id_number]},
+                    Code.IMPORT_DUPLICATE_ID,
                 )
             else:
                 seen_ids[id_number] = number
@@ -420,7 +445,7 @@ def parse(
                 dob is not None and start_month is not None and (start_month.year - dob.year) < 16
             )
             recipient = RecipientInput(
-                kind="guardian" if is_child else "authorized",
+                kind=RecipientKind.GUARDIAN if is_child else RecipientKind.AUTHORIZED,
                 full_name=recipient_name,
                 id_number=validation.normalize_id_number(
                     _digits_cell(values.get("recipient_id_number"), 12)
@@ -432,20 +457,26 @@ def parse(
         provider = _text(values.get("account_provider")).upper().replace(" ", "")
         account_number = _text(values.get("account_number"))
         if provider or account_number:
-            if provider not in ("VIETTELPAY", "VIETINBANK"):
+            if provider not in (ProviderCode.VIETTELPAY, ProviderCode.VIETINBANK):
                 bad(
                     "account_provider",
                     _("Write VIETTELPAY or VIETINBANK, or leave both account columns empty."),
+                    Code.PROVIDER_INVALID,
                 )
             holder = search_key(_text(values.get("account_holder"))) or (
-                "recipient" if recipient else "beneficiary"
+                AccountHolder.RECIPIENT if recipient else AccountHolder.BENEFICIARY
             )
-            holder = {"doi tuong": "beneficiary", "nguoi nhan thay": "recipient"}.get(
-                holder, holder
-            )
-            if holder not in ("beneficiary", "recipient"):
-                bad("account_holder", _("Write beneficiary or recipient."))
-            if provider == "VIETTELPAY":
+            holder = {
+                "doi tuong": AccountHolder.BENEFICIARY,
+                "nguoi nhan thay": AccountHolder.RECIPIENT,
+            }.get(holder, holder)
+            if holder not in AccountHolder.values:
+                bad(
+                    "account_holder",
+                    _("Write beneficiary or recipient."),
+                    Code.ACCOUNT_HOLDER_INVALID,
+                )
+            if provider == ProviderCode.VIETTELPAY:
                 account_number = validation.normalize_phone(
                     _digits_cell(values.get("account_number"), 10)
                 )

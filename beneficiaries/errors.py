@@ -1,0 +1,90 @@
+"""The register's error codes: what a service refused, as a stable name.
+
+Services raise `core.errors.AppError` / `AppForbidden` with one of these; field checks return
+`ValidationError(message, code=...)` with one of these. Tests assert the code, pages show the
+Vietnamese message that goes with it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BeneficiaryErrorCode(StrEnum):
+    # Who may do it
+    NOT_MAKER = "not_maker"
+    NOT_CHECKER = "not_checker"
+    OWN_CHANGE = "own_change"
+    IMPORT_NOT_ALLOWED = "import_not_allowed"
+
+    # The person
+    REQUIRED = "required"
+    SEX_INVALID = "sex_invalid"
+    DATE_OF_BIRTH_FUTURE = "date_of_birth_future"
+    DATE_OF_BIRTH_TOO_OLD = "date_of_birth_too_old"
+    ID_NUMBER_FORMAT = "id_number_format"
+    ID_NUMBER_CENTURY = "id_number_century"
+    ID_NUMBER_SEX_MISMATCH = "id_number_sex_mismatch"
+    ID_NUMBER_YEAR_MISMATCH = "id_number_year_mismatch"
+    ID_NUMBER_TAKEN = "id_number_taken"
+    PHONE_INVALID = "phone_invalid"
+    COMMUNE_INVALID = "commune_invalid"
+
+    # Categories and the decision
+    CATEGORY_REQUIRED = "category_required"
+    CATEGORY_UNKNOWN = "category_unknown"
+    CATEGORY_AGE = "category_age"
+    DISABILITY_LEVEL_REQUIRED = "disability_level_required"
+    DEPENDENT_CHILDREN_REQUIRED = "dependent_children_required"
+    DECISION_BEFORE_BIRTH = "decision_before_birth"
+    DECISION_DATE_FUTURE = "decision_date_future"
+    START_BEFORE_BIRTH = "start_before_birth"
+    START_BEFORE_DECISION = "start_before_decision"
+    DECISION_FILE_TOO_LARGE = "decision_file_too_large"
+    DECISION_FILE_TYPE = "decision_file_type"
+
+    # Recipient and account
+    RECIPIENT_KIND_INVALID = "recipient_kind_invalid"
+    PROVIDER_INVALID = "provider_invalid"
+    PROVIDER_HAS_NO_ACCOUNT = "provider_has_no_account"
+    ACCOUNT_NUMBER_INVALID = "account_number_invalid"
+    ACCOUNT_NOT_VIETTEL = "account_not_viettel"
+    ACCOUNT_HOLDER_INVALID = "account_holder_invalid"
+    ACCOUNT_HOLDER_NO_RECIPIENT = "account_holder_no_recipient"
+    ACCOUNT_TAKEN = "account_taken"
+
+    # Changes
+    CHANGE_KIND_INVALID = "change_kind_invalid"
+    CHANGE_REASON_INVALID = "change_reason_invalid"
+    BENEFICIARY_CLOSED = "beneficiary_closed"
+    DATE_OF_DEATH_FUTURE = "date_of_death_future"
+    DATE_OF_DEATH_BEFORE_BIRTH = "date_of_death_before_birth"
+    EFFECTIVE_BEFORE_START = "effective_before_start"
+    STOP_REASON_INVALID = "stop_reason_invalid"
+    NOT_ACTIVE = "not_active"
+    NOT_SUSPENDED = "not_suspended"
+    CATEGORY_ALREADY_HELD = "category_already_held"
+    CATEGORY_NOT_HELD = "category_not_held"
+    DISABILITY_LEVEL_INVALID = "disability_level_invalid"
+    DISABILITY_LEVEL_UNCHANGED = "disability_level_unchanged"
+    NEW_COMMUNE_INVALID = "new_commune_invalid"
+    SAME_COMMUNE = "same_commune"
+    COMMUNE_OTHER_VERSION = "commune_other_version"
+    NO_RECIPIENT = "no_recipient"
+    NO_ACTIVE_ACCOUNT = "no_active_account"
+    CHANGE_ALREADY_OPEN = "change_already_open"
+    NOT_SUBMITTABLE = "not_submittable"
+    NOT_OPEN = "not_open"
+    NOT_WAITING = "not_waiting"
+    REJECTION_REASON_REQUIRED = "rejection_reason_required"
+
+    # Import
+    IMPORT_FILE_UNREADABLE = "import_file_unreadable"
+    IMPORT_FILE_TOO_LARGE = "import_file_too_large"
+    IMPORT_FILE_TYPE = "import_file_type"
+    IMPORT_FILE_EMPTY = "import_file_empty"
+    IMPORT_HEADER_INVALID = "import_header_invalid"
+    IMPORT_TOO_MANY_ROWS = "import_too_many_rows"
+    IMPORT_NO_ROWS = "import_no_rows"
+    IMPORT_BAD_VALUE = "import_bad_value"
+    IMPORT_DUPLICATE_ID = "import_duplicate_id"

@@ -1,0 +1,519 @@
+"""The checks registrations and changes share: every field problem with its code, and who may
+act on a commune's changes.
+
+Field checks collect into a `core.errors.FieldErrors` (field -> coded messages, the shape
+forms and the import report use); the services raise it once, whole.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountHolder, AccountStatus, PaymentAccount
+from beneficiaries import validation
+from beneficiaries.errors import BeneficiaryErrorCode as Code
+from beneficiaries.models import (
+    Beneficiary,
+    BeneficiaryStatus,
+    ChangeKind,
+    ChangeReason,
+    ChangeRecord,
+    ChangeStatus,
+    DisabilityLevel,
+    RecipientKind,
+    Sex,
+)
+from beneficiaries.policy import Person, age_in_month, category_coefficient
+from beneficiaries.policy_tables import load_policy_tables
+from beneficiaries.services.inputs import (
+    AccountInput,
+    ChangeInput,
+    RecipientInput,
+    RegistrationInput,
+)
+from core.errors import AppForbidden, FieldErrors
+from core.months import add_months
+from org.models import AdministrativeUnit, Role, UnitLevel
+from org.scoping import require_officer_of
+from providers.models import ProviderCode
+
+MAX_DECISION_FILE_BYTES = 5 * 1024 * 1024
+DECISION_FILE_SIGNATURES = {
+    b"%PDF-": "pdf",
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+}
+OPEN_STATUSES = (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED, ChangeStatus.PROPOSED)
+STOP_REASONS = (
+    ChangeReason.DEATH,
+    ChangeReason.MOVED_AWAY,
+    ChangeReason.NOT_ELIGIBLE,
+    ChangeReason.REFUSED,
+    ChangeReason.IMPRISONED,
+    ChangeReason.AGE,
+)
+# The providers an account can be recorded with (VNPost pays cash).
+ACCOUNT_PROVIDERS = (ProviderCode.VIETTELPAY, ProviderCode.VIETINBANK)
+
+
+# --- Who may act --------------------------------------------------------------------------------
+
+
+def require_maker(
+    user, commune: AdministrativeUnit, *, initial_load: bool = False, portal: bool = False
+) -> None:
+    """Commune officers enter their commune's changes. Migrating already-approved people from an
+    older system (initial load) may also be done by the district or province, in their area;
+    the one-stop portal's system account (a token on the district or province) sends
+    applications for the communes of its area. Raises AppForbidden (NOT_MAKER)."""
+    makers = {Role.COMMUNE_OFFICER}
+    if initial_load:
+        makers |= {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}
+    if portal:
+        makers |= {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER}
+    require_officer_of(
+        user,
+        commune,
+        makers,
+        message=_("Only an officer of this commune can enter its changes."),
+        code=Code.NOT_MAKER,
+    )
+
+
+def require_checker(user, change: ChangeRecord) -> None:
+    """A district officer above the commune decides, never on their own change. Raises
+    AppForbidden (NOT_CHECKER, OWN_CHANGE)."""
+    require_officer_of(
+        user,
+        change.commune,
+        {Role.DISTRICT_OFFICER},
+        message=_("Only an officer of the district above this commune can decide."),
+        code=Code.NOT_CHECKER,
+    )
+    if change.maker_id == user.pk:
+        raise AppForbidden(Code.OWN_CHANGE, _("Nobody may approve or reject their own change."))
+
+
+def tag(user, *instances) -> None:
+    """Record `user` as the author of the history rows these saves write."""
+    for instance in instances:
+        instance._history_user = user
+
+
+# --- Field checks -------------------------------------------------------------------------------
+
+
+def check_recipient(
+    errors: FieldErrors, recipient: RecipientInput, prefix: str = "recipient_"
+) -> None:
+    if recipient.kind not in RecipientKind.values:
+        errors.add(
+            f"{prefix}kind",
+            Code.RECIPIENT_KIND_INVALID,
+            _("Choose authorized recipient or guardian."),
+        )
+    if not recipient.full_name.strip():
+        errors.add(f"{prefix}full_name", Code.REQUIRED, _("Enter the recipient's full name."))
+    if not recipient.relationship.strip():
+        errors.add(
+            f"{prefix}relationship",
+            Code.REQUIRED,
+            _("Enter the recipient's relationship to the beneficiary."),
+        )
+    if not recipient.id_number:
+        errors.add(
+            f"{prefix}id_number", Code.REQUIRED, _("Enter the recipient's personal ID number.")
+        )
+    else:
+        errors.extend(
+            f"{prefix}id_number", validation.check_id_number(recipient.id_number, None, None)
+        )
+    errors.extend(f"{prefix}phone", validation.check_phone(recipient.phone))
+
+
+def check_account(
+    errors: FieldErrors, account: AccountInput, *, has_recipient: bool, prefix: str = "account_"
+) -> None:
+    if account.provider_code not in ACCOUNT_PROVIDERS:
+        errors.add(
+            f"{prefix}provider", Code.PROVIDER_INVALID, _("Choose Viettel Pay or VietinBank.")
+        )
+        return
+    errors.extend(
+        f"{prefix}number",
+        validation.check_account_number(account.provider_code, account.account_number),
+    )
+    if account.holder not in AccountHolder.values:
+        errors.add(
+            f"{prefix}holder", Code.ACCOUNT_HOLDER_INVALID, _("Choose who holds the account.")
+        )
+    elif account.holder == AccountHolder.RECIPIENT and not has_recipient:
+        errors.add(
+            f"{prefix}holder",
+            Code.ACCOUNT_HOLDER_NO_RECIPIENT,
+            _("The account is in the recipient's name, but no recipient or guardian is set."),
+        )
+    if (
+        account.account_number
+        and account.holder == AccountHolder.BENEFICIARY
+        and PaymentAccount.objects.filter(
+            provider__code=account.provider_code,
+            account_number=account.account_number,
+            status__in=[AccountStatus.ACTIVE, AccountStatus.PENDING],
+            holder=AccountHolder.BENEFICIARY,
+        ).exists()
+    ):
+        errors.add(
+            f"{prefix}number",
+            Code.ACCOUNT_TAKEN,
+            _(
+                "This account already receives the allowance of another beneficiary in "
+                "their own name."
+            ),
+        )
+
+
+def check_decision_file(upload: UploadedFile | None) -> list[ValidationError]:
+    """A scanned decision: PDF, JPEG or PNG (by content, not by name), at most 5 MB."""
+    if upload is None:
+        return []
+    if upload.size > MAX_DECISION_FILE_BYTES:
+        return [
+            ValidationError(
+                _("The file is %(size)s MB; the limit is 5 MB. Scan at a lower resolution.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")},
+                code=str(Code.DECISION_FILE_TOO_LARGE),
+            )
+        ]
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(signature) for signature in DECISION_FILE_SIGNATURES):
+        return [
+            ValidationError(
+                _("The decision must be a PDF, JPEG or PNG file."),
+                code=str(Code.DECISION_FILE_TYPE),
+            )
+        ]
+    return []
+
+
+def id_number_taken(id_number: str, *, exclude_pk: int | None = None) -> Beneficiary | None:
+    """The beneficiary anywhere in the database who already has this ID number."""
+    if not id_number:
+        return None
+    qs = Beneficiary.objects.filter(id_number=id_number).select_related("commune")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def registration_errors(*, data: RegistrationInput, today: datetime.date) -> FieldErrors:
+    """Every problem with a registration, by field, coded, in Vietnamese (database checks
+    included)."""
+    errors = FieldErrors()
+    if not data.full_name.strip():
+        errors.add("full_name", Code.REQUIRED, _("Enter the full name."))
+    if data.sex not in Sex.values:
+        errors.add("sex", Code.SEX_INVALID, _("Choose male or female."))
+    errors.extend(
+        "date_of_birth",
+        validation.check_person_dates(date_of_birth=data.date_of_birth, today=today),
+    )
+    errors.extend(
+        "id_number", validation.check_id_number(data.id_number, data.date_of_birth, data.sex)
+    )
+    if data.id_number and "id_number" not in errors.by_field:
+        other = id_number_taken(data.id_number)
+        if other is not None:
+            errors.add(
+                "id_number",
+                Code.ID_NUMBER_TAKEN,
+                _("ID number %(number)s is already registered for %(name)s (%(commune)s).")
+                % {
+                    "number": data.id_number,
+                    "name": other.full_name,
+                    "commune": other.commune.name,
+                },
+            )
+    errors.extend("phone", validation.check_phone(data.phone))
+    if data.commune.level != UnitLevel.COMMUNE or not data.commune.active:
+        errors.add("commune", Code.COMMUNE_INVALID, _("Choose an active commune."))
+    if not data.categories:
+        errors.add("categories", Code.CATEGORY_REQUIRED, _("Choose at least one category."))
+    unknown = [c for c in data.categories if c not in validation.CATEGORY_CODES]
+    if unknown:
+        errors.add(
+            "categories",
+            Code.CATEGORY_UNKNOWN,
+            _("Unknown category: %(codes)s.") % {"codes": ", ".join(unknown)},
+        )
+    for name, problems in validation.check_category_requirements(
+        list(data.categories),
+        disability_level=data.disability_level,
+        dependent_children=data.dependent_children,
+    ).items():
+        errors.extend(name, problems)
+    if not errors.by_field.get("categories") and not errors.by_field.get("date_of_birth"):
+        errors.extend("categories", category_age_errors(data))
+    if not data.decision_number.strip():
+        errors.add("decision_number", Code.REQUIRED, _("Enter the number of the decision."))
+    errors.extend(
+        "decision_date",
+        validation.check_decision(
+            decision_date=data.decision_date, date_of_birth=data.date_of_birth, today=today
+        ),
+    )
+    errors.extend(
+        "start_month",
+        validation.check_start_month(
+            start_month=data.start_month,
+            decision_date=data.decision_date,
+            date_of_birth=data.date_of_birth,
+        ),
+    )
+    if data.recipient is not None:
+        check_recipient(errors, data.recipient)
+    if data.account is not None:
+        check_account(errors, data.account, has_recipient=data.recipient is not None)
+    return errors
+
+
+def category_age_errors(data: RegistrationInput) -> list[ValidationError]:
+    """A category whose age conditions the person does not meet in the start month (K5C under
+    80, K1 at 16 or over, ...) is a data error the officer must see."""
+    if data.start_month is None or data.date_of_birth is None:
+        return []
+    if data.start_month < data.date_of_birth.replace(day=1):
+        return []
+    tables = load_policy_tables()
+    person = Person(
+        date_of_birth=data.date_of_birth,
+        categories=tuple(data.categories),
+        disability_level=data.disability_level or DisabilityLevel.SEVERE,  # checked on its own
+        dependent_children=data.dependent_children or 1,
+    )
+    age = age_in_month(data.date_of_birth, data.start_month, settings.TROCAP_AGE_RULE)
+    return [
+        ValidationError(
+            _("Category %(code)s does not apply to a person aged %(age)s in %(month)s.")
+            % {"code": code, "age": age, "month": data.start_month.strftime("%m/%Y")},
+            code=str(Code.CATEGORY_AGE),
+        )
+        for code in data.categories
+        if code in validation.CATEGORY_CODES
+        and category_coefficient(tables, code, person, data.start_month, settings.TROCAP_AGE_RULE)
+        is None
+    ]
+
+
+def death_effective_month(date_of_death: datetime.date | None) -> datetime.date | None:
+    """The allowance stops from the month after death."""
+    return add_months(date_of_death.replace(day=1), 1) if date_of_death else None
+
+
+def change_errors(
+    *, beneficiary: Beneficiary, data: ChangeInput, today: datetime.date
+) -> FieldErrors:
+    """Every problem with a proposed change, by field, coded, in Vietnamese."""
+    errors = FieldErrors()
+    if data.kind not in ChangeKind.values or data.kind == ChangeKind.REGISTER:
+        errors.add("kind", Code.CHANGE_KIND_INVALID, _("Choose the kind of change."))
+        return errors
+    if data.reason not in ChangeReason.values:
+        errors.add("reason", Code.CHANGE_REASON_INVALID, _("Choose a reason."))
+    if beneficiary.status in (BeneficiaryStatus.STOPPED, BeneficiaryStatus.REJECTED):
+        errors.add(
+            "kind",
+            Code.BENEFICIARY_CLOSED,
+            _("This beneficiary no longer receives the allowance: no change can be made."),
+        )
+    _check_death_or_month(errors, beneficiary, data, today=today)
+    if data.kind == ChangeKind.STOP and data.reason not in STOP_REASONS:
+        errors.add(
+            "reason",
+            Code.STOP_REASON_INVALID,
+            _(
+                "A stop needs one of: death, moved away, no longer eligible, refused, "
+                "imprisoned, age reached."
+            ),
+        )
+    if data.kind == ChangeKind.SUSPEND and beneficiary.status != BeneficiaryStatus.ACTIVE:
+        errors.add(
+            "kind", Code.NOT_ACTIVE, _("Only a beneficiary who is receiving can be suspended.")
+        )
+    if data.kind == ChangeKind.RESUME and beneficiary.status != BeneficiaryStatus.SUSPENDED:
+        errors.add("kind", Code.NOT_SUSPENDED, _("Only a suspended beneficiary can resume."))
+    if data.kind == ChangeKind.CHANGE_CATEGORY:
+        _check_category_change(errors, beneficiary, data)
+    if data.kind == ChangeKind.CHANGE_DISABILITY:
+        if data.new_disability_level not in DisabilityLevel.values:
+            errors.add(
+                "new_disability_level",
+                Code.DISABILITY_LEVEL_INVALID,
+                _("Choose the new disability level."),
+            )
+        elif data.new_disability_level == beneficiary.disability_level:
+            errors.add(
+                "new_disability_level",
+                Code.DISABILITY_LEVEL_UNCHANGED,
+                _("This is already the beneficiary's disability level."),
+            )
+    if (
+        data.kind in (ChangeKind.CHANGE_CATEGORY, ChangeKind.CHANGE_DISABILITY)
+        and not data.decision_number.strip()
+    ):
+        errors.add("decision_number", Code.REQUIRED, _("Enter the number of the decision."))
+    if data.decision_date:
+        errors.extend(
+            "decision_date",
+            validation.check_decision(
+                decision_date=data.decision_date,
+                date_of_birth=beneficiary.date_of_birth,
+                today=today,
+            ),
+        )
+    if data.kind == ChangeKind.MOVE:
+        _check_move(errors, beneficiary, data.new_commune)
+    if data.kind == ChangeKind.SET_RECIPIENT:
+        if data.recipient is None:
+            errors.add(
+                "recipient_full_name", Code.REQUIRED, _("Enter the new recipient or guardian.")
+            )
+        else:
+            check_recipient(errors, data.recipient)
+    if (
+        data.kind == ChangeKind.REMOVE_RECIPIENT
+        and not beneficiary.recipients.filter(active=True).exists()
+    ):
+        errors.add(
+            "kind", Code.NO_RECIPIENT, _("The beneficiary has no recipient or guardian to remove.")
+        )
+    if data.kind == ChangeKind.SET_ACCOUNT:
+        if data.account is None:
+            errors.add("account_number", Code.REQUIRED, _("Enter the new account."))
+        else:
+            has_recipient = beneficiary.recipients.filter(active=True).exists()
+            check_account(errors, data.account, has_recipient=has_recipient)
+    if (
+        data.kind == ChangeKind.CLOSE_ACCOUNT
+        and not beneficiary.accounts.filter(status=AccountStatus.ACTIVE).exists()
+    ):
+        errors.add(
+            "kind", Code.NO_ACTIVE_ACCOUNT, _("The beneficiary has no active account to close.")
+        )
+    if ChangeRecord.objects.filter(
+        beneficiary=beneficiary, kind=data.kind, status__in=OPEN_STATUSES
+    ).exists():
+        errors.add(
+            "kind",
+            Code.CHANGE_ALREADY_OPEN,
+            _("A change of this kind is already waiting for this beneficiary."),
+        )
+    return errors
+
+
+def _check_death_or_month(
+    errors: FieldErrors, beneficiary: Beneficiary, data: ChangeInput, *, today: datetime.date
+) -> None:
+    """A death needs its date and the funeral support's payee; anything else its month. No
+    change takes effect before the allowance started."""
+    if data.kind == ChangeKind.STOP and data.reason == ChangeReason.DEATH:
+        if data.date_of_death is None:
+            errors.add("date_of_death", Code.REQUIRED, _("Enter the date of death."))
+        else:
+            if data.date_of_death > today:
+                errors.add(
+                    "date_of_death",
+                    Code.DATE_OF_DEATH_FUTURE,
+                    _("The date of death is in the future."),
+                )
+            if data.date_of_death < beneficiary.date_of_birth:
+                errors.add(
+                    "date_of_death",
+                    Code.DATE_OF_DEATH_BEFORE_BIRTH,
+                    _("The date of death is before the date of birth."),
+                )
+        if not data.funeral_payee_name.strip():
+            errors.add(
+                "funeral_payee_name", Code.REQUIRED, _("Enter who receives the funeral support.")
+            )
+        if data.funeral_payee_id_number:
+            errors.extend(
+                "funeral_payee_id_number",
+                validation.check_id_number(data.funeral_payee_id_number, None, None),
+            )
+    elif data.effective_month is None:
+        errors.add("effective_month", Code.REQUIRED, _("Enter the month the change takes effect."))
+    effective = (
+        death_effective_month(data.date_of_death)
+        if data.reason == ChangeReason.DEATH
+        else data.effective_month
+    )
+    if effective and beneficiary.start_month and effective < beneficiary.start_month:
+        errors.add(
+            "effective_month",
+            Code.EFFECTIVE_BEFORE_START,
+            _("The change cannot take effect before the allowance started (%(month)s).")
+            % {"month": beneficiary.start_month.strftime("%m/%Y")},
+        )
+
+
+def _check_category_change(
+    errors: FieldErrors, beneficiary: Beneficiary, data: ChangeInput
+) -> None:
+    held = set(beneficiary.categories.filter(active=True).values_list("category__code", flat=True))
+    if not data.new_category and not data.old_category:
+        errors.add(
+            "new_category",
+            Code.CATEGORY_REQUIRED,
+            _("Choose the new category, or the category that ends."),
+        )
+    elif data.new_category and data.new_category not in validation.CATEGORY_CODES:
+        errors.add("new_category", Code.CATEGORY_UNKNOWN, _("Choose the new category."))
+    elif data.new_category in held:
+        errors.add(
+            "new_category",
+            Code.CATEGORY_ALREADY_HELD,
+            _("The beneficiary already holds this category."),
+        )
+    if data.old_category and data.old_category not in held:
+        errors.add(
+            "old_category",
+            Code.CATEGORY_NOT_HELD,
+            _("The beneficiary does not hold this category."),
+        )
+    requirements = validation.check_category_requirements(
+        [data.new_category] if data.new_category else [],
+        disability_level=data.new_disability_level or beneficiary.disability_level,
+        dependent_children=beneficiary.dependent_children,
+    )
+    for name, problems in requirements.items():
+        errors.extend(
+            "new_disability_level" if name == "disability_level" else "new_category", problems
+        )
+
+
+def _check_move(
+    errors: FieldErrors, beneficiary: Beneficiary, new: AdministrativeUnit | None
+) -> None:
+    if new is None or new.level != UnitLevel.COMMUNE or not new.active:
+        errors.add(
+            "new_commune",
+            Code.NEW_COMMUNE_INVALID,
+            _("Choose the commune the beneficiary moves to."),
+        )
+    elif new.pk == beneficiary.commune_id:
+        errors.add(
+            "new_commune", Code.SAME_COMMUNE, _("The beneficiary already lives in this commune.")
+        )
+    elif new.code_version != beneficiary.commune.code_version:
+        errors.add(
+            "new_commune",
+            Code.COMMUNE_OTHER_VERSION,
+            _("Choose a commune from the same list of administrative units."),
+        )

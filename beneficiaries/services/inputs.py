@@ -1,0 +1,69 @@
+"""What a registration or a change is made of, as forms, the import and the portal give it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from accounts.models import AccountHolder
+from org.models import AdministrativeUnit
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+    kind: str
+    full_name: str
+    id_number: str
+    relationship: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    provider_code: str
+    account_number: str
+    holder: str = AccountHolder.BENEFICIARY
+    account_name: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    full_name: str
+    date_of_birth: datetime.date
+    sex: str
+    commune: AdministrativeUnit
+    categories: tuple[str, ...]
+    decision_number: str
+    decision_date: datetime.date
+    start_month: datetime.date
+    ethnicity: str = "Kinh"
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    disability_level: str = ""
+    dependent_children: int | None = None
+    recipient: RecipientInput | None = None
+    account: AccountInput | None = None
+    external_id: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeInput:
+    """A change to an existing beneficiary. Which fields matter depends on `kind`."""
+
+    kind: str
+    reason: str
+    effective_month: datetime.date | None = None
+    reason_detail: str = ""
+    decision_number: str = ""
+    decision_date: datetime.date | None = None
+    date_of_death: datetime.date | None = None
+    funeral_payee_name: str = ""
+    funeral_payee_id_number: str = ""
+    funeral_payee_relationship: str = ""
+    old_category: str = ""
+    new_category: str = ""
+    new_disability_level: str = ""
+    new_commune: AdministrativeUnit | None = None
+    recipient: RecipientInput | None = None
+    account: AccountInput | None = None

@@ -1,0 +1,216 @@
+"""Registering a new beneficiary (an increase) as a `register` change record."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountHolder, AccountStatus, PaymentAccount
+from beneficiaries.errors import BeneficiaryErrorCode as Code
+from beneficiaries.models import (
+    AuthorizedRecipient,
+    Beneficiary,
+    BeneficiaryCategory,
+    BeneficiaryStatus,
+    Category,
+    ChangeKind,
+    ChangeReason,
+    ChangeRecord,
+    ChangeSource,
+    ChangeStatus,
+)
+from beneficiaries.services.checks import (
+    check_decision_file,
+    registration_errors,
+    require_maker,
+    tag,
+)
+from beneficiaries.services.inputs import AccountInput, RegistrationInput
+from core.errors import AppError
+from org.text import search_key
+from providers.models import Provider
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def beneficiary_register(
+    *,
+    data: RegistrationInput,
+    maker,
+    submit: bool = True,
+    decision_file: UploadedFile | None = None,
+    source: str = ChangeSource.OFFICER,
+    initial_load: bool = False,
+    today: datetime.date | None = None,
+) -> ChangeRecord:
+    """Register a new beneficiary as a `register` change record.
+
+    The person, categories, recipient and account are written at once but stay inert (pending)
+    until a district officer approves; `submit=False` keeps the change as a draft. With
+    `initial_load` (migrating already-approved people from an older system) the person is
+    active at once and the change is recorded as approved, with no arrears before start_month.
+    Raises AppError (coded, by field) or AppForbidden (NOT_MAKER); on any error nothing is
+    saved. Not durable: the portal registers an application inside its own transaction.
+    """
+    today = today or timezone.localdate()
+    require_maker(
+        maker, data.commune, initial_load=initial_load, portal=source == ChangeSource.PORTAL
+    )
+    errors = registration_errors(data=data, today=today)
+    errors.extend("decision_file", check_decision_file(decision_file))
+    errors.raise_if_any()
+    change = registration_write(
+        data=data,
+        maker=maker,
+        submit=submit,
+        decision_file=decision_file,
+        source=source,
+        initial_load=initial_load,
+    )
+    logger.info(
+        "beneficiary registered",
+        extra={
+            "change_id": change.pk,
+            "beneficiary_id": change.beneficiary_id,
+            "kind": change.kind,
+            "commune_code": data.commune.code,
+            "status": change.status,
+            "source": source,
+            "user_id": maker.pk,
+        },
+    )
+    return change
+
+
+def registration_write(
+    *,
+    data: RegistrationInput,
+    maker,
+    submit: bool,
+    decision_file: UploadedFile | None,
+    source: str,
+    initial_load: bool,
+) -> ChangeRecord:
+    """Write a registration that has been checked (see beneficiary_register; the import checks a
+    whole file first, then writes every row with this)."""
+    status = BeneficiaryStatus.ACTIVE if initial_load else BeneficiaryStatus.PENDING
+    beneficiary = Beneficiary(
+        external_id=data.external_id,
+        full_name=" ".join(data.full_name.split()),
+        date_of_birth=data.date_of_birth,
+        sex=data.sex,
+        ethnicity=data.ethnicity or "Kinh",
+        id_number=data.id_number,
+        phone=data.phone,
+        commune=data.commune,
+        address=data.address,
+        status=status,
+        disability_level=data.disability_level if "K6" in data.categories else "",
+        dependent_children=data.dependent_children if "K4" in data.categories else None,
+        start_month=data.start_month,
+        created_by=maker,
+    )
+    tag(maker, beneficiary)
+    try:
+        with transaction.atomic():
+            beneficiary.save()
+    except IntegrityError as exc:  # two officers registering the same ID at the same moment
+        raise AppError(
+            Code.ID_NUMBER_TAKEN,
+            _("Another beneficiary already has this ID number."),
+            field="id_number",
+        ) from exc
+    categories = {c.code: c for c in Category.objects.filter(code__in=data.categories)}
+    for code in data.categories:
+        row = BeneficiaryCategory(
+            beneficiary=beneficiary,
+            category=categories[code],
+            decision_number=data.decision_number.strip(),
+            decision_date=data.decision_date,
+            start_month=data.start_month,
+        )
+        tag(maker, row)
+        row.save()
+    recipient = None
+    if data.recipient is not None:
+        recipient = AuthorizedRecipient(
+            beneficiary=beneficiary,
+            kind=data.recipient.kind,
+            full_name=" ".join(data.recipient.full_name.split()),
+            id_number=data.recipient.id_number,
+            relationship=data.recipient.relationship.strip(),
+            phone=data.recipient.phone,
+            valid_from=data.start_month,
+        )
+        tag(maker, recipient)
+        recipient.save()
+    account = None
+    if data.account is not None:
+        account = account_write(
+            beneficiary=beneficiary,
+            recipient=recipient,
+            data=data.account,
+            status=AccountStatus.ACTIVE if initial_load else AccountStatus.PENDING,
+            opened_on=data.start_month if initial_load else None,
+            user=maker,
+        )
+    now = timezone.now()
+    change = ChangeRecord(
+        beneficiary=beneficiary,
+        commune=data.commune,
+        kind=ChangeKind.REGISTER,
+        reason=ChangeReason.NEW_DECISION,
+        effective_month=data.start_month,
+        decision_number=data.decision_number.strip(),
+        decision_date=data.decision_date,
+        status=ChangeStatus.APPROVED
+        if initial_load
+        else (ChangeStatus.SUBMITTED if submit else ChangeStatus.DRAFT),
+        source=source,
+        recipient=recipient,
+        account=account,
+        maker=maker,
+        submitted_at=now if (submit or initial_load) else None,
+        decided_at=now if initial_load else None,
+        applied_at=now if initial_load else None,
+        reason_detail=_("Migrated from an earlier system (initial load).") if initial_load else "",
+    )
+    if decision_file is not None:
+        change.decision_file = decision_file
+    tag(maker, change)
+    change.save()
+    return change
+
+
+def account_write(
+    *,
+    beneficiary: Beneficiary,
+    recipient: AuthorizedRecipient | None,
+    data: AccountInput,
+    status: str,
+    opened_on: datetime.date | None,
+    user,
+) -> PaymentAccount:
+    """Write a checked account for `beneficiary` (in `recipient`'s name when they hold it)."""
+    holder_name = (
+        recipient.full_name if data.holder == AccountHolder.RECIPIENT else beneficiary.full_name
+    )
+    account = PaymentAccount(
+        beneficiary=beneficiary,
+        holder=data.holder,
+        recipient=recipient if data.holder == AccountHolder.RECIPIENT else None,
+        provider=Provider.objects.get(code=data.provider_code),
+        account_number=data.account_number,
+        account_name=data.account_name or search_key(holder_name).upper(),
+        status=status,
+        opened_on=opened_on,
+    )
+    tag(user, account)
+    account.save()
+    return account
