@@ -72,7 +72,10 @@ def refresh_request(*, month: datetime.date, unit_id: int) -> None:
 
 
 def refresh_later(period) -> None:
-    """``refresh_request`` for a period's month and unit, once the transaction commits."""
+    """``refresh_request`` for a period's month and unit, once the transaction commits (none
+    when asked inside `auto_refresh_paused`, whenever the commit comes)."""
+    if _paused.get():
+        return
     month, unit_id = period.month, period.unit_id
     transaction.on_commit(lambda: refresh_request(month=month, unit_id=unit_id))
 
