@@ -7,11 +7,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User, format_unit_code
+from core.errors import AppError
+from org.errors import OrgErrorCode
+from org.models import (
+    ROLE_LEVELS,
+    AdministrativeUnit,
+    CodeVersion,
+    Role,
+    UnitLevel,
+    User,
+    format_unit_code,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -45,7 +54,9 @@ def _walk(
         code = format_unit_code(level, node["code"])
         row = UnitRow(level, code, node["name"].strip(), node.get("division_type", ""), parent_code)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValidationError(f"Invalid {level} entry {node!r}: {exc}") from exc
+        raise AppError(
+            OrgErrorCode.UNIT_ENTRY_INVALID, f"Invalid {level} entry {node!r}: {exc}"
+        ) from exc
     yield row
     if child_levels:
         child_level = child_levels[0]
@@ -66,8 +77,9 @@ def units_from_json(data: dict, *, province_code: str | None = None) -> tuple[st
     elif levels == ["province", "commune"]:
         version = CodeVersion.TWO_TIER
     else:
-        raise ValidationError(
-            f"Unknown levels {levels!r}: expected province/district/commune or province/commune."
+        raise AppError(
+            OrgErrorCode.UNIT_LEVELS_UNKNOWN,
+            f"Unknown levels {levels!r}: expected province/district/commune or province/commune.",
         )
     rows: list[UnitRow] = []
     for province in data.get("provinces") or []:
@@ -136,8 +148,9 @@ def unit_load(*, rows: Iterable[UnitRow], code_version: str) -> UnitLoadResult:
                 if row.parent_code is not None:
                     parent = existing.get((parent_level(level, code_version), row.parent_code))
                     if parent is None:
-                        raise ValidationError(
-                            f"Unit {row.code} {row.name}: parent {row.parent_code} not found."
+                        raise AppError(
+                            OrgErrorCode.UNIT_PARENT_MISSING,
+                            f"Unit {row.code} {row.name}: parent {row.parent_code} not found.",
                         )
                 unit = existing.get((level, row.code))
                 if unit is None:
@@ -195,11 +208,12 @@ def unit_load_file(*, path: Path, province_code: str | None = None) -> tuple[str
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"Cannot read {path}: {exc}") from exc
+        raise AppError(OrgErrorCode.UNIT_FILE_UNREADABLE, f"Cannot read {path}: {exc}") from exc
     version, rows = units_from_json(data, province_code=province_code)
     if not rows:
-        raise ValidationError(
-            f"No units in {path}" + (f" for province {province_code}" if province_code else "")
+        raise AppError(
+            OrgErrorCode.UNIT_FILE_EMPTY,
+            f"No units in {path}" + (f" for province {province_code}" if province_code else ""),
         )
     return version, unit_load(rows=rows, code_version=version)
 
@@ -214,13 +228,15 @@ def user_create(
     last_name: str = "",
 ) -> User:
     """Create a staff user after checking that the role fits the unit's level."""
-    from org.models import ROLE_LEVELS
-
     if role != Role.ADMIN:
         if unit is None:
-            raise ValidationError("Every user except an administrator needs a unit.")
+            raise AppError(
+                OrgErrorCode.USER_NEEDS_UNIT, "Every user except an administrator needs a unit."
+            )
         if unit.level not in ROLE_LEVELS[Role(role)]:
-            raise ValidationError(f"A {role} cannot work at a {unit.level} unit.")
+            raise AppError(
+                OrgErrorCode.ROLE_WRONG_LEVEL, f"A {role} cannot work at a {unit.level} unit."
+            )
     user = User(
         username=username,
         role=role,

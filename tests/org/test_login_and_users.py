@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.template import Context, Template
 from django.urls import reverse
 
+from core.errors import AppError
+from org.errors import OrgErrorCode
 from org.models import Role, User
 from org.services import user_create
 from org.text import format_vnd, search_key
@@ -112,14 +114,14 @@ def test_createsuperuser_from_the_shell_with_a_password_in_the_environment():
 
 
 def test_roles_must_fit_their_unit(hue_units):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError, match="commune_officer cannot work at a district"):
+    with pytest.raises(AppError) as refused:
         user_create(
             username="a", password="x", role=Role.COMMUNE_OFFICER, unit=hue_units["district"]
         )
-    with pytest.raises(ValidationError, match="needs a unit"):
+    assert refused.value.code == OrgErrorCode.ROLE_WRONG_LEVEL
+    with pytest.raises(AppError) as refused:
         user_create(username="b", password="x", role=Role.DISTRICT_OFFICER, unit=None)
+    assert refused.value.code == OrgErrorCode.USER_NEEDS_UNIT
     user = user_create(
         username="c", password="x", role=Role.DISTRICT_OFFICER, unit=hue_units["district"]
     )

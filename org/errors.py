@@ -1,0 +1,13 @@
+"""The codes of org's refusals (``core.errors.AppError``): the unit files and staff users."""
+
+from enum import StrEnum
+
+
+class OrgErrorCode(StrEnum):
+    UNIT_ENTRY_INVALID = "unit_entry_invalid"
+    UNIT_LEVELS_UNKNOWN = "unit_levels_unknown"
+    UNIT_PARENT_MISSING = "unit_parent_missing"
+    UNIT_FILE_UNREADABLE = "unit_file_unreadable"
+    UNIT_FILE_EMPTY = "unit_file_empty"
+    USER_NEEDS_UNIT = "user_needs_unit"
+    ROLE_WRONG_LEVEL = "role_wrong_level"
