@@ -85,7 +85,7 @@ def units_from_json(data: dict, *, province_code: str | None = None) -> tuple[st
     for province in data.get("provinces") or []:
         if province_code and int(province["code"]) != int(province_code):
             continue
-        rows.extend(_walk(province, "province", None, levels[1:]))
+        rows.extend(_walk(province, UnitLevel.PROVINCE, None, levels[1:]))
     return version, rows
 
 
@@ -97,13 +97,15 @@ def units_from_package(*, province_code: str | None = None) -> tuple[str, list[U
     for province in sorted(Province.iter_all(), key=lambda p: int(p.code)):
         if province_code and int(province.code) != int(province_code):
             continue
-        pcode = format_unit_code("province", int(province.code))
-        rows.append(UnitRow("province", pcode, province.name, province.division_type.value, None))
+        pcode = format_unit_code(UnitLevel.PROVINCE, int(province.code))
+        rows.append(
+            UnitRow(UnitLevel.PROVINCE, pcode, province.name, province.division_type.value, None)
+        )
         for ward in sorted(Ward.iter_by_province(province.code), key=lambda w: int(w.code)):
             rows.append(
                 UnitRow(
-                    "commune",
-                    format_unit_code("commune", int(ward.code)),
+                    UnitLevel.COMMUNE,
+                    format_unit_code(UnitLevel.COMMUNE, int(ward.code)),
                     ward.name,
                     ward.division_type.value,
                     pcode,

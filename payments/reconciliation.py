@@ -29,7 +29,7 @@ from beneficiaries.models import (
 from beneficiaries.services.proposals import suspension_propose_uncollected
 from core.errors import AppError
 from core.months import add_months
-from org.models import Role
+from org.models import Role, UnitLevel
 from org.scoping import require_officer_of
 from payments.errors import PaymentErrorCode
 from payments.models import (
@@ -75,7 +75,7 @@ def contract_for(period: PaymentPeriod, provider) -> ProviderContract | None:
     return (
         ProviderContract.objects.filter(
             province__code=period.unit.province_code,
-            province__level="province",
+            province__level=UnitLevel.PROVINCE,
             province__code_version=period.unit.code_version,
             provider=provider,
             valid_from__lte=last_day,
@@ -324,7 +324,7 @@ def by_commune(period: PaymentPeriod) -> list[dict]:
                 f"{status}_{what}": agg(
                     "amount_total" if what == "amount" else "id", filter=Q(status=status)
                 )
-                for status in ("paid", "failed", "unpaid")
+                for status in (LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID)
                 for what, agg in (("count", Count), ("amount", Sum))
             },
         )

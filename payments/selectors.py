@@ -8,8 +8,16 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from core.months import add_months
+from org.models import UnitLevel
 from org.scoping import scope_queryset
-from payments.models import LineStatus, PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
+from payments.models import (
+    Channel,
+    LineStatus,
+    PaymentBatch,
+    PaymentLine,
+    PaymentList,
+    PaymentPeriod,
+)
 from payments.services.closing import blocking_changes, changes_decided_since_generation
 
 
@@ -17,7 +25,7 @@ def period_list(*, user) -> QuerySet[PaymentPeriod]:
     """The periods of the closing units in the user's scope, and those above a commune officer
     (a commune's list is closed by its parent: the officer may follow it)."""
     qs = PaymentPeriod.objects.select_related("unit", "payment_list", "payment_list__closed_by")
-    if user.unit_id and user.unit.level == "commune":
+    if user.unit_id and user.unit.level == UnitLevel.COMMUNE:
         return qs.filter(unit_id=user.unit.parent_id).order_by("-month")
     return scope_queryset(qs, user=user, unit_field="unit").order_by("-month", "unit__path")
 
@@ -58,7 +66,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
     lines = lines_for(user=user, payment_list=payment_list)
     communes = dict(lines.values_list("commune_id", "commune__name").distinct())
     by_commune = _totals(lines, "commune_id", communes)
-    by_channel = _totals(lines, "channel", {"account": "Tài khoản", "cash": "Tiền mặt"})
+    by_channel = _totals(lines, "channel", {Channel.ACCOUNT: "Tài khoản", Channel.CASH: "Tiền mặt"})
     by_provider = _totals(lines, "provider__name")
     by_category = _totals(lines, "categories")
     totals = lines.aggregate(
@@ -100,7 +108,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
         ][:200]
 
     # Warnings.
-    no_account = lines.filter(channel="cash", amount_funeral=0).count()
+    no_account = lines.filter(channel=Channel.CASH, amount_funeral=0).count()
     bad_ids = lines.filter(
         Q(beneficiary_id_number="") | ~Q(beneficiary_id_number__regex=r"^[0-9]{12}$")
     ).count()
@@ -116,7 +124,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
     )
     shared_accounts = list(shared[:50])
     waiting = blocking_changes(period)
-    if user.unit_id and user.unit.level == "commune":
+    if user.unit_id and user.unit.level == UnitLevel.COMMUNE:
         waiting = waiting.filter(commune=user.unit)
     waiting = list(waiting.select_related("beneficiary", "commune")[:200])
     decided_since = 0

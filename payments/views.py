@@ -18,7 +18,7 @@ from beneficiaries.selectors import change_get
 from core.months import add_months
 from core.web import REFUSALS, flash_refusal
 from org.downloads import attachment, export_logged
-from org.models import AdministrativeUnit, Role
+from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import identifiers_for
 from org.text import search_key
 from payments import dispatch, exporting, selectors, services
@@ -84,9 +84,9 @@ def period_review(request, pk: int):
         "plist": payment_list,
         "can_manage": _can_manage(request.user, period),
         "generating": _generating(payment_list),
-        "communes": AdministrativeUnit.objects.filter(parent=period.unit, level="commune").order_by(
-            "name"
-        ),
+        "communes": AdministrativeUnit.objects.filter(
+            parent=period.unit, level=UnitLevel.COMMUNE
+        ).order_by("name"),
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
@@ -216,12 +216,12 @@ def _export_commune(request, period):
         commune = AdministrativeUnit.objects.filter(pk=int(commune_id), parent=period.unit).first()
         if commune is None:
             raise Http404
-    elif request.user.unit_id and request.user.unit.level == "commune":
+    elif request.user.unit_id and request.user.unit.level == UnitLevel.COMMUNE:
         commune = request.user.unit
     if (
         commune is not None
         and request.user.unit_id
-        and request.user.unit.level == "commune"
+        and request.user.unit.level == UnitLevel.COMMUNE
         and commune != request.user.unit
     ):
         raise Http404
@@ -267,7 +267,7 @@ def signature_list(request, pk: int, commune_pk: int):
     commune = AdministrativeUnit.objects.filter(pk=commune_pk, parent=period.unit).first()
     if commune is None or (
         request.user.unit_id
-        and request.user.unit.level == "commune"
+        and request.user.unit.level == UnitLevel.COMMUNE
         and commune != request.user.unit
     ):
         raise Http404
@@ -313,7 +313,7 @@ def period_batches(request, pk: int):
 
 def _still_moving(period, batches) -> bool:
     """Sent, and some batch not yet acknowledged or some line not yet final."""
-    return period.status == "submitted" and any(
+    return period.status == PeriodStatus.SUBMITTED and any(
         p["waiting"] or p["batch"].status in ("ready", "submitting") for p in batches
     )
 
@@ -326,7 +326,7 @@ def period_reconciliation(request, pk: int):
     if not hasattr(period, "payment_list") or period.payment_list.closed_at is None:
         raise Http404
     user_unit = request.user.unit
-    commune = user_unit if user_unit is not None and user_unit.level == "commune" else None
+    commune = user_unit if user_unit is not None and user_unit.level == UnitLevel.COMMUNE else None
     context = reconciliation_context(period, commune=commune)
     context.update(
         {
@@ -335,7 +335,7 @@ def period_reconciliation(request, pk: int):
             "period": period,
             "can_manage": _can_manage(request.user, period),
             "waiting": period.payment_list.lines.exclude(
-                status__in=["paid", "failed", "unpaid"]
+                status__in=[LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID]
             ).count(),
         }
     )
@@ -373,7 +373,7 @@ def period_reconcile(request, pk: int):
 def period_settlement(request, pk: int):
     """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
     period = selectors.period_get(user=request.user, pk=pk)
-    if request.user.unit_id and request.user.unit.level == "commune":
+    if request.user.unit_id and request.user.unit.level == UnitLevel.COMMUNE:
         raise Http404  # the report covers every commune of the closing unit
     if not Reconciliation.objects.filter(period=period).exists():
         raise Http404

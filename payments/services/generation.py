@@ -60,7 +60,7 @@ from payments.models import (
 )
 from payments.services.periods import CLOSED_STATUSES
 from payments.signals import period_figures_changed_on_commit
-from providers.models import Provider
+from providers.models import Provider, ProviderCode
 
 logger = logging.getLogger(__name__)
 
@@ -427,7 +427,7 @@ def payment_list_generate(
             payee.phone,
             "; ".join(explanation)[:400],
             Channel.ACCOUNT if account else Channel.CASH,
-            account.provider_id if account else providers["VNPOST"].pk,
+            account.provider_id if account else providers[ProviderCode.VNPOST].pk,
             account.id if account else None,
             account.account_number if account else "",
             LineStatus.PENDING,

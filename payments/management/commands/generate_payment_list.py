@@ -6,7 +6,7 @@ import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from org.models import AdministrativeUnit, User
+from org.models import AdministrativeUnit, UnitLevel, User
 from org.text import format_number, format_vnd
 from payments.services import (
     payment_list_close,
@@ -31,7 +31,7 @@ def closing_unit(code: str) -> AdministrativeUnit:
         for u in AdministrativeUnit.objects.filter(
             code=code.zfill(2) if len(code) <= 2 else code.zfill(3), active=True
         ).order_by("-code_version")
-        if u.children.filter(level="commune").exists()
+        if u.children.filter(level=UnitLevel.COMMUNE).exists()
     ]
     if not units:
         raise CommandError(
