@@ -20,4 +20,4 @@ RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
 USER trocap
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
