@@ -1,6 +1,7 @@
 """Payment providers, the province's contracts with them, and the raw callback inbox."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -114,7 +115,7 @@ class CallbackEvent(models.Model):
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
-        return f"{self.provider.code} {self.received_at:%d/%m/%Y %H:%M:%S}"
+        return f"{self.provider.code} {timezone.localtime(self.received_at):%d/%m/%Y %H:%M:%S}"
 
     @property
     def failed(self) -> bool:
