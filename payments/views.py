@@ -24,7 +24,7 @@ from org.text import search_key
 from payments import dispatch, exporting, selectors, services
 from payments.models import LineStatus, PeriodStatus, Reconciliation
 from payments.reconciliation import period_reconcile as period_reconcile_service
-from payments.reconciliation import reconciliation_context
+from payments.reconciliation import reconciliation_context, refused_results
 from payments.settlement import settlement_xlsx
 from providers.adapters import ProviderError
 
@@ -355,6 +355,7 @@ def period_reconciliation(request, pk: int):
     context = reconciliation_context(period, commune=commune)
     context.update(
         {
+            "refused_results": refused_results(period, commune=commune),
             "title": _("Reconciliation %(month)s – %(unit)s")
             % {"month": f"{period.month:%m/%Y}", "unit": period.unit.name},
             "period": period,

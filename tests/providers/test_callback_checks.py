@@ -260,3 +260,17 @@ def test_polling_pays_nothing_when_the_amount_differs_and_counts_the_repeats(clo
     assert set(ResultDiscrepancy.objects.values_list("times_seen", flat=True)) == {3}
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.ACKNOWLEDGED  # not completed by a wrong answer
+
+
+def test_the_reconciliation_page_lists_the_results_not_applied(client, closed, officers):
+    acknowledge(closed["batch"])
+    first = closed["wallets"][0]
+    send(client, item(first, amount=1), {**item(first), "reference": "NOT-OURS-2"})
+    url = reverse("payments:reconciliation", args=[closed["period"].pk])
+    client.force_login(officers["district"])
+    html = client.get(url).content.decode()
+    assert 'data-refused-results="1"' in html  # the stranger belongs to no list of ours
+    assert 'data-refused="amount"' in html and first.reference in html
+    assert "Số tiền khác với số tiền đã gửi" in html
+    client.force_login(officers["commune"])  # the line is in their commune
+    assert 'data-refused="amount"' in client.get(url).content.decode()
