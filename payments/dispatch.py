@@ -35,8 +35,8 @@ from providers.adapters import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from providers.models import Provider
-from providers.services import adapter_for
+from providers.models import Provider, ResultDiscrepancy
+from providers.services import Discrepancy, adapter_for, result_discrepancies_record
 
 logger = logging.getLogger(__name__)
 
@@ -152,53 +152,154 @@ def _known_at_provider(adapter: PaymentAdapter, batch: PaymentBatch) -> str | No
     return status.batch_reference
 
 
+class ResultsBeforeAcknowledgement(Exception):
+    """A callback for a batch we are still sending (the provider's answer to the submission is
+    not recorded yet): the callback inbox keeps the event and processes it again later."""
+
+
+SENT = (PaymentBatch.Status.ACKNOWLEDGED, PaymentBatch.Status.COMPLETED)
+
+
+def _not_sent(item: ItemResult, batch: PaymentBatch) -> Discrepancy:
+    return Discrepancy(
+        kind=ResultDiscrepancy.Kind.NOT_ACKNOWLEDGED,
+        reference=item.reference,
+        batch_reference=batch.reference,
+        provider_status=item.status,
+        provider_amount=item.amount,
+    )
+
+
+def _amount_discrepancy(item: ItemResult, ours: int, batch) -> Discrepancy | None:
+    """A final result whose amount is not the line's; a "paid" that does not say how much
+    (every adapter's protocol carries the amount, see ItemResult.amount)."""
+    if item.amount is None:
+        if item.status != LineStatus.PAID:
+            return None
+        kind = ResultDiscrepancy.Kind.NO_AMOUNT
+    elif item.amount != ours:
+        kind = ResultDiscrepancy.Kind.AMOUNT
+    else:
+        return None
+    return Discrepancy(
+        kind=kind,
+        reference=item.reference,
+        batch_reference=batch.reference,
+        provider_status=item.status,
+        our_amount=ours,
+        provider_amount=item.amount,
+    )
+
+
+def _results_apply(
+    batch: PaymentBatch, items: tuple[ItemResult, ...], *, reconcile_later: bool
+) -> tuple[int, list[Discrepancy]]:
+    """batch_results_apply's work, in the caller's transaction: (lines changed, results not
+    applied because they do not match what was sent)."""
+    assert set(RESULT_FIELDS) <= PaymentLine.MUTABLE_AFTER_CLOSING
+    batch = PaymentBatch.objects.select_for_update().select_related("provider").get(pk=batch.pk)
+    final_items = [item for item in items if item.status in FINAL]
+    if batch.status not in SENT:
+        # Never sent, or refused by the provider: nothing it says about it can be a payment.
+        return 0, [_not_sent(item, batch) for item in final_items]
+    lines = {
+        line.reference: line for line in batch.lines.select_for_update().exclude(status__in=FINAL)
+    }
+    # The batch's lines that are already final: their amounts, to check a repeated result.
+    settled = dict(
+        batch.lines.filter(
+            reference__in=[item.reference for item in final_items if item.reference not in lines]
+        ).values_list("reference", "amount_total")
+    )
+    changed, refused = [], []
+    for item in final_items:
+        line = lines.get(item.reference)
+        ours = line.amount_total if line is not None else settled.get(item.reference)
+        if ours is None:
+            refused.append(
+                Discrepancy(
+                    kind=ResultDiscrepancy.Kind.OTHER_BATCH,
+                    reference=item.reference,
+                    batch_reference=batch.reference,
+                    provider_status=item.status,
+                    provider_amount=item.amount,
+                )
+            )
+            continue
+        wrong = _amount_discrepancy(item, ours, batch)
+        if wrong is not None:
+            refused.append(wrong)
+            continue
+        if line is None:
+            continue  # final already: a result never changes, the same one twice does nothing
+        line.status = item.status
+        line.failure_code = item.failure_code
+        line.failure_reason = item.failure_reason_vi[:255]
+        line.paid_at = item.paid_at if item.status == LineStatus.PAID else None
+        changed.append(line)
+    if changed:
+        _write_results(changed)
+        PaymentLine.history.bulk_history_create(
+            changed,
+            batch_size=2000,
+            update=True,
+            default_change_reason=f"{batch.provider.code} result",
+        )
+    if (
+        batch.status != PaymentBatch.Status.COMPLETED
+        and not batch.lines.exclude(status__in=FINAL).exists()
+    ):
+        batch.status = PaymentBatch.Status.COMPLETED
+        batch.completed_at = timezone.now()
+        batch.save(update_fields=["status", "completed_at"])
+        logger.info("batch_completed", extra=_ids(batch))
+        # The last batch to complete starts the period's reconciliation.
+        if reconcile_later:
+            period_id = batch.payment_list.period_id
+            transaction.on_commit(lambda: _reconcile_later(period_id))
+    if changed:
+        logger.info("batch_results_applied", extra={**_ids(batch), "lines": len(changed)})
+    return len(changed), refused
+
+
 def batch_results_apply(
     *, batch: PaymentBatch, status: BatchStatus, reconcile_later: bool = True
 ) -> int:
-    """Record the provider's per-item results; idempotent: a line that is already final keeps
-    its result, and results for references outside the batch are ignored. Returns how many
-    lines changed; completes the batch when every line is final (and, with `reconcile_later`,
-    queues the period's reconciliation). Lines are written in bulk, with their history rows."""
-    assert set(RESULT_FIELDS) <= PaymentLine.MUTABLE_AFTER_CLOSING
+    """Record the provider's per-item results, as polled; idempotent: a line that is already
+    final keeps its result. Only results that match what we sent are applied: the batch must
+    have been acknowledged by the provider, the reference must be one of the batch's lines and
+    the amount must be the line's (a "paid" must say it). Any other result is kept as a
+    ``providers.models.ResultDiscrepancy`` (source "poll") and applied to nothing. Returns how
+    many lines changed; completes the batch when every line is final (and, with
+    `reconcile_later`, queues the period's reconciliation). Lines are written in bulk, with
+    their history rows."""
+    items = status.items
     with transaction.atomic():
-        batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
-        lines = {
-            line.reference: line
-            for line in batch.lines.select_for_update().exclude(status__in=FINAL)
-        }
-        changed = []
-        for item in status.items:
-            line = lines.pop(item.reference, None)
-            if line is None or item.status not in FINAL:
-                continue
-            line.status = item.status
-            line.failure_code = item.failure_code
-            line.failure_reason = item.failure_reason_vi[:255]
-            line.paid_at = item.paid_at if item.status == LineStatus.PAID else None
-            changed.append(line)
-        if changed:
-            _write_results(changed)
-            PaymentLine.history.bulk_history_create(
-                changed,
-                batch_size=2000,
-                update=True,
-                default_change_reason=f"{batch.provider.code} result",
+        if status.batch_reference and status.batch_reference != batch.reference:
+            # An answer about another batch: none of it is about this one.
+            changed, refused = (
+                0,
+                [
+                    Discrepancy(
+                        kind=ResultDiscrepancy.Kind.OTHER_BATCH,
+                        reference=item.reference,
+                        batch_reference=batch.reference,
+                        provider_status=item.status,
+                        provider_amount=item.amount,
+                    )
+                    for item in items
+                    if item.status in FINAL
+                ],
             )
-        if (
-            batch.status != PaymentBatch.Status.COMPLETED
-            and not batch.lines.exclude(status__in=FINAL).exists()
-        ):
-            batch.status = PaymentBatch.Status.COMPLETED
-            batch.completed_at = timezone.now()
-            batch.save(update_fields=["status", "completed_at"])
-            logger.info("batch_completed", extra=_ids(batch))
-            # The last batch to complete starts the period's reconciliation.
-            if reconcile_later:
-                period_id = batch.payment_list.period_id
-                transaction.on_commit(lambda: _reconcile_later(period_id))
-    if changed:
-        logger.info("batch_results_applied", extra={**_ids(batch), "lines": len(changed)})
-    return len(changed)
+        else:
+            changed, refused = _results_apply(batch, items, reconcile_later=reconcile_later)
+        if refused:
+            result_discrepancies_record(
+                provider=batch.provider,
+                source=ResultDiscrepancy.Source.POLL,
+                discrepancies=refused,
+            )
+    return changed
 
 
 def _write_results(lines, chunk: int = 2000) -> None:
@@ -254,23 +355,54 @@ def batch_poll(
     return batch_results_apply(batch=batch, status=status, reconcile_later=reconcile_later)
 
 
-def callback_results_apply(*, provider: Provider, results: tuple[ItemResult, ...]) -> int:
+def callback_results_apply(
+    *, provider: Provider, results: tuple[ItemResult, ...]
+) -> list[Discrepancy]:
     """The results a verified provider callback carries, applied to the batches their
-    references belong to (see batch_results_apply: idempotent, out of order is fine). The
-    callback inbox (``providers.services``) calls this; returns how many lines changed."""
+    references belong to (idempotent, out of order is fine), in the inbox's transaction. A
+    callback is checked against what we sent, as a poll is (see batch_results_apply): a
+    reference that is not a line of one of this provider's batches, a batch the provider never
+    acknowledged, an amount that is not ours (or a "paid" without one) is applied to nothing and
+    returned, so that the inbox keeps it and flags the event. A batch still being sent (its
+    acknowledgement not yet recorded) raises ResultsBeforeAcknowledgement: the inbox keeps the
+    event and processes it again later."""
     by_batch: dict[int, list[ItemResult]] = {}
     references = {item.reference: item for item in results}
-    for reference, batch_id in PaymentBatch.objects.filter(
-        provider=provider, lines__reference__in=list(references)
-    ).values_list("lines__reference", "id"):
-        by_batch.setdefault(batch_id, []).append(references[reference])
-    changed = 0
-    for batch_id, items in by_batch.items():
-        batch = PaymentBatch.objects.get(pk=batch_id)
-        changed += batch_results_apply(
-            batch=batch, status=BatchStatus(batch_reference=batch.reference, items=tuple(items))
+    refused: list[Discrepancy] = []
+    known = dict(
+        PaymentLine.objects.filter(
+            provider=provider,
+            batch__provider=provider,
+            reference__in=list(references),
+        ).values_list("reference", "batch_id")
+    )
+    for reference, item in references.items():
+        if reference in known:
+            by_batch.setdefault(known[reference], []).append(item)
+        elif item.status in FINAL:
+            refused.append(
+                Discrepancy(
+                    kind=ResultDiscrepancy.Kind.UNKNOWN_REFERENCE,
+                    reference=reference,
+                    provider_status=item.status,
+                    provider_amount=item.amount,
+                )
+            )
+    batches = PaymentBatch.objects.in_bulk(list(by_batch))
+    if any(batches[pk].status == PaymentBatch.Status.SUBMITTING for pk in by_batch):
+        raise ResultsBeforeAcknowledgement(
+            "Results for a batch whose acknowledgement is not recorded yet: try again later."
         )
-    return changed
+    changed = 0
+    for batch_id, items in sorted(by_batch.items()):
+        done, not_applied = _results_apply(batches[batch_id], tuple(items), reconcile_later=True)
+        changed += done
+        refused.extend(not_applied)
+    logger.info(
+        "callback_results_applied",
+        extra={"provider": provider.code, "lines": changed, "not_applied": len(refused)},
+    )
+    return refused
 
 
 def period_settle_inline(*, period, poll_seconds: float = 0.2, timeout: float = 600.0):

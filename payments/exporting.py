@@ -1,8 +1,11 @@
-"""Exports of a payment list: the CSV contract, the official xlsx list, the cash signature list.
+"""Exports of a payment list: the CSV contract, the official xlsx list, the cash signature list,
+and the payment results.
 
-Every function here only reads the list's lines; none writes. The same list always gives the
-same bytes, so a closed list's export can be compared with, or signed next to, its content hash.
-Text that a spreadsheet could run as a formula is neutralised with a leading single quote.
+Every function here only reads the list's lines; none writes. The list exports (CSV, xlsx) read
+nothing that changes after closing, so a closed list exports the same bytes forever and can be
+compared with, or signed next to, its content hash; what the providers report afterwards (status,
+paid at, failure) is only in the results export (``payment_results_csv``). Text that a
+spreadsheet could run as a formula is neutralised with a leading single quote.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from openpyxl.writer.excel import ExcelWriter
 from org.downloads import cell_text, neutralise
 from org.models import AdministrativeUnit
 from org.privacy import WHOLE, Identifiers
-from payments.models import Channel, PaymentLine, PaymentList
+from payments.models import Channel, LineStatus, PaymentLine, PaymentList
 
 # DESIGN.md §5, "Payment list CSV export columns": a contract, change it only deliberately.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -48,6 +51,25 @@ CSV_COLUMNS: tuple[str, ...] = (
     "provider",
     "account_number",
     "status",
+)
+# The list CSV's `status` is the line's status when the list was sealed, which is always
+# "pending" (only the providers' results change it afterwards, and those are in the results
+# export): the column stays for the contract, its value never changes.
+STATUS_AT_CLOSING = LineStatus.PENDING
+
+# The payment results of a list, per line: what the settlement needs, nothing personal beyond
+# the reference that links a result to its line of the sealed list.
+RESULTS_CSV_COLUMNS: tuple[str, ...] = (
+    "line_no",
+    "reference",
+    "commune_code",
+    "provider",
+    "batch_reference",
+    "amount_total",
+    "status",
+    "paid_at",
+    "failure_code",
+    "failure_reason",
 )
 
 XLSX_TITLE = "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI HẰNG THÁNG"
@@ -111,7 +133,7 @@ def _csv_row(line: PaymentLine, identifiers: Identifiers) -> list[Any]:
         line.channel,
         line.provider.code,
         neutralise(identifiers.account(line.account_number)),
-        line.status,
+        STATUS_AT_CLOSING,
     ]
 
 
@@ -125,15 +147,51 @@ def payment_list_csv(
 
     A header row of `CSV_COLUMNS`, then one row per line ordered by line number (only the
     lines of `commune` when given). Amounts are plain integers, the coefficient has a dot
-    decimal ("1.50"), `provider` is the provider's code and `status` the line's status code.
-    ID and account numbers as `identifiers` shows them (whole unless a user's). Reads the
-    database, writes nothing; the same list gives the same bytes.
+    decimal ("1.50"), `provider` is the provider's code and `status` the line's status when
+    the list was sealed (always "pending", STATUS_AT_CLOSING: the providers' results are in
+    `payment_results_csv`). ID and account numbers as `identifiers` shows them (whole unless a
+    user's). Reads the database, writes nothing; a closed list gives the same bytes forever,
+    before and after payment.
     """
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for line in _lines(payment_list, commune):
         writer.writerow(_csv_row(line, identifiers))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def payment_results_csv(
+    payment_list: PaymentList, *, commune: AdministrativeUnit | None = None
+) -> bytes:
+    """The providers' results of a list, for the settlement: UTF-8 with a BOM, comma-separated,
+    CRLF lines, a header row of `RESULTS_CSV_COLUMNS` and one row per line in line-number order
+    (only `commune`'s lines when given). `status` is the line's status code now (pending,
+    submitted, paid, failed, unpaid), `paid_at` the local time (ISO 8601 with its offset) or
+    empty, `failure_code` the provider's code and `failure_reason` its Vietnamese reason,
+    `provider` the provider's code and `batch_reference` the batch the line went in. Unlike the
+    list exports it changes as results come in. Reads the database, writes nothing.
+    """
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(RESULTS_CSV_COLUMNS)
+    lines = _lines(payment_list, commune).select_related("batch")
+    for line in lines:
+        paid_at = timezone.localtime(line.paid_at).isoformat() if line.paid_at else ""
+        writer.writerow(
+            [
+                line.line_no,
+                neutralise(line.reference),
+                neutralise(line.commune.code),
+                line.provider.code,
+                neutralise(line.batch.reference) if line.batch else "",
+                int(line.amount_total),
+                line.status,
+                paid_at,
+                neutralise(line.failure_code),
+                neutralise(line.failure_reason),
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -44,7 +44,7 @@ from payments.models import (
 )
 from payments.signals import period_figures_changed_on_commit
 from providers.adapters import ProviderError
-from providers.models import ProviderContract
+from providers.models import ProviderContract, ResultDiscrepancy
 from providers.services import adapter_for
 
 logger = logging.getLogger(__name__)
@@ -408,3 +408,23 @@ def reconciliation_context(period: PaymentPeriod, commune=None) -> dict:
         "next_month": add_months(period.month, 1),
         "month_start": datetime.date(period.month.year, period.month.month, 1),
     }
+
+
+def refused_results(period: PaymentPeriod, commune=None) -> list[ResultDiscrepancy]:
+    """The providers' results about this period's batches or lines that were not applied because
+    they do not match what was sent (``payments.dispatch``: a batch never acknowledged, a
+    reference outside its batch, another amount), newest first; with `commune`, only those
+    about that commune's lines. The lines they name keep their status until the provider sends
+    a result that matches, so a person must look at them."""
+    lines = PaymentLine.objects.filter(payment_list__period=period)
+    if commune is not None:
+        rows = ResultDiscrepancy.objects.filter(
+            reference__in=lines.filter(commune=commune).values("reference")
+        )
+    else:
+        batches = PaymentBatch.objects.filter(payment_list__period=period)
+        rows = ResultDiscrepancy.objects.filter(
+            Q(batch_reference__in=batches.values("reference"))
+            | Q(reference__in=lines.values("reference"))
+        )
+    return list(rows.select_related("provider").order_by("-detected_at", "reference")[:500])

@@ -19,5 +19,6 @@ urlpatterns = [
     path("chi-tra/<int:pk>/dong/", views.period_lines, name="lines"),
     path("chi-tra/<int:pk>/hoan/<int:change_pk>/", views.change_defer, name="defer"),
     path("chi-tra/<int:pk>/xuat.<str:fmt>", views.period_export, name="export"),
+    path("chi-tra/<int:pk>/ket-qua.csv", views.period_results_export, name="results_export"),
     path("chi-tra/<int:pk>/ky-nhan/<int:commune_pk>/", views.signature_list, name="signature_list"),
 ]

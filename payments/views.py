@@ -24,7 +24,7 @@ from org.text import search_key
 from payments import dispatch, exporting, selectors, services
 from payments.models import LineStatus, PeriodStatus, Reconciliation
 from payments.reconciliation import period_reconcile as period_reconcile_service
-from payments.reconciliation import reconciliation_context
+from payments.reconciliation import reconciliation_context, refused_results
 from payments.settlement import settlement_xlsx
 from providers.adapters import ProviderError
 
@@ -261,6 +261,31 @@ def period_export(request, pk: int, fmt: str):
 
 @login_required
 @require_GET
+def period_results_export(request, pk: int):
+    """The providers' results of a closed list as CSV (reference, status, paid at, failure), for
+    the settlement; the list exports stay as sealed. The same access as the list export: a
+    commune officer gets their commune's lines only."""
+    period = selectors.period_get(user=request.user, pk=pk)
+    commune = _export_commune(request, period)
+    payment_list = period.payment_list
+    if payment_list.closed_at is None:
+        raise Http404
+    suffix = f"-{commune.code}" if commune else ""
+    name = f"ket-qua-chi-tra-{period.unit.code}-{period.month:%Y-%m}{suffix}.csv"
+    content = exporting.payment_results_csv(payment_list, commune=commune)
+    lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
+    export_logged(
+        user=request.user,
+        what="payment_results_csv",
+        unit=commune or period.unit,
+        parameters=f"period={period.pk}",
+        row_count=lines.count(),
+    )
+    return attachment(content, name, "text/csv; charset=utf-8")
+
+
+@login_required
+@require_GET
 def signature_list(request, pk: int, commune_pk: int):
     """The printable list of cash payments of one commune, for signatures at the post office."""
     period = selectors.period_get(user=request.user, pk=pk)
@@ -330,6 +355,7 @@ def period_reconciliation(request, pk: int):
     context = reconciliation_context(period, commune=commune)
     context.update(
         {
+            "refused_results": refused_results(period, commune=commune),
             "title": _("Reconciliation %(month)s – %(unit)s")
             % {"month": f"{period.month:%m/%Y}", "unit": period.unit.name},
             "period": period,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from org.admin import MaskedIdentifiersAdmin
-from providers.models import CallbackEvent, Provider, ProviderContract
+from providers.models import CallbackEvent, Provider, ProviderContract, ResultDiscrepancy
 from providers.services import callback_event_process
 
 
@@ -33,6 +33,7 @@ class CallbackOutcomeFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("processed", _("Processed")),
+            ("flagged", _("Results not matching what was sent")),
             ("failed", _("Failed (to be retried)")),
             ("refused", _("Refused (signature)")),
             ("waiting", _("Not processed yet")),
@@ -42,6 +43,7 @@ class CallbackOutcomeFilter(admin.SimpleListFilter):
         unprocessed = Q(processed_at__isnull=True) & ~Q(signature_valid=False)
         return {
             "processed": queryset.filter(processed_at__isnull=False),
+            "flagged": queryset.filter(discrepancy_count__gt=0),
             "failed": queryset.filter(unprocessed & ~Q(error="")),
             "refused": queryset.filter(signature_valid=False),
             "waiting": queryset.filter(unprocessed & Q(error="")),
@@ -60,6 +62,7 @@ class CallbackEventAdmin(MaskedIdentifiersAdmin, admin.ModelAdmin):
         "processed_at",
         "attempts",
         "last_attempt_at",
+        "discrepancy_count",
         "short_error",
     ]
     list_filter = [CallbackOutcomeFilter, "provider", "signature_valid"]
@@ -76,6 +79,38 @@ class CallbackEventAdmin(MaskedIdentifiersAdmin, admin.ModelAdmin):
         for event in queryset.filter(processed_at__isnull=True).exclude(signature_valid=False):
             done += callback_event_process(event=event).processed_at is not None
         self.message_user(request, _("%(n)s callbacks processed.") % {"n": done}, messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResultDiscrepancy)
+class ResultDiscrepancyAdmin(admin.ModelAdmin):
+    """Read-only: the providers' results that were not applied because they do not match what
+    was sent (a batch never acknowledged, a reference not in the batch, another amount)."""
+
+    list_display = [
+        "detected_at",
+        "provider",
+        "source",
+        "kind",
+        "batch_reference",
+        "reference",
+        "provider_status",
+        "our_amount",
+        "provider_amount",
+        "times_seen",
+        "event",
+    ]
+    list_filter = ["kind", "source", "provider"]
+    search_fields = ["reference", "batch_reference"]
+    readonly_fields = [f.name for f in ResultDiscrepancy._meta.fields]
 
     def has_add_permission(self, request):
         return False

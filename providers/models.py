@@ -108,6 +108,9 @@ class CallbackEvent(models.Model):
     traceback = models.TextField(_("traceback"), blank=True)
     attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    # Results that did not match what we sent: kept as ResultDiscrepancy rows, never applied.
+    discrepancy_count = models.PositiveIntegerField(_("results not matching"), default=0)
+    discrepancy_reason = models.TextField(_("why results were not applied"), blank=True)
 
     class Meta:
         verbose_name = _("provider callback")
@@ -121,3 +124,57 @@ class CallbackEvent(models.Model):
     def failed(self) -> bool:
         """Verified, not processed, and its last attempt raised."""
         return bool(self.signature_valid and self.processed_at is None and self.error)
+
+    @property
+    def flagged(self) -> bool:
+        """Processed, but some of its results did not match what we sent (not applied)."""
+        return self.discrepancy_count > 0
+
+
+class ResultDiscrepancy(models.Model):
+    """A provider's result that does not match what we sent, kept and never applied: a
+    callback or a poll answer about a batch the provider never acknowledged, about a reference
+    that is not in that provider's batch, or with an amount other than ours. For the
+    reconciliation and for a person to look at; the line keeps its status."""
+
+    class Kind(models.TextChoices):
+        NOT_ACKNOWLEDGED = "not_acknowledged", _("Batch never acknowledged by the provider")
+        UNKNOWN_REFERENCE = "unknown_reference", _("Reference not sent to this provider")
+        OTHER_BATCH = "other_batch", _("Reference not in this batch")
+        AMOUNT = "amount", _("Amount differs from ours")
+        NO_AMOUNT = "no_amount", _("Paid without saying how much")
+
+    class Source(models.TextChoices):
+        CALLBACK = "callback", _("Callback")
+        POLL = "poll", _("Status query")
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    event = models.ForeignKey(
+        CallbackEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="discrepancies",
+        verbose_name=_("callback"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    kind = models.CharField(_("discrepancy"), max_length=20, choices=Kind.choices)
+    batch_reference = models.CharField(_("batch reference"), max_length=64, blank=True)
+    reference = models.CharField(_("payment reference"), max_length=64)
+    provider_status = models.CharField(_("provider's result"), max_length=10, blank=True)
+    our_amount = models.PositiveBigIntegerField(_("our amount"), null=True, blank=True)
+    provider_amount = models.PositiveBigIntegerField(_("provider's amount"), null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected at"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), auto_now=True)
+    times_seen = models.PositiveIntegerField(_("times seen"), default=1)
+
+    class Meta:
+        verbose_name = _("provider result not matching")
+        verbose_name_plural = _("provider results not matching")
+        ordering = ["-detected_at", "reference"]
+        indexes = [models.Index(fields=["batch_reference"], name="discrepancy_batch_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.reference} {self.kind}"

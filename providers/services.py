@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.metrics import CallbackOutcome, record_callback
 from providers.adapters import InvalidCallback, ItemResult, PaymentAdapter, adapter_class
 from providers.endpoints import provider_config
-from providers.models import CallbackEvent, Provider
+from providers.models import CallbackEvent, Provider, ResultDiscrepancy
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +54,82 @@ def adapter_for(provider: Provider) -> PaymentAdapter:
 
 # --- The callback inbox -------------------------------------------------------------------------
 
-CallbackHandler = Callable[..., object]
-"""``handler(*, provider, results)``: applies a verified callback's item results."""
+CallbackHandler = Callable[..., "Iterable[Discrepancy] | None"]
+"""``handler(*, provider, results)``: applies a verified callback's item results and returns
+the results it refused to apply because they do not match what was sent (see Discrepancy)."""
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One provider result that does not match what we sent (``ResultDiscrepancy.Kind``)."""
+
+    kind: str
+    reference: str
+    batch_reference: str = ""
+    provider_status: str = ""
+    our_amount: int | None = None
+    provider_amount: int | None = None
+
+    def describe(self) -> str:
+        """One line for a person, in the active language."""
+        label = ResultDiscrepancy.Kind(self.kind).label
+        text = f"{self.reference[:64]}: {label}"
+        if self.kind == ResultDiscrepancy.Kind.AMOUNT:
+            text += " " + _("(%(theirs)s ₫ reported, %(ours)s ₫ sent)") % {
+                "theirs": f"{self.provider_amount:,}".replace(",", "."),
+                "ours": f"{self.our_amount:,}".replace(",", "."),
+            }
+        return text
+
+
+def result_discrepancies_record(
+    *,
+    provider: Provider,
+    source: str,
+    discrepancies: Iterable[Discrepancy],
+    event: CallbackEvent | None = None,
+) -> list[ResultDiscrepancy]:
+    """Keep the provider results that were not applied because they do not match what we
+    sent. A callback's are stored once per event; a poll's, asked again and again while the
+    line waits, once per distinct answer (``times_seen`` counts the repeats). Logged, one line
+    each, with the references (never an account number)."""
+    rows = []
+    for item in discrepancies:
+        fields = {
+            "provider": provider,
+            "source": source,
+            "kind": item.kind,
+            "batch_reference": item.batch_reference[:64],
+            "reference": item.reference[:64],
+            "provider_status": item.provider_status[:10],
+            "our_amount": item.our_amount,
+            "provider_amount": item.provider_amount,
+        }
+        row = None
+        if event is None:
+            row = ResultDiscrepancy.objects.filter(event=None, **fields).first()
+            if row is not None:
+                ResultDiscrepancy.objects.filter(pk=row.pk).update(
+                    times_seen=F("times_seen") + 1, last_seen_at=timezone.now()
+                )
+        if row is None:
+            row = ResultDiscrepancy.objects.create(event=event, **fields)
+            logger.warning(
+                "provider_result_not_applied",
+                extra={
+                    "provider": provider.code,
+                    "source": source,
+                    "kind": item.kind,
+                    "reference": item.reference[:64],
+                    "batch_reference": item.batch_reference,
+                    "event_id": event.pk if event else None,
+                    "our_amount": item.our_amount,
+                    "provider_amount": item.provider_amount,
+                },
+            )
+        rows.append(row)
+    return rows
+
 
 _callback_handler: CallbackHandler | None = None
 
@@ -63,7 +140,8 @@ UNSIGNED_BODY_KEPT = 2000
 def callback_handler_register(handler: CallbackHandler) -> None:
     """Set the one function that applies a verified callback's results (payments registers
     ``payments.dispatch.callback_results_apply`` in its AppConfig.ready). It is called as
-    ``handler(provider=..., results=...)``; whatever it raises marks the event failed."""
+    ``handler(provider=..., results=...)`` and returns the results it did not apply (a list of
+    Discrepancy, which flags the event); whatever it raises marks the event failed."""
     global _callback_handler
     _callback_handler = handler
 
@@ -143,12 +221,23 @@ def callback_event_process(
         else:
             try:
                 with transaction.atomic():  # a savepoint: what the handler wrote goes with it
-                    _handle(provider=event.provider, results=results)
+                    refused = list(_handle(provider=event.provider, results=results) or ())
+                    result_discrepancies_record(
+                        provider=event.provider,
+                        source=ResultDiscrepancy.Source.CALLBACK,
+                        discrepancies=refused,
+                        event=event,
+                    )
             except Exception as exc:
                 _failed(event, exc, log)
             else:
                 event.processed_at = timezone.now()
                 event.error = event.traceback = ""
+                event.discrepancy_count = len(refused)
+                with translation.override(settings.LANGUAGE_CODE):
+                    event.discrepancy_reason = "\n".join(d.describe() for d in refused)[:4000]
+                if refused:
+                    logger.warning("callback_flagged", extra={**log, "discrepancies": len(refused)})
                 record_callback(provider=event.provider.code, outcome=CallbackOutcome.PROCESSED)
                 logger.info(
                     "callback_processed",
@@ -162,6 +251,8 @@ def callback_event_process(
                 "traceback",
                 "attempts",
                 "last_attempt_at",
+                "discrepancy_count",
+                "discrepancy_reason",
             ]
         )
     return event
@@ -174,10 +265,10 @@ def _failed(event: CallbackEvent, exc: Exception, log: dict) -> None:
     record_callback(provider=event.provider.code, outcome=CallbackOutcome.FAILED)
 
 
-def _handle(*, provider: Provider, results: tuple[ItemResult, ...]) -> None:
+def _handle(*, provider: Provider, results: tuple[ItemResult, ...]):
     if _callback_handler is None:
         raise RuntimeError("No callback handler registered (is the payments app installed?).")
-    _callback_handler(provider=provider, results=results)
+    return _callback_handler(provider=provider, results=results)
 
 
 def callback_retry_due(event: CallbackEvent, now: datetime.datetime) -> bool:

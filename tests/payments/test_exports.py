@@ -10,20 +10,25 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from org.models import AdministrativeUnit
 from payments.exporting import (
     CSV_COLUMNS,
+    RESULTS_CSV_COLUMNS,
     neutralise,
     payment_list_csv,
     payment_list_xlsx,
+    payment_results_csv,
     signature_list_context,
 )
-from payments.models import PaymentLine, PaymentList, PaymentPeriod
+from payments.models import PaymentBatch, PaymentLine, PaymentList, PaymentPeriod
 from providers.models import Provider
+from reports.models import ExportLog
 from tests.factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -308,6 +313,124 @@ def test_closed_list_exports_are_byte_identical(payment_list, officers, monkeypa
         assert {info.date_time for info in archive.infolist()} == {(2020, 1, 1, 0, 0, 0)}
     props = load_xlsx(xlsx_1).properties
     assert props.created == props.modified == CLOSED_AT.replace(tzinfo=None)
+
+
+PAID_AT = datetime.datetime(2026, 12, 5, 2, 30, tzinfo=datetime.UTC)  # 09:30 in Huế
+
+
+def pay(plist):
+    """What the providers' results do to a sealed list: statuses, paid at, failures."""
+    lines = PaymentLine.objects.filter(payment_list=plist)
+    lines.filter(line_no__in=[1, 3]).update(status="paid", paid_at=PAID_AT)
+    lines.filter(line_no=2).update(
+        status="failed", failure_code="NAME_MISMATCH", failure_reason="Tên không khớp"
+    )
+    lines.filter(line_no=4).update(status="unpaid", failure_code="NOT_COLLECTED")
+    lines.filter(line_no=5).update(status="submitted")
+
+
+def test_the_sealed_list_is_byte_identical_after_payment(payment_list, officers):
+    """Issue 16: the CSV's status column changed once the providers answered."""
+    plist = close(payment_list, officers["district"])
+    csv_before, xlsx_before = payment_list_csv(plist), payment_list_xlsx(plist)
+    by_commune = payment_list_csv(plist, commune=plist.lines.get(line_no=1).commune)
+
+    pay(plist)
+    again = PaymentList.objects.get(pk=plist.pk)
+
+    assert payment_list_csv(again) == csv_before
+    assert payment_list_xlsx(again) == xlsx_before
+    assert payment_list_csv(again, commune=plist.lines.get(line_no=1).commune) == by_commune
+    # The contract's status column stays, frozen at its value when the list was sealed.
+    assert {row["status"] for row in read_csv(csv_before)} == {"pending"}
+    assert hashlib.sha256(payment_list_csv(again)).hexdigest() == again.content_hash
+
+
+def test_the_results_export_shows_what_the_providers_said(payment_list, officers, hue_units):
+    plist = close(payment_list, officers["district"])
+    before = read_csv(payment_results_csv(plist))
+    assert {row["status"] for row in before} == {"pending"}
+
+    pay(plist)
+    data = payment_results_csv(plist)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").split("\r\n")[0] == ",".join(RESULTS_CSV_COLUMNS)
+    rows = {row["line_no"]: row for row in read_csv(data)}
+    assert [rows[n]["status"] for n in "12345"] == [
+        "paid",
+        "failed",
+        "paid",
+        "unpaid",
+        "submitted",
+    ]
+    assert rows["1"]["paid_at"] == "2026-12-05T09:30:00+07:00"  # local time
+    assert rows["2"]["paid_at"] == ""
+    assert (rows["2"]["failure_code"], rows["2"]["failure_reason"]) == (
+        "NAME_MISMATCH",
+        "Tên không khớp",
+    )
+    assert rows["3"]["provider"] == "VIETINBANK"
+    assert rows["1"]["reference"] == plist.lines.get(line_no=1).reference
+    assert rows["3"]["amount_total"] == "11000000"
+    neighbour = read_csv(payment_results_csv(plist, commune=hue_units["neighbour"]))
+    assert [row["line_no"] for row in neighbour] == ["3", "5"]
+
+
+def test_the_results_export_from_the_pages_and_the_command(
+    client, payment_list, officers, hue_units, tmp_path
+):
+    plist = close(payment_list, officers["district"])
+    batch = PaymentBatch.objects.create(
+        payment_list=plist,
+        provider=Provider.objects.get(code="VIETTELPAY"),
+        reference="202612-X-VIETTELPAY",
+        control_count=1,
+        control_amount=3_000_000,
+    )
+    plist.lines.filter(line_no=1).update(batch=batch)
+    pay(plist)
+    period = plist.period
+    url = reverse("payments:results_export", args=[period.pk])
+    client.force_login(officers["district"])
+    review = client.get(reverse("payments:review", args=[period.pk])).content.decode()
+    assert url in review
+    assert url in client.get(reverse("payments:reconciliation", args=[period.pk])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(
+        f'ket-qua-chi-tra-{period.unit.code}-2026-12.csv"'
+    )
+    rows = read_csv(response.content)
+    assert (rows[0]["status"], rows[0]["batch_reference"]) == ("paid", "202612-X-VIETTELPAY")
+    log = ExportLog.objects.get(what="payment_results_csv")
+    assert (log.user, log.row_count) == (officers["district"], 5)
+    # A commune officer: their commune's lines only, logged for their commune.
+    client.force_login(officers["commune"])
+    rows = read_csv(client.get(url).content)
+    assert {row["commune_code"] for row in rows} == {hue_units["commune"].code}
+    assert ExportLog.objects.filter(what="payment_results_csv").count() == 2
+
+    out = tmp_path / "results.csv"
+    call_command(
+        "export_payment_list",
+        "--unit",
+        period.unit.code,
+        "--month",
+        "2026-12",
+        "--format",
+        "results",
+        "--output",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    assert out.read_bytes() == payment_results_csv(plist)
+
+
+def test_a_draft_list_has_no_results_export(client, payment_list, officers):
+    client.force_login(officers["district"])
+    url = reverse("payments:results_export", args=[payment_list.period.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 405
 
 
 def test_draft_list_export_is_dated_by_its_generation(payment_list):

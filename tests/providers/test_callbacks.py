@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import PaymentAccount
 from beneficiaries.models import Category
-from payments.models import PaymentLine
+from payments.models import PaymentBatch, PaymentLine
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers import services, tasks
 from providers.models import CallbackEvent, Provider
@@ -47,6 +47,10 @@ def lines(hue_units, officers, settings):
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period)
     payment_list_close(period=period, closed_by=officers["district"])
+    # Sent and acknowledged by the provider: only then may a callback settle its lines.
+    PaymentBatch.objects.filter(payment_list__period=period).update(
+        status=PaymentBatch.Status.ACKNOWLEDGED, acknowledged_at=timezone.now()
+    )
     return list(PaymentLine.objects.filter(payment_list__period=period).order_by("line_no"))
 
 
@@ -71,6 +75,7 @@ def items(lines, status="paid"):
                 "status": status,
                 "failure_code": "",
                 "paid_at": "2026-12-05T09:30:00+07:00",
+                "amount": line.amount_total,
             }
             for line in lines
         ]

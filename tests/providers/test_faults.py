@@ -258,5 +258,11 @@ def test_duplicated_and_out_of_order_callbacks_and_a_forged_one(
     assert events.filter(signature_valid=False).count() == 1
     valid = events.filter(signature_valid=True)
     # 9 items in chunks of 2 = 5 callbacks of results + 1 late "pending" notice, each 3 times.
-    wait_for(lambda: valid.count() >= 18, timeout=20, what="every callback")
+    # Each is stored before it is processed: wait for the last one's processing too.
+    wait_for(
+        lambda: valid.count() >= 18 and not valid.filter(processed_at__isnull=True).exists(),
+        timeout=20,
+        what="every callback",
+    )
     assert valid.filter(processed_at__isnull=True).count() == 0
+    assert not valid.filter(discrepancy_count__gt=0).exists()  # ours, as sent: none flagged

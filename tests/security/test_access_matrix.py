@@ -148,6 +148,7 @@ def urls(w, units):
         "payments:lines": (get, reverse("payments:lines", args=[ppk])),
         "payments:defer": (post, reverse("payments:defer", args=[ppk, cpk])),
         "payments:export": (get, reverse("payments:export", args=[ppk, "csv"])),
+        "payments:results_export": (get, reverse("payments:results_export", args=[ppk])),
         "payments:signature_list": (
             get,
             reverse("payments:signature_list", args=[ppk, commune.pk]),
@@ -216,6 +217,8 @@ MATRIX = {
     "payments:lines": (302, 200, 200, 200, 404, 200, 200),
     "payments:defer": (302, 302, 404, 302, 404, 302, 302),
     "payments:export": (302, 200, 200, 200, 404, 200, 200),
+    # The results of the same lines: the same answers as the list export.
+    "payments:results_export": (302, 200, 200, 200, 404, 200, 200),
     "payments:signature_list": (302, 200, 404, 200, 404, 200, 200),
     # The providers' inbox takes only signed callbacks, whoever sends them.
     "providers:callback": (400, 400, 400, 400, 400, 400, 400),

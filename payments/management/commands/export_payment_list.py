@@ -1,4 +1,7 @@
-"""export_payment_list --unit CODE --month YYYY-MM --format (xlsx|csv) --output FILE"""
+"""export_payment_list --unit CODE --month YYYY-MM --format (xlsx|csv|results) --output FILE
+
+xlsx and csv are the list itself (a closed list's bytes never change); results is the CSV of the
+providers' results of a closed list (it changes as results come in)."""
 
 import getpass
 from pathlib import Path
@@ -12,12 +15,15 @@ from payments.models import PaymentPeriod
 
 
 class Command(BaseCommand):
-    help = "Export a generated payment list: the official xlsx or the CSV of the contract."
+    help = (
+        "Export a generated payment list: the official xlsx or the CSV of the contract; or the "
+        "payment results of a closed list (--format results)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--unit", required=True)
         parser.add_argument("--month", required=True, help="YYYY-MM")
-        parser.add_argument("--format", required=True, choices=["xlsx", "csv"])
+        parser.add_argument("--format", required=True, choices=["xlsx", "csv", "results"])
         parser.add_argument("--output", required=True)
 
     def handle(self, *args, unit, month, format, output, **options):
@@ -32,11 +38,15 @@ class Command(BaseCommand):
                 f"No generated list for {target.name} {month}: run generate_payment_list first."
             )
         payment_list = period.payment_list
-        content = (
-            exporting.payment_list_csv(payment_list)
-            if format == "csv"
-            else exporting.payment_list_xlsx(payment_list)
-        )
+        if format == "results" and payment_list.closed_at is None:
+            raise CommandError(
+                f"The list of {target.name} {month} is not closed: it has no payment results."
+            )
+        content = {
+            "csv": exporting.payment_list_csv,
+            "xlsx": exporting.payment_list_xlsx,
+            "results": exporting.payment_results_csv,
+        }[format](payment_list)
         try:
             Path(output).write_bytes(content)
         except OSError as exc:
@@ -47,7 +57,7 @@ class Command(BaseCommand):
             account = "?"
         export_logged(
             user=None,
-            what=f"payment_list_{format}",
+            what="payment_results_csv" if format == "results" else f"payment_list_{format}",
             unit=target,
             parameters=f"command export_payment_list --month {month} --output {output} "
             f"(OS user {account})",
