@@ -16,6 +16,8 @@ class BeneficiaryErrorCode(StrEnum):
     NOT_CHECKER = "not_checker"
     OWN_CHANGE = "own_change"
     IMPORT_NOT_ALLOWED = "import_not_allowed"
+    INITIAL_LOAD_NOT_ALLOWED = "initial_load_not_allowed"
+    INITIAL_LOAD_AFTER_CLOSED_LIST = "initial_load_after_closed_list"
 
     # The person
     REQUIRED = "required"

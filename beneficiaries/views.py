@@ -39,7 +39,8 @@ from beneficiaries.services.checks import OPEN_STATUSES
 from beneficiaries.services.import_file import MAX_FILE_BYTES, ImportFileError, template_workbook
 from beneficiaries.services.importing import beneficiaries_import
 from beneficiaries.services.registration import beneficiary_register as register_service
-from core.errors import AppForbidden
+from core.errors import AppError, AppForbidden
+from core.web import flash_refusal
 from org.downloads import attachment, export_logged
 from org.models import Role
 from org.privacy import identifiers_for
@@ -85,8 +86,7 @@ def register_list(request):
             "query": query.urlencode(),
             "can_register": request.user.role == Role.COMMUNE_OFFICER,
             "show_commune": many_communes,
-            "can_import": request.user.role
-            in (Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER),
+            "can_import": request.user.role in (Role.COMMUNE_OFFICER, Role.ADMIN),
         },
     )
 
@@ -367,8 +367,10 @@ def _import_dir():
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Upload a file: it is checked at once (a dry run) and the preview lists every bad row."""
-    _require_role(request.user, Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER)
+    """Upload a file: it is checked at once (a dry run) and the preview lists every bad row.
+    A commune officer imports registrations; the administrator alone may make it the initial
+    load (the service refuses it to anyone else)."""
+    _require_role(request.user, Role.COMMUNE_OFFICER, Role.ADMIN)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -388,8 +390,8 @@ def import_upload(request):
                 )
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
-            except AppForbidden as exc:
-                form.add_error("initial_load", exc.text)
+            except (AppError, AppForbidden) as exc:  # not allowed, or an initial load too late
+                form.add_error(None, exc.text)
             else:
                 if result.ok and result.total_rows:
                     token = uuid.uuid4().hex
@@ -410,6 +412,7 @@ def import_upload(request):
             "form": form,
             "result": result,
             "pending": request.session.get(IMPORT_SESSION_KEY) if result and result.ok else None,
+            "can_initial_load": request.user.role == Role.ADMIN,
         },
     )
 
@@ -441,8 +444,8 @@ def import_confirm(request):
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("beneficiaries:import")
-    except AppForbidden as exc:
-        messages.error(request, exc.text)
+    except (AppError, AppForbidden) as exc:
+        flash_refusal(request, exc)
         return redirect("beneficiaries:import")
     finally:
         path.unlink(missing_ok=True)

@@ -12,3 +12,9 @@ class PaymentsConfig(AppConfig):
         from providers.services import callback_handler_register
 
         callback_handler_register(callback_results_apply)
+
+        # The register refuses an initial load once a commune's list is closed: lists are ours.
+        from beneficiaries.services.registration import closed_lists_checker_register
+        from payments.selectors import communes_with_closed_lists
+
+        closed_lists_checker_register(communes_with_closed_lists)

@@ -23,10 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import (
+    BeneficiaryStatus,
+    ChangeKind,
+    ChangeReason,
     ChangeRecord,
     ChangeSource,
+    ChangeStatus,
 )
-from beneficiaries.services.proposals import suspension_propose_uncollected
+from beneficiaries.services.proposals import (
+    stop_propose_uncollected,
+    suspension_propose_uncollected,
+)
 from core.errors import AppError
 from core.months import add_months
 from org.models import Role, UnitLevel
@@ -36,6 +43,7 @@ from payments.models import (
     LineStatus,
     PaymentBatch,
     PaymentLine,
+    PaymentList,
     PaymentPeriod,
     PeriodStatus,
     Reconciliation,
@@ -267,9 +275,21 @@ def _reconcile_batch(reconciliation, period, batch, statements):
 
 def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
     """Propose suspending everyone in the period whose money was not collected in this month
-    and the two before it (Decree 20/2021, Art. 8(3)(a)). Proposals wait in the commune's queue;
-    one per person and month, and none while another suspension or stop is open (see
-    beneficiaries.services.proposals.suspension_propose_uncollected)."""
+    and the two before it (Decree 20/2021, Art. 8(3)(a)), and stopping everyone suspended for
+    that who has again not collected for three months (Circular 02/2021/TT-BLĐTBXH, Art. 2).
+    Proposals wait in the commune's queue; one per person and month, and none while another
+    suspension or stop is open (beneficiaries.services.proposals). Returns how many of both.
+
+    The stop's rule, as the lists can tell it: a suspended person gets no monthly amount, so
+    their line, if any, is what was carried over (the unpaid months before the suspension,
+    carried again each month they do not come). A suspension for not collecting took effect in
+    month S; at the reconciliation of month M a stop is proposed when the three months
+    M-2, M-1 and M all fall within the suspension (M-2 >= S), the closing unit has a closed
+    list for each of them, and none of those lists paid the person anything (no paid line,
+    carried-over arrears included; no line at all counts as nothing collected). The stop takes
+    effect in M+1. So with S = 01: suspended 01, 02, 03 -> stop proposed at 03's reconciliation,
+    effective 04; a paid line in 02 -> no stop before 05 (03, 04, 05 unpaid again)."""
+    stops = _uncollected_stops_propose(period=period)
     month = period.month
     first = add_months(month, 1 - UNCOLLECTED_MONTHS)
     uncollected = PaymentLine.objects.filter(
@@ -296,8 +316,49 @@ def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
         .order_by("line_no")
         .values_list("beneficiary_id", flat=True)
     )
-    return suspension_propose_uncollected(
+    return stops + suspension_propose_uncollected(
         beneficiary_ids=beneficiary_ids, month=month, months=UNCOLLECTED_MONTHS
+    )
+
+
+def _uncollected_stops_propose(*, period: PaymentPeriod) -> int:
+    """The stop half of `uncollected_suspensions_propose` (its docstring has the rule)."""
+    month = period.month
+    first = add_months(month, 1 - UNCOLLECTED_MONTHS)
+    closed_months = (
+        PaymentList.objects.filter(
+            period__unit=period.unit,
+            closed_at__isnull=False,
+            period__month__gte=first,
+            period__month__lte=month,
+        )
+        .values("period__month")
+        .distinct()
+        .count()
+    )
+    if closed_months < UNCOLLECTED_MONTHS:
+        return 0
+    collected = PaymentLine.objects.filter(
+        status=LineStatus.PAID,
+        payment_list__closed_at__isnull=False,
+        payment_list__period__month__gte=first,
+        payment_list__period__month__lte=month,
+    ).values("beneficiary_id")
+    suspended = (
+        ChangeRecord.objects.filter(
+            kind=ChangeKind.SUSPEND,
+            status=ChangeStatus.APPROVED,
+            reason=ChangeReason.NOT_COLLECTED,
+            effective_month__lte=first,
+            beneficiary__status=BeneficiaryStatus.SUSPENDED,
+            beneficiary__commune__parent=period.unit,
+        )
+        .exclude(beneficiary_id__in=collected)
+        .order_by("beneficiary__commune__code", "beneficiary__full_name", "beneficiary_id")
+        .values_list("beneficiary_id", flat=True)
+    )
+    return stop_propose_uncollected(
+        beneficiary_ids=list(dict.fromkeys(suspended)), month=month, months=UNCOLLECTED_MONTHS
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from core.months import add_months
-from org.models import UnitLevel
+from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import scope_queryset
 from payments.models import (
     Channel,
@@ -178,3 +179,18 @@ def batch_progress(period: PaymentPeriod) -> list[dict]:
         }
         for b in rows
     ]
+
+
+def communes_with_closed_lists(commune_ids: Iterable[int]) -> set[int]:
+    """The communes among `commune_ids` whose closing unit (their parent: the district, or the
+    province in two-tier data) has closed a payment list. Registered with beneficiaries in
+    PaymentsConfig.ready: an initial load is refused for these communes."""
+    parents = dict(
+        AdministrativeUnit.objects.filter(pk__in=list(commune_ids)).values_list("id", "parent_id")
+    )
+    closed = set(
+        PaymentList.objects.filter(
+            closed_at__isnull=False, period__unit_id__in=set(parents.values())
+        ).values_list("period__unit_id", flat=True)
+    )
+    return {commune for commune, parent in parents.items() if parent in closed}

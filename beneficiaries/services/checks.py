@@ -68,12 +68,20 @@ def require_maker(
     user, commune: AdministrativeUnit, *, initial_load: bool = False, portal: bool = False
 ) -> None:
     """Commune officers enter their commune's changes. Migrating already-approved people from an
-    older system (initial load) may also be done by the district or province, in their area;
-    the one-stop portal's system account (a token on the district or province) sends
-    applications for the communes of its area. Raises AppForbidden (NOT_MAKER)."""
-    makers = {Role.COMMUNE_OFFICER}
+    older system (initial load) is the administrator's alone: it creates people the next list
+    pays with no checker, so no officer may do it (INITIAL_LOAD_NOT_ALLOWED). The one-stop
+    portal's system account (a token on the district or province) sends applications for the
+    communes of its area. Raises AppForbidden (NOT_MAKER, INITIAL_LOAD_NOT_ALLOWED)."""
     if initial_load:
-        makers |= {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}
+        require_officer_of(
+            user,
+            commune,
+            {Role.ADMIN},
+            message=initial_load_admin_only(),
+            code=Code.INITIAL_LOAD_NOT_ALLOWED,
+        )
+        return
+    makers = {Role.COMMUNE_OFFICER}
     if portal:
         makers |= {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER}
     require_officer_of(
@@ -82,6 +90,22 @@ def require_maker(
         makers,
         message=_("Only an officer of this commune can enter its changes."),
         code=Code.NOT_MAKER,
+    )
+
+
+def require_initial_loader(user) -> None:
+    """The initial load (people already approved in an older system, paid with no checker) is
+    the administrator's alone. Raises AppForbidden (INITIAL_LOAD_NOT_ALLOWED). Which communes
+    the administrator may load is `require_maker`'s question, row by row."""
+    if getattr(user, "role", None) != Role.ADMIN:
+        raise AppForbidden(Code.INITIAL_LOAD_NOT_ALLOWED, initial_load_admin_only())
+
+
+def initial_load_admin_only() -> str:
+    """The refusal of an initial load to anyone but the administrator."""
+    return _(
+        "Only the administrator may load beneficiaries already approved in an older system "
+        "(initial load); officers import registrations for the district to approve."
     )
 
 
@@ -99,10 +123,13 @@ def require_checker(user, change: ChangeRecord) -> None:
         raise AppForbidden(Code.OWN_CHANGE, _("Nobody may approve or reject their own change."))
 
 
-def tag(user, *instances) -> None:
-    """Record `user` as the author of the history rows these saves write."""
+def tag(user, *instances, reason: str = "") -> None:
+    """Record `user` as the author of the history rows these saves write (and `reason` as their
+    change reason, when given)."""
     for instance in instances:
         instance._history_user = user
+        if reason:
+            instance._change_reason = reason
 
 
 # --- Field checks -------------------------------------------------------------------------------

@@ -12,9 +12,13 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import ChangeSource
-from beneficiaries.services.checks import registration_errors
+from beneficiaries.services.checks import registration_errors, require_initial_loader
 from beneficiaries.services.import_file import COLUMNS, RowError, column_for, parse
-from beneficiaries.services.registration import registration_write
+from beneficiaries.services.registration import (
+    initial_load_check,
+    initial_load_logged,
+    registration_write,
+)
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.scoping import require_officer_of, scope_queryset
 
@@ -48,15 +52,25 @@ def beneficiaries_import(
     Every row is read and checked first (format, the same checks as the registration form, a
     duplicate ID in the database or in the file); any bad row and nothing is imported, and every
     problem is returned with its row number, column, reason and code. Otherwise each row becomes
-    a submitted registration, or with `initial_load` an active, approved beneficiary, in one
-    (durable) transaction. Raises import_file.ImportFileError when the file as a whole cannot be
-    read, AppForbidden (IMPORT_NOT_ALLOWED) when a user other than a commune officer imports new
-    registrations.
+    a submitted registration in the district's queue, in one (durable) transaction.
+
+    `initial_load` (migrating people already approved in an older system) makes each row an
+    active, approved beneficiary instead: a one-time migration act, for the administrator only
+    and only while none of the file's communes has a closed payment list (checked again when
+    writing, in the dry run as well); each commune's rows are recorded in the export/audit log
+    ("initial_load") and every history row says "initial load by <user>".
+
+    Raises import_file.ImportFileError when the file as a whole cannot be read; AppForbidden
+    (IMPORT_NOT_ALLOWED) when a user other than a commune officer imports new registrations,
+    (INITIAL_LOAD_NOT_ALLOWED) when anyone but the administrator asks for an initial load;
+    AppError (INITIAL_LOAD_AFTER_CLOSED_LIST) when a commune of the file has a closed list.
     """
     today = today or timezone.localdate()
     log = {"file_name": name, "user_id": user.pk, "initial_load": initial_load, "dry_run": dry_run}
     logger.info("import file received", extra={**log, "bytes": len(content)})
-    if not initial_load:
+    if initial_load:
+        require_initial_loader(user)
+    else:
         require_officer_of(
             user,
             user.unit,
@@ -98,6 +112,9 @@ def beneficiaries_import(
                 2, "full_name", _("The file has no rows below the header."), Code.IMPORT_NO_ROWS
             )
         )
+    if initial_load and not result.errors and parsed.rows:
+        # In the dry run too: the preview says at once that the load is no longer possible.
+        initial_load_check(user=user, communes={data.commune for _number, data in parsed.rows})
     if result.errors or dry_run:
         logger.info(
             "import file refused" if result.errors else "import file checked",
@@ -110,6 +127,8 @@ def beneficiaries_import(
         )
         return result
     with transaction.atomic(durable=True):
+        if initial_load:
+            initial_load_check(user=user, communes={data.commune for _number, data in parsed.rows})
         for _number, data in parsed.rows:
             registration_write(
                 data=data,
@@ -120,6 +139,10 @@ def beneficiaries_import(
                 initial_load=initial_load,
             )
             result.imported += 1
+        if initial_load:
+            initial_load_logged(
+                user=user, communes=[data.commune for _number, data in parsed.rows], name=name
+            )
     logger.info(
         "import file imported",
         extra={**log, "rows": result.total_rows, "imported": result.imported},

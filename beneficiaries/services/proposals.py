@@ -162,3 +162,87 @@ def suspension_propose_uncollected(
             extra={"month": month.isoformat(), "proposed": created},
         )
     return created
+
+
+@transaction.atomic  # not durable: the reconciliation proposes inside its own transaction
+def stop_propose_uncollected(
+    *, beneficiary_ids: Sequence[int], month: datetime.date, months: int
+) -> int:
+    """Propose stopping each of `beneficiary_ids` (in that order) who was suspended for not
+    collecting and has again not collected in `month` and the `months - 1` before it, all
+    months of that suspension (Circular 02/2021/TT-BLĐTBXH, Art. 2); the caller (payments'
+    reconciliation) finds who by the lists. Checked here against the register: the person is
+    still suspended, their latest approved suspension is for not collecting and took effect no
+    later than the first of those months, and no stop or resumption is open or approved since.
+    One per person and month; the stop takes effect from the month after. Returns how many were
+    proposed."""
+    month = month.replace(day=1)
+    first = add_months(month, 1 - months)
+    people = Beneficiary.objects.filter(
+        pk__in=beneficiary_ids, status=BeneficiaryStatus.SUSPENDED
+    ).select_related("commune")
+    by_id = {b.pk: b for b in people}
+    suspended_from: dict[int, tuple[datetime.date, str]] = {}
+    for beneficiary_id, effective, reason in (
+        ChangeRecord.objects.filter(
+            beneficiary_id__in=list(by_id),
+            kind=ChangeKind.SUSPEND,
+            status=ChangeStatus.APPROVED,
+        )
+        .order_by("effective_month", "decided_at", "id")
+        .values_list("beneficiary_id", "effective_month", "reason")
+    ):
+        suspended_from[beneficiary_id] = (effective, reason)  # the latest wins
+    settled: dict[int, list[tuple[str, datetime.date]]] = {}
+    for beneficiary_id, status, effective in ChangeRecord.objects.filter(
+        beneficiary_id__in=list(by_id),
+        kind__in=[ChangeKind.STOP, ChangeKind.RESUME],
+        status__in=[*OPEN_STATUSES, ChangeStatus.APPROVED],
+    ).values_list("beneficiary_id", "status", "effective_month"):
+        settled.setdefault(beneficiary_id, []).append((status, effective))
+    created = 0
+    for beneficiary_id in dict.fromkeys(beneficiary_ids):
+        b = by_id.get(beneficiary_id)
+        if b is None or beneficiary_id not in suspended_from:
+            continue
+        since, reason = suspended_from[beneficiary_id]
+        if reason != ChangeReason.NOT_COLLECTED or since > first:
+            continue
+        if any(
+            status != ChangeStatus.APPROVED or effective >= since
+            for status, effective in settled.get(beneficiary_id, [])
+        ):
+            continue  # a stop or a resumption is on its way, or has been decided since
+        reference = f"uncollected:stop:{b.pk}:{month:%Y-%m}"
+        if ChangeRecord.objects.filter(
+            source=ChangeSource.SYSTEM, source_reference=reference
+        ).exists():
+            continue
+        ChangeRecord.objects.create(
+            beneficiary=b,
+            commune=b.commune,
+            kind=ChangeKind.STOP,
+            reason=ChangeReason.NOT_COLLECTED,
+            reason_detail=_(
+                "Suspended from %(since)s for not collecting the allowance, and still not "
+                "collected in %(first)s–%(last)s (%(n)s more months): the allowance stops "
+                "(Circular 02/2021, Art. 2)."
+            )
+            % {
+                "since": f"{since:%m/%Y}",
+                "first": f"{first:%m/%Y}",
+                "last": f"{month:%m/%Y}",
+                "n": months,
+            },
+            effective_month=add_months(month, 1),
+            status=ChangeStatus.PROPOSED,
+            source=ChangeSource.SYSTEM,
+            source_reference=reference,
+        )
+        created += 1
+    if created:
+        logger.info(
+            "uncollected stops proposed",
+            extra={"month": month.isoformat(), "proposed": created},
+        )
+    return created

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -32,10 +34,73 @@ from beneficiaries.services.checks import (
 )
 from beneficiaries.services.inputs import AccountInput, RegistrationInput
 from core.errors import AppError
+from org.downloads import export_logged
+from org.models import AdministrativeUnit
 from org.text import search_key
 from providers.models import Provider
 
 logger = logging.getLogger(__name__)
+
+ClosedListsChecker = Callable[[Iterable[int]], set[int]]
+"""``checker(commune_ids) -> the ids among them whose closing unit has closed a payment list``."""
+
+_closed_lists_checker: ClosedListsChecker | None = None
+
+# What the export/audit log calls an initial load.
+INITIAL_LOAD_LOGGED = "initial_load"
+
+
+def closed_lists_checker_register(checker: ClosedListsChecker) -> None:
+    """Set the one function that says which communes already have a closed payment list.
+    Lists are payments' business, a layer above: payments registers its selector in its
+    AppConfig.ready (as it registers the callback handler with providers)."""
+    global _closed_lists_checker
+    _closed_lists_checker = checker
+
+
+def initial_load_check(*, user, communes: Iterable[AdministrativeUnit]) -> None:
+    """May `user` load these communes' people as already approved (an initial load)?
+
+    Only the administrator (of the communes' area), and only while none of the communes has a
+    closed payment list: the initial load migrates an older system's register before this one
+    pays anyone; once a unit has closed a list, every new person goes through a checker. Raises
+    AppForbidden (INITIAL_LOAD_NOT_ALLOWED) or AppError (INITIAL_LOAD_AFTER_CLOSED_LIST)."""
+    communes = {c.pk: c for c in communes}
+    for commune in communes.values():
+        require_maker(user, commune, initial_load=True)
+    if _closed_lists_checker is None:
+        raise RuntimeError("No closed-list checker registered (is the payments app installed?).")
+    closed = sorted(
+        (communes[pk] for pk in _closed_lists_checker(list(communes))), key=lambda c: c.code
+    )
+    if closed:
+        raise AppError(
+            Code.INITIAL_LOAD_AFTER_CLOSED_LIST,
+            _(
+                "The initial load is only possible before the first payment list is closed; "
+                "these communes already have a closed list: %(communes)s. Import the people as "
+                "registrations for the district to approve."
+            ),
+            params={"communes": ", ".join(f"{c.name} ({c.code})" for c in closed)},
+        )
+
+
+def initial_load_reason(user) -> str:
+    """The change reason on every history row an initial load writes (at most 100 characters,
+    as simple-history keeps it)."""
+    return (_("Initial load by %(user)s") % {"user": user})[:100]
+
+
+def initial_load_logged(*, user, communes: Iterable[AdministrativeUnit], name: str) -> None:
+    """Record an initial load in the export/audit log: one entry per commune, with its rows."""
+    for commune, rows in sorted(Counter(communes).items(), key=lambda item: item[0].code):
+        export_logged(
+            user=user,
+            what=INITIAL_LOAD_LOGGED,
+            unit=commune,
+            parameters=f"file={name}"[:255] if name else "",
+            row_count=rows,
+        )
 
 
 @transaction.atomic
@@ -53,15 +118,19 @@ def beneficiary_register(
 
     The person, categories, recipient and account are written at once but stay inert (pending)
     until a district officer approves; `submit=False` keeps the change as a draft. With
-    `initial_load` (migrating already-approved people from an older system) the person is
-    active at once and the change is recorded as approved, with no arrears before start_month.
-    Raises AppError (coded, by field) or AppForbidden (NOT_MAKER); on any error nothing is
-    saved. Not durable: the portal registers an application inside its own transaction.
+    `initial_load` (migrating already-approved people from an older system: the administrator
+    only, before the commune's first closed list, see `initial_load_check`) the person is
+    active at once and the change is recorded as approved, with no arrears before start_month,
+    logged in the export/audit log and "initial load by <user>" on every history row.
+    Raises AppError (coded, by field; INITIAL_LOAD_AFTER_CLOSED_LIST) or AppForbidden (NOT_MAKER,
+    INITIAL_LOAD_NOT_ALLOWED); on any error nothing is saved. Not durable: the portal registers
+    an application inside its own transaction.
     """
     today = today or timezone.localdate()
-    require_maker(
-        maker, data.commune, initial_load=initial_load, portal=source == ChangeSource.PORTAL
-    )
+    if initial_load:
+        initial_load_check(user=maker, communes=[data.commune])
+    else:
+        require_maker(maker, data.commune, portal=source == ChangeSource.PORTAL)
     errors = registration_errors(data=data, today=today)
     errors.extend("decision_file", check_decision_file(decision_file))
     errors.raise_if_any()
@@ -73,6 +142,8 @@ def beneficiary_register(
         source=source,
         initial_load=initial_load,
     )
+    if initial_load:
+        initial_load_logged(user=maker, communes=[data.commune], name="")
     logger.info(
         "beneficiary registered",
         extra={
@@ -98,7 +169,9 @@ def registration_write(
     initial_load: bool,
 ) -> ChangeRecord:
     """Write a registration that has been checked (see beneficiary_register; the import checks a
-    whole file first, then writes every row with this)."""
+    whole file first, then writes every row with this). An initial load's rows carry "initial
+    load by <maker>" as their history's change reason."""
+    reason = initial_load_reason(maker) if initial_load else ""
     status = BeneficiaryStatus.ACTIVE if initial_load else BeneficiaryStatus.PENDING
     beneficiary = Beneficiary(
         external_id=data.external_id,
@@ -116,7 +189,7 @@ def registration_write(
         start_month=data.start_month,
         created_by=maker,
     )
-    tag(maker, beneficiary)
+    tag(maker, beneficiary, reason=reason)
     try:
         with transaction.atomic():
             beneficiary.save()
@@ -135,7 +208,7 @@ def registration_write(
             decision_date=data.decision_date,
             start_month=data.start_month,
         )
-        tag(maker, row)
+        tag(maker, row, reason=reason)
         row.save()
     recipient = None
     if data.recipient is not None:
@@ -148,7 +221,7 @@ def registration_write(
             phone=data.recipient.phone,
             valid_from=data.start_month,
         )
-        tag(maker, recipient)
+        tag(maker, recipient, reason=reason)
         recipient.save()
     account = None
     if data.account is not None:
@@ -159,6 +232,7 @@ def registration_write(
             status=AccountStatus.ACTIVE if initial_load else AccountStatus.PENDING,
             opened_on=data.start_month if initial_load else None,
             user=maker,
+            reason=reason,
         )
     now = timezone.now()
     change = ChangeRecord(
@@ -183,7 +257,7 @@ def registration_write(
     )
     if decision_file is not None:
         change.decision_file = decision_file
-    tag(maker, change)
+    tag(maker, change, reason=reason)
     change.save()
     return change
 
@@ -196,6 +270,7 @@ def account_write(
     status: str,
     opened_on: datetime.date | None,
     user,
+    reason: str = "",
 ) -> PaymentAccount:
     """Write a checked account for `beneficiary` (in `recipient`'s name when they hold it)."""
     holder_name = (
@@ -211,6 +286,6 @@ def account_write(
         status=status,
         opened_on=opened_on,
     )
-    tag(user, account)
+    tag(user, account, reason=reason)
     account.save()
     return account

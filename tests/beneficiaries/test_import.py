@@ -6,16 +6,22 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import PaymentAccount
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeRecord
+from beneficiaries.selectors import beneficiary_history, change_queue
 from beneficiaries.services.import_file import COLUMNS, LABELS
 from beneficiaries.services.importing import beneficiaries_import
 from core.errors import AppForbidden
+from org.privacy import identifiers_for
+from payments.models import PaymentList, PaymentPeriod
+from reports.models import ExportLog
 from tests.factories import id_number_for
 
 pytestmark = pytest.mark.django_db
@@ -106,13 +112,87 @@ def test_one_bad_row_among_thousands_imports_nothing_then_the_fixed_file_imports
     assert PaymentAccount.objects.filter(status="pending", holder="recipient").count() == 1000
 
 
-def test_initial_load_imports_active_people_for_the_district(tmp_path, officers, hue_units):
+def close_a_list(district, month=datetime.date(2026, 6, 1)):
+    """A closed payment list of `district` (nothing else about it matters here)."""
+    period = PaymentPeriod.objects.create(unit=district, month=month, status="closed")
+    PaymentList.objects.create(period=period, generated_at=timezone.now(), closed_at=timezone.now())
+
+
+@pytest.mark.parametrize("username", ["xa", "huyen", "tinh"])
+def test_no_officer_may_make_an_import_the_initial_load(tmp_path, officers, hue_units, username):
+    # Before issue 16 the district and the province (and the commune, through the service) could
+    # load active, approved people that the next list paid, with no checker at all.
+    path = tmp_path / "cu.csv"
+    write_csv(path, rows(hue_units["commune"].code, 3))
+    with pytest.raises(CommandError, match="Chỉ quản trị hệ thống"):
+        run(path, "--as", username, "--initial-load")
+    for user in (officers["commune"], officers["district"], officers["province"]):
+        for dry_run in (True, False):
+            with pytest.raises(AppForbidden) as excinfo:
+                beneficiaries_import(
+                    name="cu.csv",
+                    content=path.read_bytes(),
+                    user=user,
+                    initial_load=True,
+                    dry_run=dry_run,
+                )
+            assert excinfo.value.code == Code.INITIAL_LOAD_NOT_ALLOWED
+    assert Beneficiary.objects.count() == 0
+    assert not ExportLog.objects.exists()
+
+
+def test_the_administrator_loads_once_logged_and_named_in_each_history(
+    tmp_path, officers, hue_units
+):
     path = tmp_path / "cu.csv"
     write_csv(path, rows(hue_units["neighbour"].code, 30))
-    output = run(path, "--as", "huyen", "--initial-load")
+    output = run(path, "--as", "quantri", "--initial-load")
     assert "30 rows of cu.csv imported as active beneficiaries (initial load)" in output
     assert Beneficiary.objects.filter(status="active", commune=hue_units["neighbour"]).count() == 30
-    assert ChangeRecord.objects.filter(status="approved").count() == 30
+    assert ChangeRecord.objects.filter(status="approved", checker=None).count() == 30
+    # The audit log: who, what, which commune, how many rows.
+    entry = ExportLog.objects.get()
+    assert (entry.user, entry.what, entry.unit, entry.row_count) == (
+        officers["admin"],
+        "initial_load",
+        hue_units["neighbour"],
+        30,
+    )
+    # Every history row of every imported person says who loaded them.
+    reason = f"Nạp dữ liệu ban đầu do {officers['admin']} thực hiện"
+    b = Beneficiary.objects.filter(accounts__isnull=False).first()
+    entries = beneficiary_history(beneficiary=b, identifiers=identifiers_for(officers["admin"]))
+    assert len(entries) == 5  # the person, a category, the recipient, the account, the change
+    assert {e.reason for e in entries} == {reason}
+    assert set(Beneficiary.history.values_list("history_change_reason", flat=True)) == {reason}
+
+    # Once the district has closed a list, the initial load is over for its communes.
+    close_a_list(hue_units["district"])
+    write_csv(path, rows(hue_units["neighbour"].code, 40)[30:])
+    with pytest.raises(CommandError, match="đã có danh sách chi trả đã chốt"):
+        run(path, "--as", "quantri", "--initial-load")
+    with pytest.raises(ValidationError) as excinfo:
+        beneficiaries_import(
+            name="cu.csv", content=path.read_bytes(), user=officers["admin"], initial_load=True
+        )
+    assert excinfo.value.code == Code.INITIAL_LOAD_AFTER_CLOSED_LIST
+    assert Beneficiary.objects.count() == 30 and ExportLog.objects.count() == 1
+    # Another district's communes have no closed list: they may still be loaded.
+    write_csv(path, rows(hue_units["far_commune"].code, 40)[30:])
+    assert "10 rows of cu.csv imported as active" in run(path, "--as", "quantri", "--initial-load")
+
+
+def test_an_officers_import_waits_in_the_checkers_queue(tmp_path, officers, hue_units):
+    path = tmp_path / "moi.csv"
+    write_csv(path, rows(hue_units["commune"].code, 4))
+    assert "as registrations waiting for approval" in run(path, "--as", "xa")
+    queue = change_queue(user=officers["district"])
+    assert queue.count() == 4
+    assert {(c.kind, c.status, c.source, c.checker) for c in queue} == {
+        ("register", "submitted", "import", None)
+    }
+    assert set(Beneficiary.objects.values_list("status", flat=True)) == {"pending"}
+    assert not ExportLog.objects.filter(what="initial_load").exists()
 
 
 def test_dry_run_checks_and_imports_nothing(tmp_path, officers, hue_units):
@@ -270,3 +350,59 @@ def test_only_a_commune_officer_imports_new_registrations(officers):
     with pytest.raises(AppForbidden) as excinfo:
         beneficiaries_import(name="dt.csv", content=b"", user=officers["district"])
     assert excinfo.value.code == Code.IMPORT_NOT_ALLOWED
+
+
+def upload_of(data: list[dict], name="dt.csv") -> io.BytesIO:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(data)
+    upload = io.BytesIO(buffer.getvalue().encode())
+    upload.name = name
+    return upload
+
+
+def test_the_import_page_offers_the_initial_load_to_the_administrator_only(
+    client, officers, hue_units, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("beneficiaries:import")
+    data = rows(hue_units["commune"].code, 3)
+
+    # A commune officer does not see the box, and asking for it anyway is refused.
+    client.force_login(officers["commune"])
+    assert 'name="initial_load"' not in client.get(url).content.decode()
+    html = client.post(url, {"file": upload_of(data), "initial_load": "on"}).content.decode()
+    assert "Chỉ quản trị hệ thống được nạp dữ liệu ban đầu" in html
+    assert "beneficiary_import" not in client.session
+    # The district and the province have no import page at all any more.
+    for role in ("district", "province"):
+        client.force_login(officers[role])
+        assert client.get(url).status_code == 403
+        response = client.post(url, {"file": upload_of(data), "initial_load": "on"})
+        assert response.status_code == 403
+    assert Beneficiary.objects.count() == 0
+
+    # The administrator: preview, confirm; the people are active and the load is logged.
+    client.force_login(officers["admin"])
+    assert 'name="initial_load"' in client.get(url).content.decode()
+    html = client.post(url, {"file": upload_of(data), "initial_load": "on"}).content.decode()
+    assert "nạp dữ liệu ban đầu" in html
+    token = client.session["beneficiary_import"]["token"]
+    response = client.post(reverse("beneficiaries:import_confirm"), {"token": token})
+    assert response.status_code == 302
+    assert set(Beneficiary.objects.values_list("status", flat=True)) == {"active"}
+    assert ExportLog.objects.get(what="initial_load").row_count == 3
+
+    # A preview made before the district closed its first list cannot be confirmed after.
+    more = rows(hue_units["commune"].code, 6)[3:]
+    client.post(url, {"file": upload_of(more), "initial_load": "on"})
+    token = client.session["beneficiary_import"]["token"]
+    close_a_list(hue_units["district"])
+    response = client.post(reverse("beneficiaries:import_confirm"), {"token": token}, follow=True)
+    assert "đã có danh sách chi trả đã chốt" in response.content.decode()
+    assert Beneficiary.objects.count() == 3
+    # And a new upload says so at once, in the preview.
+    html = client.post(url, {"file": upload_of(more), "initial_load": "on"}).content.decode()
+    assert "đã có danh sách chi trả đã chốt" in html
+    assert "beneficiary_import" not in client.session

@@ -235,13 +235,28 @@ def test_decision_scans_are_checked_by_content_and_size(officers, hue_units):
 
 
 def test_initial_load_makes_people_active_and_approved_at_once(officers, hue_units):
+    # Issue 16: the administrator's alone (a commune officer could do it before).
+    for role in ("commune", "district", "province"):
+        with pytest.raises(PermissionDenied) as excinfo:
+            beneficiary_register(
+                data=registration(hue_units["commune"]),
+                maker=officers[role],
+                initial_load=True,
+                source="import",
+                today=TODAY,
+            )
+        assert excinfo.value.code == Code.INITIAL_LOAD_NOT_ALLOWED
+    assert not Beneficiary.objects.exists()
     change = beneficiary_register(
         data=registration(hue_units["commune"]),
-        maker=officers["commune"],
+        maker=officers["admin"],
         initial_load=True,
         source="import",
         today=TODAY,
     )
-    assert change.status == "approved"
+    assert change.status == "approved" and change.checker is None
     assert change.beneficiary.status == "active"
     assert PaymentAccount.objects.get().status == "active"
+    assert change.history.get().history_change_reason == (
+        f"Nạp dữ liệu ban đầu do {officers['admin']} thực hiện"
+    )

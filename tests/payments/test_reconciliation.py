@@ -1,5 +1,6 @@
 """Reconciliation against the providers' statements: totals, discrepancies, fees to the đồng,
-suspension proposals after three uncollected months, the page and the settlement xlsx."""
+suspension proposals after three uncollected months and stop proposals after three more, the
+page and the settlement xlsx."""
 
 import datetime
 import io
@@ -12,6 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from beneficiaries.models import ChangeKind, ChangeRecord, ChangeStatus
+from beneficiaries.selectors import change_queue
+from beneficiaries.services.changes import change_record_approve, change_record_submit
 from core.errors import error_codes
 from payments.errors import PaymentErrorCode
 from payments.models import (
@@ -207,6 +210,100 @@ def test_three_uncollected_months_in_a_row_propose_a_suspension_once(hue_units, 
     assert uncollected_suspensions_propose(period=dec) == 0
     period_reconcile(period=dec, user=user, fetch=statement_of(dec))
     assert ChangeRecord.objects.filter(kind=ChangeKind.SUSPEND).count() == 1
+
+
+def test_three_more_uncollected_months_after_the_suspension_propose_the_stop(
+    hue_units, officers, people
+):
+    """Circular 02/2021, Art. 2, month by month (u = unpaid, p = paid, - = no line):
+
+                 10  11  12 | 01  02  03 | 04
+        never     u   u   u |  u   u   u | stop proposed at 03's reconciliation, from 04
+        came      u   u   u |  u   p   u | collected in 02: no stop
+        paid      p   p   p |  p   p   p | never suspended
+    Suspended from 01 (proposed at 12's reconciliation); while suspended their lines carry
+    only the unpaid months over."""
+    district, user = hue_units["district"], officers["district"]
+    never, came, paid = people
+    JAN, FEB, MAR = (datetime.date(2027, m, 1) for m in (1, 2, 3))
+    unpaid = {never.pk: "unpaid", came.pk: "unpaid"}
+    for month in (OCT, NOV):
+        sent(district, month, user, unpaid)
+    dec = sent(district, DEC, user, unpaid)
+    assert (
+        period_reconcile(period=dec, user=user, fetch=statement_of(dec)).suspensions_proposed == 2
+    )
+    for change in ChangeRecord.objects.filter(kind=ChangeKind.SUSPEND):
+        change_record_submit(change=change, user=officers["commune"])
+        change_record_approve(change=change, approved_by=user, today=datetime.date(2027, 1, 2))
+    never.refresh_from_db()
+    assert never.status == "suspended"
+
+    jan = sent(district, JAN, user, unpaid)
+    # Suspended: no allowance for January, only the carried-over months.
+    line = jan.payment_list.lines.get(beneficiary=never)
+    assert line.amount_regular == 0 and line.amount_carried_over > 0
+    assert (
+        period_reconcile(period=jan, user=user, fetch=statement_of(jan)).suspensions_proposed == 0
+    )
+    feb = sent(district, FEB, user, {never.pk: "unpaid", came.pk: "paid"})
+    assert (
+        period_reconcile(period=feb, user=user, fetch=statement_of(feb)).suspensions_proposed == 0
+    )
+    assert not ChangeRecord.objects.filter(kind=ChangeKind.STOP).exists()
+    mar = sent(district, MAR, user, unpaid)
+    r = period_reconcile(period=mar, user=user, fetch=statement_of(mar))
+    assert r.suspensions_proposed == 1
+    stop = ChangeRecord.objects.get(kind=ChangeKind.STOP)
+    assert (stop.beneficiary, stop.status, stop.reason, stop.effective_month) == (
+        never,
+        ChangeStatus.PROPOSED,
+        "not_collected",
+        datetime.date(2027, 4, 1),
+    )
+    assert stop.commune == hue_units["commune"] and stop.source == "system"
+    assert "01/2027" in stop.reason_detail and "03/2027" in stop.reason_detail
+    assert "Thông tư 02/2021" in stop.reason_detail
+    assert not ChangeRecord.objects.filter(beneficiary__in=[came, paid], kind="stop").exists()
+    # In the commune's queue, once.
+    assert stop in change_queue(user=officers["commune"])
+    assert uncollected_suspensions_propose(period=mar) == 0
+    # Taken up and approved, it stops the allowance.
+    change_record_submit(change=stop, user=officers["commune"])
+    change_record_approve(change=stop, approved_by=user, today=datetime.date(2027, 4, 2))
+    never.refresh_from_db()
+    assert never.status == "stopped"
+
+
+def test_no_stop_while_a_resumption_is_on_its_way(hue_units, officers, people):
+    district, user = hue_units["district"], officers["district"]
+    never = people[0]
+    unpaid = {never.pk: "unpaid"}
+    for month in (OCT, NOV):
+        sent(district, month, user, unpaid)
+    dec = sent(district, DEC, user, unpaid)
+    period_reconcile(period=dec, user=user, fetch=statement_of(dec))
+    suspension = ChangeRecord.objects.get(kind=ChangeKind.SUSPEND)
+    change_record_submit(change=suspension, user=officers["commune"])
+    change_record_approve(change=suspension, approved_by=user, today=datetime.date(2027, 1, 2))
+    for month in (1, 2):
+        sent(district, datetime.date(2027, month, 1), user, unpaid)
+    mar = sent(district, datetime.date(2027, 3, 1), user, unpaid)
+    resume = ChangeRecord.objects.create(
+        beneficiary=never,
+        commune=never.commune,
+        kind=ChangeKind.RESUME,
+        reason="other",
+        effective_month=datetime.date(2027, 4, 1),
+        status=ChangeStatus.SUBMITTED,
+    )
+    assert uncollected_suspensions_propose(period=mar) == 0
+    assert not ChangeRecord.objects.filter(kind=ChangeKind.STOP).exists()
+    # Withdrawn, the resumption no longer holds the stop back.
+    resume.status = ChangeStatus.CANCELLED
+    resume.save()
+    assert uncollected_suspensions_propose(period=mar) == 1
+    assert ChangeRecord.objects.get(kind=ChangeKind.STOP).beneficiary == never
 
 
 def test_the_page_and_the_settlement_report(client, hue_units, officers, people):

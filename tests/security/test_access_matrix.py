@@ -186,7 +186,8 @@ MATRIX = {
     "beneficiaries:list": (302, 200, 200, 200, 200, 200, 200),
     # Registering is a commune officer's own page (for their own commune).
     "beneficiaries:register": (302, 200, 200, 403, 403, 403, 403),
-    "beneficiaries:import": (302, 200, 200, 200, 200, 200, 403),
+    # Importing: a commune officer's registrations, or the administrator's initial load.
+    "beneficiaries:import": (302, 200, 200, 403, 403, 403, 200),
     "beneficiaries:import_confirm": (302, 302, 302, 302, 302, 302, 302),
     "beneficiaries:import_template": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:export": (302, 200, 200, 200, 200, 200, 200),
@@ -310,7 +311,7 @@ OTHER_METHOD = {name: 405 for name in MATRIX} | {
     "set_language": 302,  # Django's view redirects back either way
     "beneficiaries:register": 403,  # a commune officer's form
     "beneficiaries:change_create": 403,
-    "beneficiaries:import": 200,  # the upload form, with its errors
+    "beneficiaries:import": 403,  # a commune officer's or the administrator's form
     "metrics": 404,  # absent to anyone without the token, whatever the method
 }
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from beneficiaries.services.import_file import ImportFileError
 from beneficiaries.services.importing import beneficiaries_import
-from core.errors import AppForbidden
+from core.errors import AppError, AppForbidden
 from org.models import User
 from org.text import format_number
 
@@ -19,13 +19,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--as", dest="username", required=True, help="The officer who imports")
+        parser.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            help="The officer (or, for --initial-load, the administrator) who imports",
+        )
         parser.add_argument(
             "--initial-load",
             action="store_true",
             help=(
                 "Migrate already-approved beneficiaries as active, without arrears before "
-                "start_month"
+                "start_month: the administrator only (--as an admin user), before the "
+                "communes' first closed payment list; logged in the export log"
             ),
         )
         parser.add_argument("--dry-run", action="store_true", help="Check the file, import nothing")
@@ -47,7 +53,7 @@ class Command(BaseCommand):
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
-        except AppForbidden as exc:
+        except (AppError, AppForbidden) as exc:  # not allowed, or an initial load too late
             raise CommandError(exc.text) from exc
         for error in result.errors:
             self.stderr.write(str(error))
