@@ -40,6 +40,7 @@ from beneficiaries.policy_tables import load_policy_tables
 from core.errors import AppError
 from core.metrics import record_payment_list_generated
 from org.models import AdministrativeUnit, UnitLevel
+from org.text import name_sort_key
 from payments.calculations import (
     CategorySpan,
     PersonState,
@@ -555,8 +556,15 @@ class _Account:
 
 
 def _sort_key(beneficiary_id, states, extra_people, commune_codes):
+    """Commune by commune; inside one, by given name then family and middle names in
+    Vietnamese alphabetical order (`org.text.name_sort_key`), as officers sort their lists.
+    Every export and page shows the lines in this (line number) order."""
     person = states.get(beneficiary_id) or extra_people[beneficiary_id]
-    return (commune_codes.get(person.commune_id, ""), person.search_name, beneficiary_id)
+    return (
+        commune_codes.get(person.commune_id, ""),
+        name_sort_key(person.full_name),
+        beneficiary_id,
+    )
 
 
 def _holds(account: _Account, payee: _Payee) -> bool:
