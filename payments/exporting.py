@@ -1,5 +1,9 @@
 """Exports of a payment list: the CSV contract, the official xlsx list, the cash signature list.
 
+Every export lists the lines in line-number order, the order generation gave them: commune by
+commune and, inside one, by given name then family and middle names in Vietnamese alphabetical
+order (`org.text.name_sort_key`), as on the lines page.
+
 Every function here only reads the list's lines; none writes. The same list always gives the
 same bytes, so a closed list's export can be compared with, or signed next to, its content hash.
 Text that a spreadsheet could run as a formula is neutralised with a leading single quote.

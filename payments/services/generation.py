@@ -555,16 +555,9 @@ class _Account:
     account_number: str
 
 
-def _sort_key(beneficiary_id, states, extra_people, commune_codes):
-    """Commune by commune; inside one, by given name then family and middle names in
-    Vietnamese alphabetical order (`org.text.name_sort_key`), as officers sort their lists.
-    Every export and page shows the lines in this (line number) order."""
-    person = states.get(beneficiary_id) or extra_people[beneficiary_id]
-    return (
-        commune_codes.get(person.commune_id, ""),
-        name_sort_key(person.full_name),
-        beneficiary_id,
-    )
+def _sort_key(pk, states, extra_people, commune_codes):
+    person = states.get(pk) or extra_people[pk]
+    return (commune_codes.get(person.commune_id, ""), name_sort_key(person.full_name), pk)
 
 
 def _holds(account: _Account, payee: _Payee) -> bool:
