@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountStatus, PaymentAccount
@@ -327,6 +329,9 @@ def _display(record, field_name: str, identifiers: Identifiers) -> str:
         return str(related) if related else str(value)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime.datetime):
+        # Stored in UTC: before 07:00 local time the UTC date is the day before.
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
     if hasattr(value, "strftime"):
         return value.strftime("%d/%m/%Y")
     return str(value)

@@ -29,3 +29,68 @@ def format_number(value: int | None) -> str:
         return ""
     sign = "-" if value < 0 else ""
     return f"{sign}{abs(int(value)):,}".replace(",", ".")
+
+
+# Vietnamese alphabetical order (TCVN 5712; dictionaries and officers' lists): each letter with a
+# breve, circumflex or horn is a letter of its own after its base, đ comes after d, and the
+# Latin letters the alphabet lacks (f, j, w, z) keep their Latin place for foreign names.
+VIETNAMESE_ALPHABET = (
+    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+    "o", "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z",
+)  # fmt: skip
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(VIETNAMESE_ALPHABET, start=10)}
+# Combining marks that make a letter of its own (ă â ê ô ơ ư) rather than a tone.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+# The tones, as dictionaries order them: ngang (none), huyền, hỏi, ngã, sắc, nặng.
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def _collation_word(word: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(letters, tones, case) of one word; digits before letters, other characters after."""
+    letters: list[int] = []
+    tones: list[int] = []
+    cases: list[int] = []
+    for char in unicodedata.normalize("NFC", word):
+        base, *marks = unicodedata.normalize("NFD", char)
+        # đ has no decomposition: it stays one letter of its own.
+        lower = unicodedata.normalize(
+            "NFC", base.lower() + "".join(m for m in marks if m in _LETTER_MARKS)
+        )
+        if lower in _LETTER_RANK:
+            letters.append(_LETTER_RANK[lower])
+        elif lower.isdigit():
+            letters.append(int(lower) if lower.isascii() else 9)
+        else:
+            letters.append(1000 + ord(lower))
+        tones.append(max((_TONE_RANK.get(m, 0) for m in marks), default=0))
+        cases.append(0 if char == char.lower() else 1)
+    return tuple(letters), tuple(tones), tuple(cases)
+
+
+def vietnamese_sort_key(words: list[str] | tuple[str, ...]) -> tuple:
+    """A key that sorts sequences of words in Vietnamese alphabetical order.
+
+    Letters first (a < ă < â < b < ... < d < đ < ... < o < ô < ơ < ... < u < ư < ...), word by
+    word, so "An" comes before "Anh" and "Anh" before "Ánh" only by tone; then the tones
+    (none < huyền < hỏi < ngã < sắc < nặng) as a second level; then lower case before upper.
+    """
+    parts = [_collation_word(word) for word in words]
+    return (
+        tuple(p[0] for p in parts),
+        tuple(p[1] for p in parts),
+        tuple(p[2] for p in parts),
+    )
+
+
+def name_sort_key(full_name: str) -> tuple:
+    """The order of names on an officer's list: by given name (tên, the last word), then by
+    the family and middle names as written, each in Vietnamese alphabetical order
+    (`vietnamese_sort_key`: letters, then tones). Everyone called "Anh" comes before everyone
+    called "Ánh", and among them "Lê Thị Anh" before "Nguyễn Văn Anh".
+
+    "Đặng Văn An" < "Nguyễn Thị Ánh" < "Lê Văn Dũng" < "Trần Đức".
+    """
+    words = full_name.split()
+    given, rest = vietnamese_sort_key(words[-1:]), vietnamese_sort_key(words[:-1])
+    # Letter case only decides between names otherwise the same.
+    return (given[:2], rest[:2], given[2], rest[2])

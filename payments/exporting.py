@@ -1,6 +1,10 @@
 """Exports of a payment list: the CSV contract, the official xlsx list, the cash signature list,
 and the payment results.
 
+Every export lists the lines in line-number order, the order generation gave them: commune by
+commune and, inside one, by given name then family and middle names in Vietnamese alphabetical
+order (`org.text.name_sort_key`), as on the lines page.
+
 Every function here only reads the list's lines; none writes. The list exports (CSV, xlsx) read
 nothing that changes after closing, so a closed list exports the same bytes forever and can be
 compared with, or signed next to, its content hash; what the providers report afterwards (status,

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from beneficiaries.models import ChangeKind, ChangeReason, ChangeRecord, ChangeStatus
 from core.months import add_months
 from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import scope_queryset
+from org.text import name_sort_key
 from payments.models import (
     Channel,
     LineStatus,
@@ -87,26 +90,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
     ).first()
     added = left = changed = []
     if previous is not None:
-        now = {
-            r[0]: r
-            for r in lines.values_list(
-                "beneficiary_id", "full_name", "amount_regular", "categories", "coefficient"
-            )
-        }
-        before_qs = scope_queryset(previous.lines.all(), user=user, unit_field="commune")
-        before = {
-            r[0]: r
-            for r in before_qs.values_list(
-                "beneficiary_id", "full_name", "amount_regular", "categories", "coefficient"
-            )
-        }
-        added = [now[i] for i in sorted(set(now) - set(before), key=lambda i: now[i][1])][:200]
-        left = [before[i] for i in sorted(set(before) - set(now), key=lambda i: before[i][1])][:200]
-        changed = [
-            (before[i], now[i])
-            for i in sorted(set(now) & set(before), key=lambda i: now[i][1])
-            if before[i][2] != now[i][2]
-        ][:200]
+        added, left, changed = _compared_with(user, period, lines, previous)
 
     # Warnings.
     no_account = lines.filter(channel=Channel.CASH, amount_funeral=0).count()
@@ -147,6 +131,62 @@ def review(*, user, period: PaymentPeriod) -> dict:
         "waiting": waiting,
         "decided_since": decided_since,
     }
+
+
+COMPARED = ("beneficiary_id", "full_name", "amount_regular", "categories", "coefficient")
+# The changes that take someone off the monthly allowance, newest last.
+DECREASES = (ChangeKind.STOP, ChangeKind.SUSPEND, ChangeKind.MOVE, ChangeKind.CHANGE_CATEGORY)
+LIMIT = 200
+
+
+def _compared_with(user, period: PaymentPeriod, lines, previous: PaymentList):
+    """(added, left, changed) against last month's list, by the monthly allowance (the regular
+    amount): "Tăng" are people owed it now and not then; "Giảm" people owed it then and not now,
+    whether or not they still have a line (a death leaves a line for the funeral support,
+    a stop one for arrears or a carried-over amount), each with the reason: the kind and reason
+    of the latest approved stop, suspension, move or change of category up to the month;
+    "changed" the people owed it both months at a different amount. Three queries."""
+    now = {r[0]: r for r in lines.values_list(*COMPARED, "amount_total", "amount_funeral")}
+    before_qs = scope_queryset(previous.lines.all(), user=user, unit_field="commune")
+    before = {r[0]: r for r in before_qs.values_list(*COMPARED).filter(amount_regular__gt=0)}
+    owed = {i for i, r in now.items() if r[2] > 0}
+    added = [now[i] for i in sorted(owed - set(before), key=_by_name(now))][:LIMIT]
+    changed = [
+        (before[i], now[i])
+        for i in sorted(owed & set(before), key=_by_name(now))
+        if before[i][2] != now[i][2]
+    ][:LIMIT]
+    gone = sorted(set(before) - owed, key=_by_name(before))[:LIMIT]
+    reasons: dict[int, str] = {}
+    for beneficiary_id, kind, reason in (
+        ChangeRecord.objects.filter(
+            beneficiary_id__in=gone,
+            status=ChangeStatus.APPROVED,
+            kind__in=DECREASES,
+            effective_month__lte=period.month,
+        )
+        .order_by("effective_month", "decided_at", "id")
+        .values_list("beneficiary_id", "kind", "reason")
+    ):
+        reasons[beneficiary_id] = f"{ChangeKind(kind).label}: {ChangeReason(reason).label}"
+    left = []
+    for i in gone:
+        line = now.get(i)
+        left.append(
+            {
+                "full_name": before[i][1],
+                "categories": before[i][3],
+                "amount": before[i][2],
+                "reason": reasons.get(i) or _("no longer owed the allowance this month"),
+                "still_paid": line[5] if line else 0,
+                "funeral": bool(line and line[6]),
+            }
+        )
+    return added, left, changed
+
+
+def _by_name(rows: dict):
+    return lambda i: name_sort_key(rows[i][1])
 
 
 def batch_progress(period: PaymentPeriod) -> list[dict]:

@@ -41,6 +41,13 @@ def bars(rows: list[dict], *, label_width: int = 170, width: int = 640) -> SafeS
             f"{label}</text>"
         )
         for j, (colour, key) in enumerate(SERIES):
+            if key == "paid_account_rate" and row.get("paid_note"):
+                # No closed list: say so rather than draw 0 %.
+                parts.append(
+                    f'<text x="{label_width + 4}" y="{y + j * (bar + 1) + bar - 2}" '
+                    f'class="value note">{escape(str(row["paid_note"]))}</text>'
+                )
+                continue
             value = max(0, min(100, row[key]))
             w = chart * value / 100
             parts.append(
@@ -70,15 +77,18 @@ def trend_lines(points: list[dict], *, width: int = 640, height: int = 220) -> S
         )
     for i, point in enumerate(points):
         x = left + plot_w * i / n
+        # A month not every closing unit has closed yet is marked with an asterisk.
+        mark = "*" if _incomplete(point) else ""
         parts.append(
             f'<text x="{x:.1f}" y="{height - 8}" class="tick" text-anchor="middle">'
-            f"{point['month']:%m/%y}</text>"
+            f"{point['month']:%m/%y}{mark}</text>"
         )
     for colour, key in SERIES:
-        # A month without figures (before the first list) is a gap, not a zero.
+        # A month without figures (before the first list) is a gap, not a zero; so is the
+        # share paid of a month no unit has closed.
         runs: list[list[tuple[float, float, dict]]] = [[]]
         for i, p in enumerate(points):
-            if p.get("empty"):
+            if p.get("empty") or (key == "paid_account_rate" and p.get("paid_state") == "none"):
                 runs.append([])
                 continue
             y = top + plot_h * (1 - max(0, min(100, p[key])) / 100)
@@ -90,9 +100,22 @@ def trend_lines(points: list[dict], *, width: int = 640, height: int = 220) -> S
                     f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
                 )
             for x, y, p in run:
+                # An incomplete month: a hollow point, its closed units in the tooltip.
+                fill, note = colour, ""
+                if _incomplete(p):
+                    fill, note = "#fff", f" ({p['closed']}/{p['closing_units']})"
                 parts.append(
-                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
-                    f"<title>{p['month']:%m/%Y}: {p[key]}%</title></circle>"
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{fill}" '
+                    f'stroke="{colour}" stroke-width="1.5"{" data-incomplete" if note else ""}>'
+                    f"<title>{p['month']:%m/%Y}: {p[key]}%{note}</title></circle>"
                 )
     parts.append("</svg>")
     return mark_safe("".join(parts))
+
+
+def _incomplete(point: dict) -> bool:
+    return (
+        not point.get("empty")
+        and point.get("complete") is False
+        and bool(point.get("closing_units"))
+    )

@@ -33,6 +33,7 @@ from core.months import add_months
 from org.models import AdministrativeUnit, Role
 from org.scoping import user_can_see_unit
 from payments.models import Channel, LineStatus, PaymentLine
+from reports.completeness import CLOSED_LIST, NO_LIST, Completeness, completeness
 from reports.models import CoverageSnapshot
 
 REGISTER_FIELDS = ("active_count", "with_account_count", "via_recipient_count")
@@ -45,6 +46,7 @@ PAYMENT_FIELDS = (
 )
 FIELDS = REGISTER_FIELDS + PAYMENT_FIELDS
 CHUNK = 300
+ACTIVE = FIELDS.index("active_count")
 
 
 def _cell():
@@ -198,10 +200,22 @@ def _sums(qs) -> dict:
 
 
 def figures(
-    unit: AdministrativeUnit, month: datetime.date, provider: str = "", category: str = ""
+    unit: AdministrativeUnit,
+    month: datetime.date,
+    provider: str = "",
+    category: str = "",
+    done: Completeness | None = None,
 ) -> dict:
     """The headline figures of a unit in a month, from the snapshots (one aggregate query,
-    plus one for the communes that paid through an account)."""
+    plus one for the communes that paid through an account, one for the people of the units
+    that have closed the month, and `completeness`'s two unless given).
+
+    `paid_account_rate` is measured against the people of the closing units that have closed
+    the month (`paid_base`); `paid_state` says whether they all have ("closed"), none has a list
+    ("none": show "no list yet", not 0 %) or some have ("open"); `closed` / `closing_units`
+    count them."""
+    done = done or completeness(unit)
+    status = done.month(month)
     rows = CoverageSnapshot.objects.filter(
         _filter(provider, category), month=month, commune__path__startswith=unit.path
     )
@@ -211,13 +225,24 @@ def figures(
         electronic=Count("commune_id", distinct=True, filter=Q(paid_account_count__gt=0)),
     )
     result.update(counts)
+    base = rows.filter(commune__parent_id__in=list(status.closed)).aggregate(n=Sum("active_count"))
+    result.update(
+        paid_base=base["n"] or 0,
+        paid_state=status.state_of(status.taking_part or frozenset(done.units)),
+        closed=status.closed_count,
+        closing_units=status.total,
+        complete=status.complete,
+    )
     return with_rates(result)
 
 
 def with_rates(row: dict) -> dict:
+    """Rates in whole percent. Paid through an account: of `paid_base` when the row has one
+    (the people of the units that closed the month), else of everyone active."""
     active = row.get("active_count") or 0
     row["account_rate"] = round(100 * row["with_account_count"] / active) if active else 0
-    row["paid_account_rate"] = round(100 * row["paid_account_count"] / active) if active else 0
+    base = row.get("paid_base", active)
+    row["paid_account_rate"] = round(100 * row["paid_account_count"] / base) if base else 0
     paid = row["paid_account_count"] + row["paid_cash_count"]
     row["paid_count"] = paid
     row["cash_rate"] = round(100 * row["paid_cash_count"] / paid) if paid else 0
@@ -230,8 +255,13 @@ def trend(
     provider: str = "",
     category: str = "",
     months: int = 12,
+    done: Completeness | None = None,
 ) -> list[dict]:
-    """The last `months` months up to `month`: one row each, from the snapshots."""
+    """The last `months` months up to `month`: one row each, from the snapshots. Each row
+    says whether the month is `complete` (every closing unit live then has closed it), with
+    `closed` / `closing_units`; `paid_account_rate` is of the people of the units that closed
+    it, and a month none has closed has `paid_state` "none" (no point, not 0 %)."""
+    done = done or completeness(unit)
     first = add_months(month, 1 - months)
     rows = (
         CoverageSnapshot.objects.filter(
@@ -240,36 +270,69 @@ def trend(
             month__lte=month,
             commune__path__startswith=unit.path,
         )
-        .values("month")
+        .values("month", "commune__parent_id")
         .annotate(**{name: Sum(name) for name in FIELDS})
         .order_by("month")
     )
-    by_month = {row["month"]: with_rates({**row, "empty": False}) for row in rows}
-    return [
-        by_month.get(add_months(first, i))
-        or with_rates({"month": add_months(first, i), "empty": True, **_cell()})
-        for i in range(months)
-    ]
+    by_month: dict[datetime.date, dict] = {}
+    for row in rows:
+        status = done.month(row["month"])
+        cell = by_month.setdefault(row["month"], {**_cell(), "paid_base": 0})
+        for name in FIELDS:
+            cell[name] += row[name] or 0
+        if row["commune__parent_id"] in status.closed:
+            cell["paid_base"] += row["active_count"] or 0
+    points = []
+    for i in range(months):
+        this = add_months(first, i)
+        status = done.month(this)
+        cell = by_month.get(this)
+        point = {
+            "month": this,
+            "empty": cell is None,
+            **(cell or {**_cell(), "paid_base": 0}),
+            "paid_state": status.state_of(status.taking_part or frozenset(done.units)),
+            "closed": status.closed_count,
+            "closing_units": status.total,
+            "complete": status.complete,
+        }
+        points.append(with_rates(point))
+    return points
 
 
 def children(
-    unit: AdministrativeUnit, month: datetime.date, provider: str = "", category: str = ""
+    unit: AdministrativeUnit,
+    month: datetime.date,
+    provider: str = "",
+    category: str = "",
+    done: Completeness | None = None,
 ) -> list[dict]:
-    """The unit's children (districts of a province, communes of a district) side by side."""
+    """The unit's children (districts of a province, communes of a district) side by side,
+    each with the `paid_state` of its closing unit(s) for the month ("none": no list yet)."""
     kids = list(unit.children.filter(active=True).order_by("code"))
     if not kids:
         return []
+    done = done or completeness(unit)
+    status = done.month(month)
     depth = len(unit.path.strip("/").split("/"))  # the child's code sits at this index
     rows = CoverageSnapshot.objects.filter(
         _filter(provider, category), month=month, commune__path__startswith=unit.path
-    ).values_list("commune__path", *FIELDS)
-    sums: dict[str, dict] = defaultdict(_cell)
-    for path, *values in rows:
+    ).values_list("commune__path", "commune__parent_id", *FIELDS)
+    sums: dict[str, dict] = defaultdict(lambda: {**_cell(), "paid_base": 0})
+    for path, parent_id, *values in rows:
         code = path.strip("/").split("/")[depth]
         cell = sums[code]
         for name, value in zip(FIELDS, values, strict=True):
             cell[name] += value
-    return [{"unit": kid, **with_rates(dict(sums.get(kid.code) or _cell()))} for kid in kids]
+        if parent_id in status.closed:
+            cell["paid_base"] += values[ACTIVE]
+    result = []
+    for kid in kids:
+        units = done.units_of(kid)
+        state = status.state_of(units) if units else NO_LIST
+        row = dict(sums.get(kid.code) or {**_cell(), "paid_base": 0})
+        result.append({"unit": kid, **with_rates(row), "paid_state": state})
+    return result
 
 
 def lowest_communes(
@@ -278,29 +341,47 @@ def lowest_communes(
     provider: str = "",
     category: str = "",
     n: int = 10,
+    done: Completeness | None = None,
 ) -> list[dict]:
+    """The communes with the lowest coverage: those whose list of the month is closed first,
+    by the share paid through an account; then the others (no list yet, or not closed), by the
+    share with an account."""
+    done = done or completeness(unit)
+    status = done.month(month)
     rows = CoverageSnapshot.objects.filter(
         _filter(provider, category),
         month=month,
         commune__path__startswith=unit.path,
         active_count__gt=0,
     ).select_related("commune", "commune__parent")
-    ranked = sorted(
-        (
-            {
-                "unit": row.commune,
-                **with_rates({name: getattr(row, name) for name in FIELDS}),
-            }
-            for row in rows
-        ),
-        key=lambda r: (r["paid_account_rate"], r["account_rate"], r["unit"].code),
+    ranked = []
+    for row in rows:
+        state = status.state_of({row.commune.parent_id})
+        figures = {name: getattr(row, name) for name in FIELDS}
+        figures["paid_base"] = row.active_count if state == CLOSED_LIST else 0
+        ranked.append({"unit": row.commune, **with_rates(figures), "paid_state": state})
+    ranked.sort(
+        key=lambda r: (
+            r["paid_state"] != CLOSED_LIST,
+            r["paid_account_rate"],
+            r["account_rate"],
+            r["unit"].code,
+        )
     )
     return ranked[:n]
 
 
-def latest_month(unit: AdministrativeUnit) -> datetime.date | None:
-    """The month a dashboard opens on: the latest with a payment list, else the latest with
-    figures at all (early in a month, before its lists, the register's figures are there)."""
+def latest_month(
+    unit: AdministrativeUnit, done: Completeness | None = None
+) -> datetime.date | None:
+    """The month a dashboard opens on: the latest month every closing unit under `unit` (live
+    by then) has closed; when none is, the latest month any of them closed (the page says how
+    incomplete it is); before any closed list, the latest with a payment list, else the latest
+    with figures at all (early on, the register's figures are there)."""
+    done = done or completeness(unit)
+    month = done.latest_complete_month()
+    if month is not None:
+        return month
     rows = CoverageSnapshot.objects.filter(
         commune__path__startswith=unit.path, provider_code="", category_code=""
     ).order_by("-month")

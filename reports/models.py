@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import AdministrativeUnit
@@ -94,4 +95,6 @@ class ExportLog(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.user or '—'} {self.what} {self.created_at:%d/%m/%Y %H:%M}"
+        return (
+            f"{self.user or '—'} {self.what} {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+        )

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.models import AccountStatus, PaymentAccount
@@ -21,13 +22,16 @@ from org.scoping import user_can_see_unit
 from payments.models import LineStatus, PaymentLine
 from providers.models import Provider
 from reports import charts, coverage
+from reports.completeness import CLOSED_LIST, NO_LIST, OPEN, completeness
 from reports.models import CoverageSnapshot
 from reports.services import export_log
 
 PEOPLE_LIMIT = 300
+# What a unit shows instead of a share paid when its list of the month is not closed.
+PAID_NOTES = {NO_LIST: gettext_lazy("no list yet"), OPEN: gettext_lazy("list not closed yet")}
 
 
-def _month(request, unit) -> datetime.date | None:
+def _month(request, unit, done) -> datetime.date | None:
     value = request.GET.get("month", "")
     if value:
         try:
@@ -35,7 +39,7 @@ def _month(request, unit) -> datetime.date | None:
             return datetime.date(year, month, 1)
         except ValueError:
             pass
-    return coverage.latest_month(unit)
+    return coverage.latest_month(unit, done)
 
 
 @login_required
@@ -45,7 +49,8 @@ def dashboard(request, code: str | None = None):
     unit = coverage.unit_by_code(user, code) if code else coverage.default_unit(user)
     if unit is None:
         raise Http404
-    month = _month(request, unit)
+    done = completeness(unit)
+    month = _month(request, unit, done)
     providers = list(Provider.objects.order_by("code").values_list("code", "name"))
     categories = list(
         Category.objects.filter(kind="allowance")
@@ -74,15 +79,29 @@ def dashboard(request, code: str | None = None):
         "breadcrumbs": [a for a in _ancestors(unit) if user_can_see_unit(request.user, a)],
     }
     if month is not None:
-        head = coverage.figures(unit, month, provider, category)
-        trend = coverage.trend(unit, month, provider, category)
-        kids = coverage.children(unit, month, provider, category)
-        for kid in kids:
-            kid["colour"] = charts.coverage_colour(kid["paid_account_rate"])
+        status = done.month(month)
+        head = coverage.figures(unit, month, provider, category, done)
+        trend = coverage.trend(unit, month, provider, category, done=done)
+        kids = coverage.children(unit, month, provider, category, done)
+        lowest = (
+            coverage.lowest_communes(unit, month, provider, category, done=done)
+            if unit.level != "commune"
+            else []
+        )
+        for row in [*kids, *lowest]:
+            row["paid_note"] = PAID_NOTES.get(row["paid_state"], "")
+            row["colour"] = (
+                charts.coverage_colour(row["paid_account_rate"])
+                if row["paid_state"] == CLOSED_LIST
+                else ""
+            )
         context.update(
             {
+                "completeness": status,
+                "completeness_text": status.summary(),
                 "head": head,
                 "trend": trend,
+                "trend_incomplete": any(not p["complete"] and not p["empty"] for p in trend),
                 "trend_chart": charts.trend_lines(trend),
                 "children": kids,
                 "children_chart": charts.bars(
@@ -90,9 +109,7 @@ def dashboard(request, code: str | None = None):
                 )
                 if kids
                 else "",
-                "lowest": coverage.lowest_communes(unit, month, provider, category)
-                if unit.level != "commune"
-                else [],
+                "lowest": lowest,
             }
         )
         if unit.level == "commune":
@@ -159,6 +176,7 @@ def _xlsx(request, context) -> HttpResponse:
     head = context["head"]
     ws.append([f"ĐỘ BAO PHỦ CHI TRẢ KHÔNG DÙNG TIỀN MẶT – {cell_text(unit.name)}"])
     ws.append([f"Tháng {month:%m/%Y}"])
+    ws.append([context["completeness_text"]])
     ws.append([])
     for label, key in (
         ("Đối tượng đang hưởng", "active_count"),
@@ -172,7 +190,17 @@ def _xlsx(request, context) -> HttpResponse:
     ):
         ws.append([label, head[key]])
     ws = wb.create_sheet("Xu hướng")
-    ws.append(["Tháng", "Đang hưởng", "Có tài khoản", "Tỷ lệ (%)", "Qua tài khoản", "Tỷ lệ (%)"])
+    ws.append(
+        [
+            "Tháng",
+            "Đang hưởng",
+            "Có tài khoản",
+            "Tỷ lệ (%)",
+            "Qua tài khoản",
+            "Tỷ lệ (%)",
+            "Đơn vị đã chốt",
+        ]
+    )
     for p in context["trend"]:
         ws.append(
             [
@@ -181,7 +209,8 @@ def _xlsx(request, context) -> HttpResponse:
                 p["with_account_count"],
                 p["account_rate"],
                 p["paid_account_count"],
-                p["paid_account_rate"],
+                p["paid_account_rate"] if p["paid_state"] != NO_LIST else str(PAID_NOTES[NO_LIST]),
+                f"{p['closed']}/{p['closing_units']}",
             ]
         )
     if context["children"]:
@@ -208,7 +237,9 @@ def _xlsx(request, context) -> HttpResponse:
                     k["with_account_count"],
                     k["account_rate"],
                     k["paid_account_count"],
-                    k["paid_account_rate"],
+                    k["paid_account_rate"]
+                    if k["paid_state"] == CLOSED_LIST
+                    else str(k["paid_note"]),
                     k["paid_cash_count"],
                     k["unpaid_count"],
                 ]

@@ -40,6 +40,7 @@ from beneficiaries.policy_tables import load_policy_tables
 from core.errors import AppError
 from core.metrics import record_payment_list_generated
 from org.models import AdministrativeUnit, UnitLevel
+from org.text import name_sort_key
 from payments.calculations import (
     CategorySpan,
     PersonState,
@@ -554,9 +555,9 @@ class _Account:
     account_number: str
 
 
-def _sort_key(beneficiary_id, states, extra_people, commune_codes):
-    person = states.get(beneficiary_id) or extra_people[beneficiary_id]
-    return (commune_codes.get(person.commune_id, ""), person.search_name, beneficiary_id)
+def _sort_key(pk, states, extra_people, commune_codes):
+    person = states.get(pk) or extra_people[pk]
+    return (commune_codes.get(person.commune_id, ""), name_sort_key(person.full_name), pk)
 
 
 def _holds(account: _Account, payee: _Payee) -> bool:
