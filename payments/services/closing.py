@@ -121,6 +121,11 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
             raise AppError(
                 PaymentErrorCode.NOT_GENERATED, _("Generate the list before closing it.")
             )
+        if payment_list.generation_error:
+            raise AppError(
+                PaymentErrorCode.GENERATION_FAILED,
+                _("The last generation of this list failed: generate it again before closing."),
+            )
         waiting = blocking_changes(period).count()
         if waiting:
             raise AppError(

@@ -72,6 +72,9 @@ def changes_decided_since_generation(
     changes = _approved_for(period)
     if payment_list.snapshot_at is None:
         return changes.filter(decided_at__gt=payment_list.generated_at)
-    return changes.filter(decided_at__gt=payment_list.snapshot_at - margin()).exclude(
-        pk__in=payment_list.changes_seen or []
-    )
+    # Compared here rather than in SQL: a bulk approval can leave thousands of seen ids, more
+    # than one query may carry; the stale ones are few.
+    seen = set(payment_list.changes_seen or [])
+    recent = changes.filter(decided_at__gt=payment_list.snapshot_at - margin())
+    stale = [pk for pk in recent.values_list("id", flat=True) if pk not in seen]
+    return changes.filter(pk__in=stale)

@@ -142,6 +142,9 @@ def test_any_error_ends_the_generation_as_failed_with_its_reason(
     assert 'data-generation="failed"' in html and "policy tables unreadable" in html
     assert 'hx-trigger="every 1s"' not in html  # no spinner
     assert "Thử lại" in html  # the button to try again
+    with pytest.raises(ValidationError) as refused:
+        payment_list_close(period=period, closed_by=officers["district"])
+    assert error_codes(refused.value) == {PaymentErrorCode.NOT_GENERATED}
     # Trying again once the cause is gone generates the list.
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
@@ -164,6 +167,22 @@ def test_an_absurd_standard_level_fails_the_generation(hue_units, officers):
         payment_list_generate(period=period)
     plist = PaymentList.objects.get(period=period)
     assert plist.generation_failed and "OverflowError" in plist.generation_error
+
+
+def test_a_list_whose_regeneration_failed_does_not_close(hue_units, officers, monkeypatch):
+    """The lines of the attempt before stay on the page, but the officer asked for new ones."""
+    person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
+    period = payment_period_open(unit=hue_units["district"], month=DEC)
+    payment_list_generate(period=period)
+    monkeypatch.setattr("payments.services.generation._states", None)  # TypeError when called
+    with pytest.raises(TypeError):
+        payment_list_generate(period=period)
+    with pytest.raises(ValidationError) as refused:
+        payment_list_close(period=period, closed_by=officers["district"])
+    assert error_codes(refused.value) == {PaymentErrorCode.GENERATION_FAILED}
+    monkeypatch.undo()
+    payment_list_generate(period=period)
+    payment_list_close(period=period, closed_by=officers["district"])
 
 
 def test_a_month_out_of_the_calendar_fails_the_generation(hue_units, officers):
