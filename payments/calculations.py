@@ -11,7 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from beneficiaries.policy import Person, PolicyError, PolicyTables, monthly_entitlement
+from django.utils.translation import gettext as _
+
+from beneficiaries.policy import (
+    Person,
+    PolicyError,
+    PolicyTables,
+    monthly_entitlement,
+    standard_level,
+)
 from core.months import add_months, months_between
 from org.text import format_vnd
 
@@ -80,6 +88,9 @@ class Entitled:
     coefficient: Decimal
     codes: tuple[str, ...]
     explanation: str
+    # Why the policy tables cannot price the person (no standard level, no band in force for a
+    # held category): the amount is 0 and must not be taken for an answer.
+    problem: str = ""
 
 
 def entitlement(
@@ -101,13 +112,40 @@ def entitlement(
             province_code,
             rule,
         )
-    except PolicyError:
-        return Entitled(0, Decimal(0), codes, "")
+    except PolicyError as exc:
+        return Entitled(
+            0, Decimal(0), codes, "", problem=_policy_problem(tables, month, province_code, exc)
+        )
+    if result.amount == 0:
+        unpriced = [
+            p.code
+            for p in result.parts
+            if not any(b.category_code == p.code and b.valid_in(month) for b in tables.bands)
+        ]
+        if unpriced:
+            return Entitled(
+                0,
+                Decimal(0),
+                codes,
+                "",
+                problem=_("No coefficient band of %(codes)s is in force in %(month)s.")
+                % {"codes": ", ".join(unpriced), "month": f"{month:%m/%Y}"},
+            )
     paid = [p for p in result.parts if p.paid]
     explanation = " + ".join(f"{p.code} ×{str(p.coefficient).replace('.', ',')}" for p in paid)
     if paid:
         explanation += f" × {format_vnd(result.standard_level)}"
     return Entitled(result.amount, result.coefficient, result.paid_categories or codes, explanation)
+
+
+def _policy_problem(
+    tables: PolicyTables, month: datetime.date, province_code: str, exc: PolicyError
+) -> str:
+    try:
+        standard_level(tables, month.replace(day=1), province_code)
+    except PolicyError:
+        return _("No standard level is in force in %(month)s.") % {"month": f"{month:%m/%Y}"}
+    return _("The policy tables cannot price this person: %(error)s") % {"error": exc}
 
 
 @dataclass(frozen=True)
@@ -124,9 +162,11 @@ def arrears(
     paid: dict[datetime.date, int],
     province_code: str,
     rule: str,
+    problems: list[str] | None = None,
 ) -> list[ArrearsMonth]:
     """The unpaid months from `window_start` to the month before `month`: for each month the
-    person was owed, what they were entitled to minus what the closed lists already paid."""
+    person was owed, what they were entitled to minus what the closed lists already paid. A
+    month the rules cannot price adds its reason to `problems` (when given)."""
     if window_start is None or window_start >= month:
         return []
     first = max(window_start, add_months(month, -MAX_ARREARS_MONTHS))
@@ -134,7 +174,10 @@ def arrears(
     for m in months_between(first, add_months(month, -1)):
         if not person.owed_in(m):
             continue
-        due = entitlement(tables, person, m, province_code, rule).amount - paid.get(m, 0)
+        owed = entitlement(tables, person, m, province_code, rule)
+        if owed.problem and problems is not None:
+            problems.append(owed.problem)
+        due = owed.amount - paid.get(m, 0)
         if due > 0:
             out.append(ArrearsMonth(m, due))
     return out

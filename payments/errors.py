@@ -12,6 +12,8 @@ class PaymentErrorCode(StrEnum):
     NOT_GENERATED = "not_generated"
     CHANGES_WAITING = "changes_waiting"
     CHANGES_SINCE_GENERATION = "changes_since_generation"
+    LINES_CANNOT_COMPUTE = "lines_cannot_compute"
+    GENERATION_FAILED = "generation_failed"
     NOT_OFFICER_OF_UNIT = "not_officer_of_unit"
     CHANGE_NOT_WAITING = "change_not_waiting"
     NOT_CLOSED = "not_closed"

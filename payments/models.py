@@ -57,7 +57,18 @@ class PaymentList(models.Model):
         PaymentPeriod, on_delete=models.PROTECT, related_name="payment_list"
     )
     task_id = models.CharField(_("generation task"), max_length=64, blank=True)
+    # Set when a generation fails (any error, or beat finding its worker gone): the page shows
+    # it with a button to try again. Cleared when a generation is queued or succeeds.
     generation_error = models.TextField(_("generation error"), blank=True)
+    # A running generation beats as it reports progress; beat fails one that stopped beating
+    # (payments.tasks.fail_stalled_generations).
+    heartbeat_at = models.DateTimeField(_("last sign of the generation"), null=True, blank=True)
+    # The point in the register's history the lines reflect: taken before the register is read,
+    # in one consistent read. Changes decided after it make the list stale (closing refuses).
+    snapshot_at = models.DateTimeField(_("register read at"), null=True, blank=True)
+    # The approved changes decided shortly before snapshot_at that the read saw (a decision's
+    # transaction may commit after its decided_at): only these are not stale among the recent.
+    changes_seen = models.JSONField(_("recent changes taken in"), default=list, blank=True)
     progress_done = models.PositiveIntegerField(_("progress"), default=0)
     progress_total = models.PositiveIntegerField(_("progress total"), default=0)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
@@ -90,6 +101,15 @@ class PaymentList(models.Model):
 
     def __str__(self) -> str:
         return str(self.period)
+
+    @property
+    def generating(self) -> bool:
+        """A generation was queued and has neither finished (it clears the task id) nor failed."""
+        return bool(self.task_id) and not self.generation_error
+
+    @property
+    def generation_failed(self) -> bool:
+        return bool(self.generation_error)
 
 
 class Channel(models.TextChoices):
@@ -177,6 +197,12 @@ class PaymentLine(models.Model):
     payee_is_recipient = models.BooleanField(_("paid through a recipient"), default=False)
     payee_phone = models.CharField(_("payee phone"), max_length=15, blank=True)
     explanation = models.CharField(_("how the amount was computed"), max_length=400, blank=True)
+    # The policy tables could not price this person (no band, no standard level in force): the
+    # line is kept with amount 0 so that someone sees it, and the list cannot close.
+    cannot_compute = models.BooleanField(_("cannot compute"), default=False)
+    cannot_compute_reason = models.CharField(
+        _("why it cannot be computed"), max_length=255, blank=True
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")

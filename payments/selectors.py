@@ -22,7 +22,8 @@ from payments.models import (
     PaymentList,
     PaymentPeriod,
 )
-from payments.services.closing import blocking_changes, changes_decided_since_generation
+from payments.services.closing import blocking_changes
+from payments.services.snapshot import changes_decided_since_generation
 
 
 def period_list(*, user) -> QuerySet[PaymentPeriod]:
@@ -112,9 +113,19 @@ def review(*, user, period: PaymentPeriod) -> dict:
     if user.unit_id and user.unit.level == UnitLevel.COMMUNE:
         waiting = waiting.filter(commune=user.unit)
     waiting = list(waiting.select_related("beneficiary", "commune")[:200])
-    decided_since = 0
+    decided_since: list = []
     if payment_list.generated_at and not payment_list.closed_at:
-        decided_since = changes_decided_since_generation(period, payment_list).count()
+        decided_since = list(
+            changes_decided_since_generation(period, payment_list)
+            .select_related("beneficiary", "commune")
+            .order_by("decided_at", "id")[:200]
+        )
+    # People the rules could not price: a blocking warning (closing refuses the list).
+    cannot_compute = list(
+        lines.filter(cannot_compute=True)
+        .order_by("line_no")
+        .values("line_no", "full_name", "commune__name", "cannot_compute_reason")[:200]
+    )
     return {
         "totals": totals,
         "by_commune": by_commune,
@@ -130,6 +141,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
         "shared_accounts": shared_accounts,
         "waiting": waiting,
         "decided_since": decided_since,
+        "cannot_compute": cannot_compute,
     }
 
 

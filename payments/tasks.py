@@ -24,9 +24,14 @@ from django.utils import timezone
 from core.months import add_months
 from org.models import User
 from payments.dispatch import batch_poll, batch_submit
-from payments.models import PaymentBatch, PaymentList, PaymentPeriod, PeriodStatus
+from payments.models import PaymentBatch, PaymentPeriod, PeriodStatus
 from payments.reconciliation import period_reconcile_if_complete
 from payments.services.generation import payment_list_generate
+from payments.services.generation_runs import (
+    generation_claim,
+    generation_mark_queued,
+    generations_fail_stalled,
+)
 from payments.services.periods import closing_units, payment_period_open
 from providers.adapters import ProviderUnavailable
 
@@ -35,21 +40,38 @@ logger = logging.getLogger(__name__)
 # --- Generation ---------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True)
-def generate_payment_list(period_id: int, user_id: int | None = None) -> dict:
-    """Generate one closing unit's list (one task per unit: workers fan out across units)."""
+@shared_task(bind=True, acks_late=True)
+def generate_payment_list(self, period_id: int, user_id: int | None = None) -> dict:
+    """Generate one closing unit's list (one task per unit: workers fan out across units).
+
+    Skips a generation another request superseded or beat already declared dead. Any error ends
+    it as failed, with the reason on the list (the service records it): the task itself ends
+    normally, there is nothing to retry without the officer."""
+    if not generation_claim(period_id=period_id, task_id=self.request.id):
+        log = {"period_id": period_id, "task": self.request.id}
+        logger.info("payment_list_generation_skipped", extra=log)
+        return {"period": period_id, "skipped": True}
     period = PaymentPeriod.objects.get(pk=period_id)
     user = User.objects.filter(pk=user_id).first() if user_id else None
     try:
         payment_list = payment_list_generate(period=period, generated_by=user)
     except ValidationError as exc:
-        PaymentList.objects.filter(period=period).update(generation_error=" ".join(exc.messages))
         return {"period": period_id, "error": " ".join(exc.messages)}
+    except Exception as exc:
+        logger.exception("payment_list_generation_error", extra={"period_id": period_id})
+        return {"period": period_id, "error": type(exc).__name__}
     return {
         "period": period_id,
         "lines": payment_list.line_count,
         "total": payment_list.total_amount,
     }
+
+
+@shared_task(acks_late=True)
+def fail_stalled_generations() -> int:
+    """Beat, every minute: fail the generations whose worker stopped beating (killed, lost), so
+    that the page offers to try again instead of "generating" forever."""
+    return len(generations_fail_stalled())
 
 
 @shared_task(acks_late=True)
@@ -61,7 +83,8 @@ def open_next_periods() -> int:
     for unit in closing_units():
         period = payment_period_open(unit=unit, month=month)
         if period.status == PeriodStatus.DRAFT:
-            generate_payment_list.delay(period.pk)
+            task_id = generation_mark_queued(period=period)
+            generate_payment_list.apply_async(args=[period.pk], task_id=task_id)
             queued += 1
     return queued
 

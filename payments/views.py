@@ -83,7 +83,7 @@ def period_review(request, pk: int):
         "period": period,
         "plist": payment_list,
         "can_manage": _can_manage(request.user, period),
-        "generating": _generating(payment_list),
+        "generating": payment_list.generating,
         "communes": AdministrativeUnit.objects.filter(
             parent=period.unit, level=UnitLevel.COMMUNE
         ).order_by("name"),
@@ -96,11 +96,6 @@ def period_review(request, pk: int):
     return render(request, "payments/review.html", context)
 
 
-def _generating(payment_list) -> bool:
-    """A generation was queued and has neither finished (it clears the task id) nor failed."""
-    return bool(payment_list.task_id) and not payment_list.generation_error
-
-
 @login_required
 @require_GET
 def period_progress(request, pk: int):
@@ -111,9 +106,14 @@ def period_progress(request, pk: int):
     response = render(
         request,
         "payments/_progress.html",
-        {"period": period, "plist": payment_list, "generating": _generating(payment_list)},
+        {
+            "period": period,
+            "plist": payment_list,
+            "generating": payment_list.generating,
+            "can_manage": _can_manage(request.user, period),
+        },
     )
-    if not _generating(payment_list):
+    if not payment_list.generating:
         response["HX-Refresh"] = "true"
     return response
 

@@ -41,9 +41,10 @@ class Workers:
     def __init__(self, env: dict[str, str], folder):
         self.env, self.folder, self.processes = env, folder, []
 
-    def start(self, *, beat: bool = True, **extra: str) -> subprocess.Popen:
+    def start(self, *, beat: bool = True, app: str = "config", **extra: str) -> subprocess.Popen:
         """One more worker (solo pool); with `beat`, the schedule runs inside it too, so
-        resume_stalled_batches brings back what a killed worker held."""
+        resume_stalled_batches brings back what a killed worker held. `app` is the module of
+        the Celery app: a test's own module may wrap ours to slow a step down."""
         celery = os.path.join(os.path.dirname(sys.executable), "celery")
         n = len(self.processes)
         schedule = ["--beat", "--schedule", str(self.folder / f"beat-{n}")] if beat else []
@@ -51,7 +52,7 @@ class Workers:
             [
                 celery,
                 "-A",
-                "config",
+                app,
                 "worker",
                 "--pool",
                 "solo",

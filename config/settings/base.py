@@ -278,6 +278,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "api.tasks.resend_webhooks",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
     },
+    # A generation whose worker stopped beating ends as failed (the page offers to try again).
+    "fail-stalled-generations": {
+        "task": "payments.tasks.fail_stalled_generations",
+        "schedule": float(os.environ.get("TROCAP_GENERATION_CHECK_SECONDS", "60")),
+    },
     "resume-stalled-batches": {
         "task": "payments.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
@@ -404,6 +409,13 @@ TROCAP_PROVIDER_RETRY = {
 TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECONDS", "30"))
 # A sent batch nothing has touched for this long is re-queued by resume_stalled_batches.
 TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
+# A generation that has not beaten (reported progress) for this long is failed by beat.
+TROCAP_GENERATION_STALL_SECONDS = float(os.environ.get("TROCAP_GENERATION_STALL_SECONDS", "300"))
+# How long an approval's transaction may take between stamping decided_at and committing:
+# generation records which changes of this margin before its read it saw (services/snapshot.py).
+TROCAP_GENERATION_SNAPSHOT_MARGIN_SECONDS = float(
+    os.environ.get("TROCAP_GENERATION_SNAPSHOT_MARGIN_SECONDS", "600")
+)
 # A verified callback whose processing raised is tried again after 5, 10, 20... minutes (at
 # most a day apart), this many times in all (providers.tasks.retry_callback_events).
 TROCAP_CALLBACK_RETRY_SECONDS = float(os.environ.get("TROCAP_CALLBACK_RETRY_SECONDS", "300"))

@@ -30,6 +30,7 @@ from payments.models import (
     PeriodStatus,
 )
 from payments.services.periods import CLOSED_STATUSES
+from payments.services.snapshot import changes_decided_since_generation
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
 
@@ -46,14 +47,16 @@ def blocking_changes(period: PaymentPeriod):
     ).filter(Q(deferred_until__isnull=True) | Q(deferred_until__lte=period.month))
 
 
-def changes_decided_since_generation(period: PaymentPeriod, payment_list: PaymentList):
-    """Changes for the month approved after the list was generated: the list is stale."""
-    return ChangeRecord.objects.filter(
-        commune__parent=period.unit,
-        status=ChangeStatus.APPROVED,
-        decided_at__gt=payment_list.generated_at,
-        effective_month__lte=period.month,
+def describe_changes(changes: list[ChangeRecord]) -> str:
+    """ "Nguyễn Văn An: Suspension (no. 12), ...": the first five, and how many more."""
+    text = ", ".join(
+        _("%(name)s: %(kind)s (no. %(id)s)")
+        % {"name": c.beneficiary.full_name, "kind": c.get_kind_display(), "id": c.pk}
+        for c in changes[:5]
     )
+    if len(changes) > 5:
+        text += " " + _("and more")
+    return text
 
 
 def content_hash(payment_list: PaymentList) -> str:
@@ -118,6 +121,11 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
             raise AppError(
                 PaymentErrorCode.NOT_GENERATED, _("Generate the list before closing it.")
             )
+        if payment_list.generation_error:
+            raise AppError(
+                PaymentErrorCode.GENERATION_FAILED,
+                _("The last generation of this list failed: generate it again before closing."),
+            )
         waiting = blocking_changes(period).count()
         if waiting:
             raise AppError(
@@ -128,10 +136,35 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
                 ),
                 params={"n": waiting},
             )
-        if changes_decided_since_generation(period, payment_list).exists():
+        stale = list(
+            changes_decided_since_generation(period, payment_list)
+            .select_related("beneficiary")
+            .order_by("decided_at", "id")[:6]
+        )
+        if stale:
             raise AppError(
                 PaymentErrorCode.CHANGES_SINCE_GENERATION,
-                _("Changes were decided after the list was generated: generate it again first."),
+                _(
+                    "Changes were decided after the point in the register this list reflects, "
+                    "so they are not in it: %(changes)s. Generate the list again to take them in."
+                ),
+                params={"changes": describe_changes(stale)},
+            )
+        unpriced = payment_list.lines.filter(cannot_compute=True)
+        if unpriced.exists():
+            raise AppError(
+                PaymentErrorCode.LINES_CANNOT_COMPUTE,
+                _(
+                    "The policy tables cannot price %(n)s people of this list (%(names)s): "
+                    "correct the standard levels or coefficient bands, or the person's record, "
+                    "then generate the list again."
+                ),
+                params={
+                    "n": unpriced.count(),
+                    "names": ", ".join(
+                        unpriced.order_by("line_no").values_list("full_name", flat=True)[:5]
+                    ),
+                },
             )
         now = timezone.now()
         payment_list.content_hash = content_hash(payment_list)

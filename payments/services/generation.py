@@ -7,19 +7,16 @@ written in bulk.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +32,7 @@ from beneficiaries.models import (
     FuneralSupport,
     FuneralSupportStatus,
 )
-from beneficiaries.policy import age_in_month
+from beneficiaries.policy import PolicyError, age_in_month
 from beneficiaries.policy_tables import load_policy_tables
 from core.errors import AppError
 from core.metrics import record_payment_list_generated
@@ -59,13 +56,18 @@ from payments.models import (
     PaymentPeriod,
     PeriodStatus,
 )
+from payments.services.generation_runs import (
+    generation_heartbeat,
+    payment_list_generation_fail,
+)
+from payments.services.lines_write import BATCH_SIZE, LINE_COLUMNS, write_lines
 from payments.services.periods import CLOSED_STATUSES
+from payments.services.snapshot import changes_seen, register_snapshot
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider, ProviderCode
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 # Approved changes that can make earlier months owed: they start the arrears window.
 ARREARS_KINDS = (
     ChangeKind.REGISTER,
@@ -143,7 +145,23 @@ def payment_list_generate(
     paid to the recipient or guardian when one is set, into their active account, else in cash
     through VNPost. Approved changes dated up to the month count even if not applied yet.
     Replaces the lines of a draft; refuses a closed list. Set-based: a fixed number of queries.
+
+    The lines reflect one point in the register's history (``snapshot_at``, read consistently:
+    payments.services.snapshot); a person the rules cannot price gets a line marked "cannot
+    compute". Any error ends the generation as failed, its reason kept on the list for the
+    review page (payments.services.generation_runs), and is raised again.
     """
+    try:
+        return _generate(period=period, generated_by=generated_by, progress=progress, rule=rule)
+    except Exception as exc:
+        try:
+            payment_list_generation_fail(period=period, exc=exc)
+        except DatabaseError:  # the caller's transaction is broken: it reports the error
+            logger.exception("payment_list_generation_fail_unrecorded")
+        raise
+
+
+def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> PaymentList:
     rule = rule or settings.TROCAP_AGE_RULE
     started = time.monotonic()
     with transaction.atomic():
@@ -155,194 +173,202 @@ def payment_list_generate(
             )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
     month, unit = period.month, period.unit
-    province = unit.province_code
-    communes = list(
-        AdministrativeUnit.objects.filter(parent=unit, level=UnitLevel.COMMUNE).values_list(
-            "id", flat=True
+    # One consistent read of the register, stamped before it starts (payments.services.snapshot).
+    snapshot_at = timezone.now()
+    with register_snapshot():
+        seen = changes_seen(period, snapshot_at)
+        province = unit.province_code
+        communes = list(
+            AdministrativeUnit.objects.filter(parent=unit, level=UnitLevel.COMMUNE).values_list(
+                "id", flat=True
+            )
         )
-    )
-    commune_codes = dict(
-        AdministrativeUnit.objects.filter(pk__in=communes).values_list("id", "code")
-    )
-    tables = load_policy_tables()
-    providers = {p.code: p for p in Provider.objects.all()}
+        commune_codes = dict(
+            AdministrativeUnit.objects.filter(pk__in=communes).values_list("id", "code")
+        )
+        tables = load_policy_tables()
+        providers = {p.code: p for p in Provider.objects.all()}
 
-    states = _states(communes, month)
-    ids = set(states)
-    # The people of the unit, as a join rather than a list of tens of thousands of ids.
-    in_unit = {
-        "beneficiary__commune_id__in": communes,
-        "beneficiary__status__in": [BeneficiaryStatus.ACTIVE, BeneficiaryStatus.SUSPENDED],
-    }
-    _report(payment_list, 0, len(ids), progress)
+        states = _states(communes, month)
+        ids = set(states)
+        # The people of the unit, as a join rather than a list of tens of thousands of ids.
+        in_unit = {
+            "beneficiary__commune_id__in": communes,
+            "beneficiary__status__in": [BeneficiaryStatus.ACTIVE, BeneficiaryStatus.SUSPENDED],
+        }
 
-    # Approved changes dated up to this month: applied in memory if the nightly job has not yet.
-    pending_recipient: dict[int, AuthorizedRecipient | None] = {}
-    pending_account: dict[int, PaymentAccount | None] = {}
-    for change in _approved_changes(in_unit, month):
-        state = states.get(change.beneficiary_id)
-        if state is None:
-            continue
-        if change.kind in (ChangeKind.STOP, ChangeKind.SUSPEND, ChangeKind.RESUME):
-            state.status_events.append((change.effective_month, change.kind))
-        if change.applied_at is not None:
-            continue
-        if change.kind == ChangeKind.CHANGE_CATEGORY:
-            state.categories = [
-                CategorySpan(c.code, c.start, add_months(change.effective_month, -1))
-                if change.old_category_id and c.code == change.old_category.code and c.end is None
-                else c
-                for c in state.categories
-            ]
-            if change.new_category_id:
-                state.categories.append(
-                    CategorySpan(change.new_category.code, change.effective_month, None)
-                )
-            if change.new_disability_level:
+        # Approved changes dated up to this month: applied in memory if the nightly job has not yet.
+        pending_recipient: dict[int, AuthorizedRecipient | None] = {}
+        pending_account: dict[int, PaymentAccount | None] = {}
+        for change in _approved_changes(in_unit, month):
+            state = states.get(change.beneficiary_id)
+            if state is None:
+                continue
+            if change.kind in (ChangeKind.STOP, ChangeKind.SUSPEND, ChangeKind.RESUME):
+                state.status_events.append((change.effective_month, change.kind))
+            if change.applied_at is not None:
+                continue
+            if change.kind == ChangeKind.CHANGE_CATEGORY:
+                state.categories = [
+                    CategorySpan(c.code, c.start, add_months(change.effective_month, -1))
+                    if change.old_category_id
+                    and c.code == change.old_category.code
+                    and c.end is None
+                    else c
+                    for c in state.categories
+                ]
+                if change.new_category_id:
+                    state.categories.append(
+                        CategorySpan(change.new_category.code, change.effective_month, None)
+                    )
+                if change.new_disability_level:
+                    state.disability_level = change.new_disability_level
+            elif change.kind == ChangeKind.CHANGE_DISABILITY:
                 state.disability_level = change.new_disability_level
-        elif change.kind == ChangeKind.CHANGE_DISABILITY:
-            state.disability_level = change.new_disability_level
-        elif change.kind == ChangeKind.MOVE:
-            # The old commune stops from the month of the move; the new one pays from the next.
-            state.gap_months.add(change.effective_month)
-            if change.effective_month < month:
-                state.end_month = add_months(change.effective_month, -1)
-        elif change.kind == ChangeKind.SET_RECIPIENT:
-            pending_recipient[state.id] = change.recipient
-        elif change.kind == ChangeKind.REMOVE_RECIPIENT:
-            pending_recipient[state.id] = None
-        elif change.kind == ChangeKind.SET_ACCOUNT:
-            pending_account[state.id] = change.account
-        elif change.kind == ChangeKind.CLOSE_ACCOUNT:
-            pending_account[state.id] = None
+            elif change.kind == ChangeKind.MOVE:
+                # The old commune stops from the month of the move; the new one pays from the next.
+                state.gap_months.add(change.effective_month)
+                if change.effective_month < month:
+                    state.end_month = add_months(change.effective_month, -1)
+            elif change.kind == ChangeKind.SET_RECIPIENT:
+                pending_recipient[state.id] = change.recipient
+            elif change.kind == ChangeKind.REMOVE_RECIPIENT:
+                pending_recipient[state.id] = None
+            elif change.kind == ChangeKind.SET_ACCOUNT:
+                pending_account[state.id] = change.account
+            elif change.kind == ChangeKind.CLOSE_ACCOUNT:
+                pending_account[state.id] = None
 
-    # Plain tuples, not model instances: a province has tens of thousands of each.
-    recipients: dict[int, _Recipient | None] = {
-        row[0]: _Recipient(*row[1:])
-        for row in AuthorizedRecipient.objects.filter(**in_unit, active=True)
-        .values_list("beneficiary_id", "id", "full_name", "id_number", "phone")
-        .iterator(chunk_size=5000)
-    }
-    recipients.update(
-        {
-            k: _Recipient(r.id, r.full_name, r.id_number, r.phone) if r else None
-            for k, r in pending_recipient.items()
+        # Plain tuples, not model instances: a province has tens of thousands of each.
+        recipients: dict[int, _Recipient | None] = {
+            row[0]: _Recipient(*row[1:])
+            for row in AuthorizedRecipient.objects.filter(**in_unit, active=True)
+            .values_list("beneficiary_id", "id", "full_name", "id_number", "phone")
+            .iterator(chunk_size=5000)
         }
-    )
-    accounts: dict[int, _Account | None] = {
-        row[0]: _Account(*row[1:])
-        for row in PaymentAccount.objects.filter(**in_unit, status=AccountStatus.ACTIVE)
-        # An account opened after the month (a list made for an earlier month) did not pay it.
-        .exclude(opened_on__gte=add_months(month, 1))
-        .values_list(
-            "beneficiary_id", "id", "holder", "recipient_id", "provider_id", "account_number"
+        recipients.update(
+            {
+                k: _Recipient(r.id, r.full_name, r.id_number, r.phone) if r else None
+                for k, r in pending_recipient.items()
+            }
         )
-        .iterator(chunk_size=5000)
-    }
-    accounts.update(
-        {
-            k: _Account(a.id, a.holder, a.recipient_id, a.provider_id, a.account_number)
-            if a
-            else None
-            for k, a in pending_account.items()
+        accounts: dict[int, _Account | None] = {
+            row[0]: _Account(*row[1:])
+            for row in PaymentAccount.objects.filter(**in_unit, status=AccountStatus.ACTIVE)
+            # An account opened after the month (a list made for an earlier month) did not pay it.
+            .exclude(opened_on__gte=add_months(month, 1))
+            .values_list(
+                "beneficiary_id", "id", "holder", "recipient_id", "provider_id", "account_number"
+            )
+            .iterator(chunk_size=5000)
         }
-    )
+        accounts.update(
+            {
+                k: _Account(a.id, a.holder, a.recipient_id, a.provider_id, a.account_number)
+                if a
+                else None
+                for k, a in pending_account.items()
+            }
+        )
 
-    # Arrears: the window of each person starts at the earliest approved change since the last
-    # closed list that made earlier months owed (a registration, a resumption, a new category...).
-    previous_close = (
-        PaymentList.objects.filter(
-            period__unit=unit, period__month__lt=month, closed_at__isnull=False
+        # Arrears: the window of each person starts at the earliest approved change since the
+        # last closed list that made earlier months owed (a registration, a resumption, a new
+        # category...).
+        previous_close = (
+            PaymentList.objects.filter(
+                period__unit=unit, period__month__lt=month, closed_at__isnull=False
+            )
+            .order_by("-period__month")
+            .values_list("closed_at", flat=True)
+            .first()
         )
-        .order_by("-period__month")
-        .values_list("closed_at", flat=True)
-        .first()
-    )
-    windows: dict[int, datetime.date] = {}
-    if previous_close is not None:
-        suspended_from: dict[int, datetime.date] = {}
-        for beneficiary_id, effective in (
-            ChangeRecord.objects.filter(
-                **in_unit,
-                status=ChangeStatus.APPROVED,
-                kind=ChangeKind.SUSPEND,
-            )
-            .values_list("beneficiary_id", "effective_month")
-            .order_by("effective_month")
-        ):
-            suspended_from[beneficiary_id] = effective
-        for beneficiary_id, kind, effective in (
-            ChangeRecord.objects.filter(
-                **in_unit,
-                status=ChangeStatus.APPROVED,
-                kind__in=ARREARS_KINDS,
-                effective_month__lte=month,
-                decided_at__gt=previous_close,
-            )
-            .exclude(
-                kind=ChangeKind.REGISTER, checker__isnull=True
-            )  # initial load: paid by the old system
-            .values_list("beneficiary_id", "kind", "effective_month")
-        ):
-            start = (
-                suspended_from.get(beneficiary_id, effective)
-                if kind == ChangeKind.RESUME
-                else effective
-            )
-            windows[beneficiary_id] = min(windows.get(beneficiary_id, start), start)
-    paid: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
-    if windows:
-        earliest = min(windows.values())
-        for beneficiary_id, list_month, amount in PaymentLine.objects.filter(
-            beneficiary_id__in=list(windows),
+        windows: dict[int, datetime.date] = {}
+        if previous_close is not None:
+            suspended_from: dict[int, datetime.date] = {}
+            for beneficiary_id, effective in (
+                ChangeRecord.objects.filter(
+                    **in_unit,
+                    status=ChangeStatus.APPROVED,
+                    kind=ChangeKind.SUSPEND,
+                )
+                .values_list("beneficiary_id", "effective_month")
+                .order_by("effective_month")
+            ):
+                suspended_from[beneficiary_id] = effective
+            for beneficiary_id, kind, effective in (
+                ChangeRecord.objects.filter(
+                    **in_unit,
+                    status=ChangeStatus.APPROVED,
+                    kind__in=ARREARS_KINDS,
+                    effective_month__lte=month,
+                    decided_at__gt=previous_close,
+                )
+                .exclude(
+                    kind=ChangeKind.REGISTER, checker__isnull=True
+                )  # initial load: paid by the old system
+                .values_list("beneficiary_id", "kind", "effective_month")
+            ):
+                start = (
+                    suspended_from.get(beneficiary_id, effective)
+                    if kind == ChangeKind.RESUME
+                    else effective
+                )
+                windows[beneficiary_id] = min(windows.get(beneficiary_id, start), start)
+        paid: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+        if windows:
+            earliest = min(windows.values())
+            for beneficiary_id, list_month, amount in PaymentLine.objects.filter(
+                beneficiary_id__in=list(windows),
+                payment_list__closed_at__isnull=False,
+                payment_list__period__month__gte=earliest,
+            ).values_list("beneficiary_id", "payment_list__period__month", "amount_regular"):
+                paid[beneficiary_id][list_month] += amount
+            for beneficiary_id, arrear_month, amount in LineArrear.objects.filter(
+                line__beneficiary_id__in=list(windows),
+                line__payment_list__closed_at__isnull=False,
+                month__gte=earliest,
+            ).values_list("line__beneficiary_id", "month", "amount"):
+                paid[beneficiary_id][arrear_month] += amount
+
+        # Unpaid money of closed lists, carried over (also for people who have since stopped).
+        carried: dict[int, list[PaymentLine]] = defaultdict(list)
+        for line in PaymentLine.objects.filter(
+            commune_id__in=communes,
+            status__in=[LineStatus.FAILED, LineStatus.UNPAID],
+            carried_over_to__isnull=True,
             payment_list__closed_at__isnull=False,
-            payment_list__period__month__gte=earliest,
-        ).values_list("beneficiary_id", "payment_list__period__month", "amount_regular"):
-            paid[beneficiary_id][list_month] += amount
-        for beneficiary_id, arrear_month, amount in LineArrear.objects.filter(
-            line__beneficiary_id__in=list(windows),
-            line__payment_list__closed_at__isnull=False,
-            month__gte=earliest,
-        ).values_list("line__beneficiary_id", "month", "amount"):
-            paid[beneficiary_id][arrear_month] += amount
-
-    # Unpaid money of closed lists, carried over (also for people who have since stopped).
-    carried: dict[int, list[PaymentLine]] = defaultdict(list)
-    for line in PaymentLine.objects.filter(
-        commune_id__in=communes,
-        status__in=[LineStatus.FAILED, LineStatus.UNPAID],
-        carried_over_to__isnull=True,
-        payment_list__closed_at__isnull=False,
-        payment_list__period__month__lt=month,
-    ).only("id", "beneficiary_id", "amount_total", "channel", "account_number", "payment_list_id"):
-        carried[line.beneficiary_id].append(line)
-    funerals = {
-        f.beneficiary_id: f
-        for f in FuneralSupport.objects.filter(
-            status=FuneralSupportStatus.DUE,
-            month_due__lte=month,
-            beneficiary__commune_id__in=communes,
-        )
-    }
-    extra = (set(carried) | set(funerals)) - ids
-    extra_people = {
-        b.id: b
-        for b in Beneficiary.objects.filter(pk__in=extra).only(
-            "id", "full_name", "id_number", "commune_id", "search_name"
-        )
-    }
+            payment_list__period__month__lt=month,
+        ).only(
+            "id", "beneficiary_id", "amount_total", "channel", "account_number", "payment_list_id"
+        ):
+            carried[line.beneficiary_id].append(line)
+        funerals = {
+            f.beneficiary_id: f
+            for f in FuneralSupport.objects.filter(
+                status=FuneralSupportStatus.DUE,
+                month_due__lte=month,
+                beneficiary__commune_id__in=communes,
+            )
+        }
+        extra = (set(carried) | set(funerals)) - ids
+        extra_people = {
+            b.id: b
+            for b in Beneficiary.objects.filter(pk__in=extra).only(
+                "id", "full_name", "id_number", "commune_id", "search_name"
+            )
+        }
+    _report(payment_list, 0, len(ids), progress)
 
     # Everything the amount depends on but the date of birth is in the key: people of the same
     # age, categories, disability level and children get the same answer.
     memo: dict[tuple, object] = {}
 
     def cached_entitlement(state: PersonState):
-        key = (
-            state.codes_in(month),
-            age_in_month(state.date_of_birth, month, rule),
-            state.disability_level,
-            state.dependent_children,
-        )
+        try:
+            age = age_in_month(state.date_of_birth, month, rule)
+        except PolicyError:  # born after the month: the register is wrong
+            return entitlement(tables, state, month, province, rule)
+        key = (state.codes_in(month), age, state.disability_level, state.dependent_children)
         if key not in memo:
             memo[key] = entitlement(tables, state, month, province, rule)
         return memo[key]
@@ -354,13 +380,16 @@ def payment_list_generate(
     ):
         state = states.get(beneficiary_id)
         regular = arrears_months = None
+        problems: list[str] = []
         if state is not None and state.status_in(month) == "active":
             if state.owed_in(month):
                 regular = cached_entitlement(state)
+                if regular.problem:
+                    problems.append(regular.problem)
             window = windows.get(beneficiary_id)
             if window is not None:
                 arrears_months = arrears(
-                    tables, state, window, month, paid[beneficiary_id], province, rule
+                    tables, state, window, month, paid[beneficiary_id], province, rule, problems
                 )
         funeral = funerals.get(beneficiary_id)
         carry = carried.get(beneficiary_id, [])
@@ -369,7 +398,9 @@ def payment_list_generate(
         amount_funeral = funeral.amount if funeral else 0
         amount_carried = sum(line.amount_total for line in carry)
         total = amount_regular + amount_arrears + amount_funeral + amount_carried
-        if total <= 0:
+        # Someone the rules cannot price gets a line all the same, marked, so that the list
+        # cannot close on a silent zero (closing refuses it; it is never sent).
+        if total <= 0 and not problems:
             continue
         person = state or extra_people[beneficiary_id]
         if funeral is not None:
@@ -434,6 +465,8 @@ def payment_list_generate(
             LineStatus.PENDING,
             "",  # failure_code
             "",  # failure_reason
+            bool(problems),
+            "; ".join(dict.fromkeys(problems))[:255],
         )
         lines.append(line)
         if arrears_months:
@@ -452,7 +485,7 @@ def payment_list_generate(
             LineArrear.objects.db
         )
         PaymentLine.objects.filter(payment_list=payment_list)._raw_delete(PaymentLine.objects.db)
-        _write_lines(lines, payment_list, progress)
+        write_lines(lines, lambda done, total: _report(payment_list, done, total, progress))
         if arrear_rows:
             line_ids = dict(
                 PaymentLine.objects.filter(
@@ -475,6 +508,9 @@ def payment_list_generate(
         payment_list.progress_done = payment_list.progress_total = len(lines)
         payment_list.generation_error = ""
         payment_list.task_id = ""
+        payment_list.heartbeat_at = None
+        payment_list.snapshot_at = snapshot_at
+        payment_list.changes_seen = seen
         payment_list.content_hash = ""
         if generated_by is not None:
             payment_list._history_user = generated_by
@@ -496,46 +532,6 @@ def payment_list_generate(
         },
     )
     return payment_list
-
-
-LINE_COLUMNS = (
-    "payment_list_id", "line_no", "reference", "beneficiary_id", "commune_id",
-    "beneficiary_id_number", "full_name", "categories", "coefficient", "amount_regular",
-    "amount_care", "amount_arrears", "arrears_months", "amount_funeral", "amount_carried_over",
-    "amount_total", "payee_name", "payee_id_number", "payee_is_recipient", "payee_phone",
-    "explanation", "channel", "provider_id", "account_id", "account_number", "status",
-    "failure_code", "failure_reason",
-)  # fmt: skip
-
-
-def _write_lines(lines: list[tuple], payment_list: PaymentList, progress) -> None:
-    """Write the lines in batches: COPY on PostgreSQL (a province in a few seconds), bulk_create
-    elsewhere. Lines carry no history rows when written: a draft is derived data."""
-    from django.db import connection
-
-    total = len(lines)
-    copy = connection.vendor == "postgresql"
-    # CSV through the C writer; only account_id may be NULL, so every other column reads an
-    # empty field as an empty string, never as NULL.
-    not_null = ", ".join(c for c in LINE_COLUMNS if c != "account_id")
-    copy_sql = (
-        f"COPY {PaymentLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN "
-        f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
-    )
-    size = BATCH_SIZE * 5 if copy else BATCH_SIZE
-    for start in range(0, total, size):
-        chunk = lines[start : start + size]
-        if copy:
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(chunk)
-            buffer.seek(0)
-            with connection.cursor() as cursor:
-                cursor.cursor.copy_expert(copy_sql, buffer)
-        else:
-            PaymentLine.objects.bulk_create(
-                [PaymentLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in chunk]
-            )
-        _report(payment_list, min(start + len(chunk), total), total, progress)
 
 
 @dataclass(frozen=True)
@@ -567,34 +563,6 @@ def _holds(account: _Account, payee: _Payee) -> bool:
 
 
 def _report(payment_list: PaymentList, done: int, total: int, progress) -> None:
-    # A plain UPDATE: progress is not history.
-    PaymentList.objects.filter(pk=payment_list.pk).update(progress_done=done, progress_total=total)
+    generation_heartbeat(payment_list, progress_done=done, progress_total=total)
     if progress is not None:
         progress(done, total)
-
-
-def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
-    """Queue the generation on a Celery worker (after this transaction commits); the page
-    follows its progress."""
-    # payments.tasks imports this module: imported here to break that cycle.
-    from payments.tasks import generate_payment_list
-
-    with transaction.atomic():
-        period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
-        if period.status in CLOSED_STATUSES:
-            raise AppError(
-                PaymentErrorCode.LIST_CLOSED,
-                _("This list is closed: it can no longer be generated."),
-            )
-        payment_list, _created = PaymentList.objects.get_or_create(period=period)
-        task_id = uuid.uuid4().hex
-        PaymentList.objects.filter(pk=payment_list.pk).update(
-            task_id=task_id, progress_done=0, progress_total=0, generation_error=""
-        )
-        transaction.on_commit(
-            lambda: generate_payment_list.apply_async(
-                args=[period.pk, getattr(user, "pk", None)], task_id=task_id
-            )
-        )
-    payment_list.refresh_from_db()
-    return payment_list
