@@ -59,7 +59,14 @@ def open_next_periods() -> int:
     month = add_months(timezone.localdate().replace(day=1), 1)
     queued = 0
     for unit in closing_units():
-        period = payment_period_open(unit=unit, month=month)
+        try:
+            period = payment_period_open(unit=unit, month=month)
+        except ValidationError as exc:  # next month outside the window (TROCAP_MONTH_WINDOW_*)
+            logger.warning(
+                "period_not_opened",
+                extra={"unit_id": unit.pk, "month": month.isoformat(), "code": exc.code},
+            )
+            continue
         if period.status == PeriodStatus.DRAFT:
             generate_payment_list.delay(period.pk)
             queued += 1
