@@ -25,9 +25,6 @@ def months_between(first: datetime.date, last: datetime.date) -> list[datetime.d
 MONTH_MIN = datetime.date(1900, 1, 1)
 MONTH_MAX = datetime.date(2199, 12, 1)
 
-# How far back a start or effective month may reach: the arrears a change can make owed.
-MAX_ARREARS_MONTHS = 36
-
 
 def month_parse(value: str) -> datetime.date:
     """'YYYY-MM' (a day after it is ignored) as the month's first day. Raises ValueError for

@@ -62,7 +62,7 @@ def beneficiary_register(
     require_maker(
         maker, data.commune, initial_load=initial_load, portal=source == ChangeSource.PORTAL
     )
-    errors = registration_errors(data=data, today=today)
+    errors = registration_errors(data=data, today=today, initial_load=initial_load)
     errors.extend("decision_file", check_decision_file(decision_file))
     errors.raise_if_any()
     change = registration_write(
