@@ -12,3 +12,9 @@ class PaymentsConfig(AppConfig):
         from providers.services import callback_handler_register
 
         callback_handler_register(callback_results_apply)
+
+        # The policy tables and provider contracts ask which months are closed for money.
+        from core.months import last_closed_month_register
+        from payments.months import last_closed_month
+
+        last_closed_month_register(last_closed_month)

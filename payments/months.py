@@ -14,7 +14,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,7 +69,11 @@ def require_month_in_window(
     if not first <= month <= last:
         logger.info(
             "month_out_of_window",
-            extra={"unit_id": getattr(unit, "pk", unit), "month": month.isoformat(), "first": first.isoformat()},
+            extra={
+                "unit_id": getattr(unit, "pk", unit),
+                "month": month.isoformat(),
+                "first": first.isoformat(),
+            },
         )
         raise AppError(
             PaymentErrorCode.MONTH_OUT_OF_WINDOW,
@@ -109,3 +113,13 @@ def require_month_in_window(
                 "month": month_label(month),
             },
         )
+
+
+def last_closed_month(*, province_code: str | None = None) -> datetime.date | None:
+    """The last month of a closed list, in the province of this GSO code (in any version of the
+    units) or anywhere. Registered with core.months in PaymentsConfig.ready: the policy tables
+    and provider contracts refuse a change that would take effect in that month or before."""
+    lists = PaymentList.objects.filter(closed_at__isnull=False)
+    if province_code:
+        lists = lists.filter(period__unit__path__regex=rf"^[^/]+/{province_code}/")
+    return lists.aggregate(last=Max("period__month"))["last"]
