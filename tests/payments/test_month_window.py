@@ -250,3 +250,16 @@ def test_month_parameters_never_answer_500(client, officers, tokens, month):  # 
     assert response.status_code == 400
     response = client.get("/api/v1/payment-periods/", {"month": month}, **auth(tokens["district"]))
     assert response.status_code == 400
+
+
+# --- The demo's history ------------------------------------------------------------------------
+
+
+def test_the_demo_plans_its_year_of_history_and_the_window_holds_again_after(hue_units):
+    from demo.history import history_plan
+
+    created = history_plan(province=hue_units["province"], months=12, as_of=this_month())
+    assert created == 12 * 9  # Huế's nine districts
+    with pytest.raises(AppError) as exc:
+        payment_period_open(unit=hue_units["district"], month=add_months(this_month(), -13))
+    assert codes(exc) == PaymentErrorCode.MONTH_OUT_OF_WINDOW
