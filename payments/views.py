@@ -37,6 +37,7 @@ def _can_manage(user, period) -> bool:
 def period_list(request):
     periods = selectors.period_list(user=request.user)
     closing_unit = request.user.unit if request.user.role == Role.DISTRICT_OFFICER else None
+    month_first, month_last = month_window()
     return render(
         request,
         "payments/period_list.html",
@@ -45,8 +46,8 @@ def period_list(request):
             "page": Paginator(periods, 50).get_page(request.GET.get("page")),
             "closing_unit": closing_unit,
             "next_month": add_months(timezone.localdate().replace(day=1), 1),
-            "month_first": month_window()[0],
-            "month_last": month_window()[1],
+            "month_first": month_first,
+            "month_last": month_last,
         },
     )
 
