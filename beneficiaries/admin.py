@@ -14,6 +14,7 @@ from beneficiaries.models import (
     ChangeRecord,
     StandardLevel,
 )
+from core.months import closed_month_conflict
 from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin
 
 
@@ -68,6 +69,15 @@ class CategoryAdmin(SimpleHistoryAdmin):
 class StandardLevelAdmin(SimpleHistoryAdmin):
     list_display = ["province", "effective_month", "amount", "legal_basis"]
     list_filter = ["province"]
+
+    def has_delete_permission(self, request, obj=None):
+        """A level in force in a month whose list is closed stays (clean() guards edits)."""
+        if obj is not None and closed_month_conflict(
+            [obj.effective_month],
+            province_code=obj.province.province_code if obj.province_id else None,
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class BeneficiaryCategoryInline(admin.TabularInline):

@@ -96,6 +96,10 @@ def test_no_level_takes_effect_in_a_closed_month(admin_client, december_closed, 
     with pytest.raises(ValidationError) as exc:
         level.full_clean()
     assert Code.REFERENCE_MONTH_CLOSED in all_codes(exc.value)
+    # Nor deleted.
+    url = reverse("admin:beneficiaries_standardlevel_delete", args=[level.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert StandardLevel.objects.filter(pk=level.pk).exists()
     # The next month is open; so is December in a province that closed nothing.
     assert add_level(admin_client, amount="650000").status_code == 302
     other = (

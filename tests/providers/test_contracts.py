@@ -101,3 +101,6 @@ def test_no_contract_change_in_a_closed_month(admin_client, hue_units, officers)
     contract.refresh_from_db()
     contract.contract_number = "HĐ-VNPost-2026"  # not money: allowed
     contract.full_clean()
+    url = reverse("admin:providers_providercontract_delete", args=[contract.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert ProviderContract.objects.filter(pk=contract.pk).exists()
