@@ -206,3 +206,9 @@ def test_the_portal_api_refuses_an_application_received_years_ago(client, hue_un
     assert response.status_code == 400
     assert "start_month" in response.json()
     assert not PortalApplication.objects.exists() and not Beneficiary.objects.exists()
+
+
+@pytest.mark.parametrize("month", ["0000-01", "0001-01", "9999-12", "10000-01"])
+def test_propose_age_changes_never_crashes_on_an_absurd_month(db, month):
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("propose_age_changes", "--month", month, stdout=io.StringIO())
