@@ -25,6 +25,7 @@ from core.months import add_months
 from org.models import User
 from payments.dispatch import batch_poll, batch_submit
 from payments.models import PaymentBatch, PaymentList, PaymentPeriod, PeriodStatus
+from payments.months import require_month_in_window
 from payments.reconciliation import period_reconcile_if_complete
 from payments.services.generation import payment_list_generate
 from payments.services.periods import closing_units, payment_period_open
@@ -41,6 +42,7 @@ def generate_payment_list(period_id: int, user_id: int | None = None) -> dict:
     period = PaymentPeriod.objects.get(pk=period_id)
     user = User.objects.filter(pk=user_id).first() if user_id else None
     try:
+        require_month_in_window(period.month, period.unit_id)  # queued before a window moved
         payment_list = payment_list_generate(period=period, generated_by=user)
     except ValidationError as exc:
         PaymentList.objects.filter(period=period).update(generation_error=" ".join(exc.messages))

@@ -58,8 +58,7 @@ from payments.models import (
     PaymentPeriod,
     PeriodStatus,
 )
-from payments.months import require_month_in_window
-from payments.services.periods import CLOSED_STATUSES
+from payments.services.periods import CLOSED_STATUSES, require_month_in_window
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider, ProviderCode
 
@@ -144,7 +143,6 @@ def payment_list_generate(
     through VNPost. Approved changes dated up to the month count even if not applied yet.
     Replaces the lines of a draft; refuses a closed list. Set-based: a fixed number of queries.
     """
-    require_month_in_window(period.month, period.unit_id)
     rule = rule or settings.TROCAP_AGE_RULE
     started = time.monotonic()
     with transaction.atomic():

@@ -20,6 +20,8 @@ from payments.models import (
 )
 from payments.months import require_month_in_window
 
+__all__ = ["CLOSED_STATUSES", "closing_units", "payment_period_open", "require_month_in_window"]
+
 CLOSED_STATUSES = (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED)
 
 

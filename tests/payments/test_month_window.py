@@ -25,6 +25,7 @@ from payments.services import (
     payment_list_generate_async,
     payment_period_open,
 )
+from payments.tasks import generate_payment_list
 from tests.api.conftest import auth, tokens  # noqa: F401 - the fixture
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
 
@@ -147,8 +148,10 @@ def test_opening_a_month_outside_the_window_is_a_coded_refusal(hue_units, month)
 
 def test_every_service_refuses_a_period_outside_the_window(officers, k5c, hue_units):
     period = out_of_window_period(hue_units["district"], datetime.date(9999, 12, 1))
+    assert generate_payment_list(period.pk)["error"]  # the worker's task, queued before
+    period.payment_list.refresh_from_db()
+    assert "12/9999" in period.payment_list.generation_error
     for call in (
-        lambda: payment_list_generate(period=period),
         lambda: payment_list_generate_async(period=period, user=officers["district"]),
         lambda: payment_list_close(period=period, closed_by=officers["district"]),
         lambda: payment_list_submit(period=period, user=officers["district"]),
@@ -158,6 +161,7 @@ def test_every_service_refuses_a_period_outside_the_window(officers, k5c, hue_un
         assert codes(exc) == PaymentErrorCode.MONTH_OUT_OF_WINDOW
     period.payment_list.refresh_from_db()
     assert not period.payment_list.task_id  # nothing queued: it cannot stay "generating"
+    assert period.payment_list.generated_at is None
 
 
 def test_no_month_before_go_live(default_window, hue_units):
