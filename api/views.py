@@ -31,6 +31,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.selectors import beneficiary_list, change_queue
 from core.errors import AppForbidden
+from core.months import MONTH_MAX, MONTH_MIN, month_parse
 from org.scoping import scope_queryset
 from payments.models import PaymentPeriod
 from payments.selectors import lines_for, period_list
@@ -51,10 +52,11 @@ def _month(request, name: str = "month") -> datetime.date | None:
     if not value:
         return None
     try:
-        year, month = (int(part) for part in value.split("-"))
-        return datetime.date(year, month, 1)
+        return month_parse(value)
     except ValueError as exc:
-        raise serializers.ValidationError({name: ["Give the month as YYYY-MM."]}) from exc
+        raise serializers.ValidationError(
+            {name: [f"Give the month as YYYY-MM ({MONTH_MIN:%Y} to {MONTH_MAX:%Y})."]}
+        ) from exc
 
 
 class LogsPersonalData:

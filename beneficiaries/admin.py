@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
@@ -10,11 +14,47 @@ from beneficiaries.models import (
     ChangeRecord,
     StandardLevel,
 )
+from core.months import closed_month_conflict
 from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin
+
+
+class CoefficientFormSet(BaseInlineFormSet):
+    """The category's bands are checked together: a band may end where the one entered with it
+    starts. Each band's own checks stay in CategoryCoefficient.clean()."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.overlap_checked_by_formset = True
+        return form
+
+    def clean(self) -> None:
+        super().clean()
+        kept, edited = [], set()
+        for form in self.forms:
+            if form.instance.pk:
+                edited.add(form.instance.pk)
+            if form.errors or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            kept.append(form.instance)
+        for i, current in enumerate(kept):
+            clash = next((other for other in kept[i + 1 :] if current.overlaps(other)), None)
+            if clash is None:
+                clash = current.overlapping().exclude(pk__in=edited).first()
+            if clash is not None:
+                raise ValidationError(
+                    _("The band from age %(a)s overlaps the band from age %(b)s (%(note)s).")
+                    % {
+                        "a": current.ages_label(),
+                        "b": clash.ages_label(),
+                        "note": clash.note or clash.coefficient,
+                    },
+                    code=str(Code.AGE_BANDS_OVERLAP),
+                )
 
 
 class CoefficientInline(admin.TabularInline):
     model = CategoryCoefficient
+    formset = CoefficientFormSet
     extra = 0
 
 
@@ -29,6 +69,15 @@ class CategoryAdmin(SimpleHistoryAdmin):
 class StandardLevelAdmin(SimpleHistoryAdmin):
     list_display = ["province", "effective_month", "amount", "legal_basis"]
     list_filter = ["province"]
+
+    def has_delete_permission(self, request, obj=None):
+        """A level in force in a month whose list is closed stays (clean() guards edits)."""
+        if obj is not None and closed_month_conflict(
+            [obj.effective_month],
+            province_code=obj.province.province_code if obj.province_id else None,
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class BeneficiaryCategoryInline(admin.TabularInline):

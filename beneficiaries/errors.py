@@ -42,6 +42,7 @@ class BeneficiaryErrorCode(StrEnum):
     DECISION_DATE_FUTURE = "decision_date_future"
     START_BEFORE_BIRTH = "start_before_birth"
     START_BEFORE_DECISION = "start_before_decision"
+    START_MONTH_OUT_OF_RANGE = "start_month_out_of_range"
     DECISION_FILE_TOO_LARGE = "decision_file_too_large"
     DECISION_FILE_TYPE = "decision_file_type"
 
@@ -62,6 +63,17 @@ class BeneficiaryErrorCode(StrEnum):
     DATE_OF_DEATH_FUTURE = "date_of_death_future"
     DATE_OF_DEATH_BEFORE_BIRTH = "date_of_death_before_birth"
     EFFECTIVE_BEFORE_START = "effective_before_start"
+    EFFECTIVE_MONTH_OUT_OF_RANGE = "effective_month_out_of_range"
+
+    # Policy tables (reference data)
+    REFERENCE_DATA_INVALID = "reference_data_invalid"
+    STANDARD_LEVEL_OUT_OF_RANGE = "standard_level_out_of_range"
+    COEFFICIENT_OUT_OF_RANGE = "coefficient_out_of_range"
+    AGE_BANDS_OVERLAP = "age_bands_overlap"
+    AGE_BAND_EMPTY = "age_band_empty"
+    VALIDITY_INVALID = "validity_invalid"
+    MONTH_NOT_FIRST_DAY = "month_not_first_day"
+    REFERENCE_MONTH_CLOSED = "reference_month_closed"
     STOP_REASON_INVALID = "stop_reason_invalid"
     NOT_ACTIVE = "not_active"
     NOT_SUSPENDED = "not_suspended"

@@ -29,6 +29,7 @@ from core.months import add_months
 from org.models import AdministrativeUnit, Role, User
 from payments.dispatch import period_settle_inline
 from payments.models import LineStatus, PaymentPeriod, PeriodStatus
+from payments.months import month_window_suspended
 from payments.services import (
     closing_units,
     payment_list_close,
@@ -77,7 +78,8 @@ def history_plan(*, province: AdministrativeUnit, months: int, as_of: datetime.d
         for unit in units:
             if PaymentPeriod.objects.filter(unit=unit, month=month).exists():
                 continue
-            period = payment_period_open(unit=unit, month=month)
+            with month_window_suspended():  # a year back: before the window of today
+                period = payment_period_open(unit=unit, month=month)
             update_change_reason(period, HISTORY_REASON)
             created += 1
     return created
@@ -164,6 +166,7 @@ def history_finish(
         history_providers(seed=seed, log=log) as url,
         providers_redirected(base_url=url, callback_url="", timeout=120.0),
         auto_refresh_paused(),
+        month_window_suspended(),  # the months as they would have gone, each in its turn
     ):
         for month, month_periods in months.items():
             started = time.perf_counter()

@@ -18,3 +18,9 @@ class PaymentsConfig(AppConfig):
         from payments.selectors import communes_with_closed_lists
 
         closed_lists_checker_register(communes_with_closed_lists)
+
+        # The policy tables and provider contracts ask which months are closed for money.
+        from core.months import last_closed_month_register
+        from payments.months import last_closed_month
+
+        last_closed_month_register(last_closed_month)

@@ -25,6 +25,7 @@ from org.models import Role
 from org.scoping import require_officer_of
 from payments.errors import PaymentErrorCode
 from payments.models import LineStatus, PaymentBatch, PaymentLine, PaymentPeriod, PeriodStatus
+from payments.months import require_month_in_window
 from payments.reconciliation import period_reconcile
 from providers.adapters import (
     BatchRequest,
@@ -434,6 +435,7 @@ def payment_list_submit(*, period, user, run_async: bool = True) -> list[Payment
     Celery task (retried while its provider is down, then polled); otherwise the batches are
     sent here, in this process. Batches already acknowledged are not sent again. The period
     becomes "submitted"."""
+    require_month_in_window(period.month, period.unit_id)
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
         if user is not None:

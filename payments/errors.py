@@ -19,3 +19,6 @@ class PaymentErrorCode(StrEnum):
     NOT_CLOSED = "not_closed"
     NOT_SENT = "not_sent"
     LINES_NOT_FINAL = "lines_not_final"
+    MONTH_OUT_OF_WINDOW = "month_out_of_window"
+    MONTH_BEFORE_GO_LIVE = "month_before_go_live"
+    MONTH_BEFORE_FIRST_LIST = "month_before_first_list"

@@ -25,12 +25,14 @@ from core.months import add_months
 from org.models import User
 from payments.dispatch import batch_poll, batch_submit
 from payments.models import PaymentBatch, PaymentPeriod, PeriodStatus
+from payments.months import require_month_in_window
 from payments.reconciliation import period_reconcile_if_complete
 from payments.services.generation import payment_list_generate
 from payments.services.generation_runs import (
     generation_claim,
     generation_mark_queued,
     generations_fail_stalled,
+    payment_list_generation_fail,
 )
 from payments.services.periods import closing_units, payment_period_open
 from providers.adapters import ProviderUnavailable
@@ -53,6 +55,11 @@ def generate_payment_list(self, period_id: int, user_id: int | None = None) -> d
         return {"period": period_id, "skipped": True}
     period = PaymentPeriod.objects.get(pk=period_id)
     user = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        require_month_in_window(period.month, period.unit_id)  # queued before a window moved
+    except ValidationError as exc:
+        payment_list_generation_fail(period=period, exc=exc)  # the page says why, offers a retry
+        return {"period": period_id, "error": " ".join(exc.messages)}
     try:
         payment_list = payment_list_generate(period=period, generated_by=user)
     except ValidationError as exc:
@@ -81,7 +88,14 @@ def open_next_periods() -> int:
     month = add_months(timezone.localdate().replace(day=1), 1)
     queued = 0
     for unit in closing_units():
-        period = payment_period_open(unit=unit, month=month)
+        try:
+            period = payment_period_open(unit=unit, month=month)
+        except ValidationError as exc:  # next month outside the window (TROCAP_MONTH_WINDOW_*)
+            logger.warning(
+                "period_not_opened",
+                extra={"unit_id": unit.pk, "month": month.isoformat(), "code": exc.code},
+            )
+            continue
         if period.status == PeriodStatus.DRAFT:
             task_id = generation_mark_queued(period=period)
             generate_payment_list.apply_async(args=[period.pk], task_id=task_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import change_get
-from core.months import add_months
+from core.months import add_months, month_label, month_parse
 from core.web import REFUSALS, flash_refusal
 from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role, UnitLevel
@@ -23,6 +21,7 @@ from org.privacy import identifiers_for
 from org.text import search_key
 from payments import dispatch, exporting, selectors, services
 from payments.models import LineStatus, PeriodStatus, Reconciliation
+from payments.months import month_window
 from payments.reconciliation import period_reconcile as period_reconcile_service
 from payments.reconciliation import reconciliation_context, refused_results
 from payments.settlement import settlement_xlsx
@@ -38,6 +37,7 @@ def _can_manage(user, period) -> bool:
 def period_list(request):
     periods = selectors.period_list(user=request.user)
     closing_unit = request.user.unit if request.user.role == Role.DISTRICT_OFFICER else None
+    month_first, month_last = month_window()
     return render(
         request,
         "payments/period_list.html",
@@ -46,6 +46,8 @@ def period_list(request):
             "page": Paginator(periods, 50).get_page(request.GET.get("page")),
             "closing_unit": closing_unit,
             "next_month": add_months(timezone.localdate().replace(day=1), 1),
+            "month_first": month_first,
+            "month_last": month_last,
         },
     )
 
@@ -57,10 +59,14 @@ def period_open(request):
     if request.user.role != Role.DISTRICT_OFFICER:
         raise PermissionDenied(_("Only a district officer opens payment periods."))
     try:
-        year, month = (int(part) for part in request.POST.get("month", "").split("-")[:2])
-        target = datetime.date(year, month, 1)
+        target = month_parse(request.POST.get("month", ""))
     except ValueError:
-        messages.error(request, _("Choose the month as MM/YYYY."))
+        first, last = month_window()
+        messages.error(
+            request,
+            _("Choose the month as MM/YYYY, from %(first)s to %(last)s.")
+            % {"first": month_label(first), "last": month_label(last)},
+        )
         return redirect("payments:list")
     try:
         period = services.payment_period_open(unit=request.user.unit, month=target)

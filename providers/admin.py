@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.months import closed_month_conflict
 from org.admin import MaskedIdentifiersAdmin
 from providers.models import CallbackEvent, Provider, ProviderContract, ResultDiscrepancy
 from providers.services import callback_event_process
@@ -24,6 +25,14 @@ class ProviderContractAdmin(SimpleHistoryAdmin):
         "valid_to",
     ]
     list_filter = ["provider"]
+
+    def has_delete_permission(self, request, obj=None):
+        """A contract in force in a month whose list is closed stays (clean() guards edits)."""
+        if obj is not None and closed_month_conflict(
+            [obj.valid_from.replace(day=1)], province_code=obj.province.province_code
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class CallbackOutcomeFilter(admin.SimpleListFilter):

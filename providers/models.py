@@ -1,11 +1,20 @@
 """Payment providers, the province's contracts with them, and the raw callback inbox."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.errors import FieldErrors
+from core.months import add_months, closed_month_conflict, month_label
 from org.models import AdministrativeUnit
+from providers.errors import ProviderErrorCode
+
+# A service fee above this share of the amount paid is a typing error, not a contract.
+CONTRACT_FEE_MAX_PERCENT = Decimal("10")
 
 
 class ProviderCode(models.TextChoices):
@@ -86,6 +95,76 @@ class ProviderContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province} – {self.provider} ({self.fee_percent}%)"
+
+    MONEY_FIELDS = ("province_id", "provider_id", "fee_percent", "valid_from", "valid_to")
+
+    def clean(self) -> None:
+        """A fee from 0 to CONTRACT_FEE_MAX_PERCENT %, an end after the start, no other contract
+        of the province with the provider on the same days, and no change that would take effect
+        in a month whose list is closed in the province (the fees of its reconciliation)."""
+        errors = FieldErrors()
+        if self.fee_percent is not None and not (
+            Decimal(0) <= self.fee_percent <= CONTRACT_FEE_MAX_PERCENT
+        ):
+            errors.add(
+                "fee_percent",
+                ProviderErrorCode.CONTRACT_FEE_OUT_OF_RANGE,
+                gettext("The service fee must be from 0 to %(max)s %% of the amount paid.")
+                % {"max": CONTRACT_FEE_MAX_PERCENT},
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            errors.add(
+                "valid_to",
+                ProviderErrorCode.CONTRACT_VALIDITY_INVALID,
+                gettext("The end must come after the start."),
+            )
+        elif self.province_id and self.provider_id and self.valid_from:
+            other = (
+                ProviderContract.objects.filter(
+                    province_id=self.province_id, provider_id=self.provider_id
+                )
+                .exclude(pk=self.pk)
+                .filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from))
+            )
+            if self.valid_to is not None:
+                other = other.filter(valid_from__lte=self.valid_to)
+            other = other.order_by("valid_from").first()
+            if other is not None:
+                errors.add(
+                    "valid_from",
+                    ProviderErrorCode.CONTRACTS_OVERLAP,
+                    gettext(
+                        "The province already has a contract with this provider on these days "
+                        "(%(number)s, from %(start)s)."
+                    )
+                    % {
+                        "number": other.contract_number or other.pk,
+                        "start": other.valid_from.strftime("%d/%m/%Y"),
+                    },
+                )
+        original = (
+            ProviderContract.objects.filter(pk=self.pk).first() if self.pk is not None else None
+        )
+        if self.province_id and (
+            original is None
+            or any(getattr(original, f) != getattr(self, f) for f in self.MONEY_FIELDS)
+        ):
+            days = [self.valid_from, self.valid_to]
+            if original is not None:
+                days += [original.valid_from, original.valid_to]
+            months = [day.replace(day=1) for day in days if day is not None]
+            last = closed_month_conflict(months, province_code=self.province.province_code)
+            if last is not None:
+                errors.add(
+                    "valid_from",
+                    ProviderErrorCode.CONTRACT_MONTH_CLOSED,
+                    gettext(
+                        "Lists up to %(closed)s are already closed in this province: the change "
+                        "can take effect from %(next)s at the earliest."
+                    )
+                    % {"closed": month_label(last), "next": month_label(add_months(last, 1))},
+                )
+        errors.raise_if_any(ProviderErrorCode.CONTRACT_INVALID)
 
 
 class CallbackEvent(models.Model):

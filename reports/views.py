@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryStatus, Category
+from core.months import month_parse
 from org.downloads import attachment, cell_text
 from org.privacy import identifiers_for
 from org.scoping import user_can_see_unit
@@ -35,8 +36,7 @@ def _month(request, unit, done) -> datetime.date | None:
     value = request.GET.get("month", "")
     if value:
         try:
-            year, month = (int(part) for part in value.split("-")[:2])
-            return datetime.date(year, month, 1)
+            return month_parse(value)
         except ValueError:
             pass
     return coverage.latest_month(unit, done)

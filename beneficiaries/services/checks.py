@@ -37,7 +37,7 @@ from beneficiaries.services.inputs import (
     RegistrationInput,
 )
 from core.errors import AppForbidden, FieldErrors
-from core.months import add_months
+from core.months import MONTH_MIN, add_months, month_label
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.scoping import require_officer_of
 from providers.models import ProviderCode
@@ -239,9 +239,66 @@ def id_number_taken(id_number: str, *, exclude_pk: int | None = None) -> Benefic
     return qs.first()
 
 
-def registration_errors(*, data: RegistrationInput, today: datetime.date) -> FieldErrors:
+# A change decided in advance (a resumption on a known date) takes effect within a year.
+MAX_CHANGE_MONTHS_AHEAD = 12
+
+
+def month_bounds(
+    *, today: datetime.date, initial_load: bool = False, change: bool = False
+) -> tuple[datetime.date, datetime.date]:
+    """The first and last month a start or effective month may be: at most
+    TROCAP_BACKDATE_MONTHS before this month (default MAX_ARREARS_MONTHS, the arrears a change
+    can make owed); a start month at most next month, a change's effective month at most
+    MAX_CHANGE_MONTHS_AHEAD months ahead. An initial load migrates people an earlier system
+    paid: their start month may be older (from 1900)."""
+    this_month = today.replace(day=1)
+    back = settings.TROCAP_BACKDATE_MONTHS
+    first = MONTH_MIN if initial_load else add_months(this_month, -back)
+    return first, add_months(this_month, MAX_CHANGE_MONTHS_AHEAD if change else 1)
+
+
+def check_month_bounds(
+    month: datetime.date | None,
+    *,
+    today: datetime.date,
+    code,
+    initial_load: bool = False,
+    change: bool = False,
+) -> list[ValidationError]:
+    """A start or effective month outside `month_bounds`, with the rule in the message."""
+    if month is None:
+        return []
+    first, last = month_bounds(today=today, initial_load=initial_load, change=change)
+    if first <= month <= last:
+        return []
+    if initial_load:
+        message = _(
+            "The start month must be from %(first)s to %(last)s (next month at the latest)."
+        )
+    elif change:
+        message = _(
+            "The change must take effect from %(first)s to %(last)s: at most %(n)s months back "
+            "(arrears are paid for %(n)s months at most) and %(ahead)s months ahead at most."
+        )
+    else:
+        message = _(
+            "The start month must be from %(first)s to %(last)s: at most %(n)s months back "
+            "(arrears are paid for %(n)s months at most) and next month at the latest."
+        )
+    params = {
+        "first": month_label(first),
+        "last": month_label(last),
+        "n": settings.TROCAP_BACKDATE_MONTHS,
+        "ahead": MAX_CHANGE_MONTHS_AHEAD,
+    }
+    return [ValidationError(message % params, code=str(code))]
+
+
+def registration_errors(
+    *, data: RegistrationInput, today: datetime.date, initial_load: bool = False
+) -> FieldErrors:
     """Every problem with a registration, by field, coded, in Vietnamese (database checks
-    included)."""
+    included). The start month is bounded (`month_bounds`; older for an initial load)."""
     errors = FieldErrors()
     if not data.full_name.strip():
         errors.add("full_name", Code.REQUIRED, _("Enter the full name."))
@@ -301,6 +358,12 @@ def registration_errors(*, data: RegistrationInput, today: datetime.date) -> Fie
             start_month=data.start_month,
             decision_date=data.decision_date,
             date_of_birth=data.date_of_birth,
+        )
+        or check_month_bounds(
+            data.start_month,
+            today=today,
+            code=Code.START_MONTH_OUT_OF_RANGE,
+            initial_load=initial_load,
         ),
     )
     if data.recipient is not None:
@@ -447,7 +510,8 @@ def change_errors(
 def _check_death_or_month(
     errors: FieldErrors, beneficiary: Beneficiary, data: ChangeInput, *, today: datetime.date
 ) -> None:
-    """A death needs its date and the funeral support's payee; anything else its month. No
+    """A death needs its date and the funeral support's payee; anything else its month, within
+    `month_bounds` (a death is dated by its date: not in the future, not before birth). No
     change takes effect before the allowance started."""
     if data.kind == ChangeKind.STOP and data.reason == ChangeReason.DEATH:
         if data.date_of_death is None:
@@ -476,6 +540,16 @@ def _check_death_or_month(
             )
     elif data.effective_month is None:
         errors.add("effective_month", Code.REQUIRED, _("Enter the month the change takes effect."))
+    else:
+        errors.extend(
+            "effective_month",
+            check_month_bounds(
+                data.effective_month,
+                today=today,
+                code=Code.EFFECTIVE_MONTH_OUT_OF_RANGE,
+                change=True,
+            ),
+        )
     effective = (
         death_effective_month(data.date_of_death)
         if data.reason == ChangeReason.DEATH

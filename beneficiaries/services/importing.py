@@ -97,7 +97,9 @@ def beneficiaries_import(
         initial_load=initial_load,
     )
     for number, data in parsed.rows:
-        for field_name, problems in registration_errors(data=data, today=today).by_field.items():
+        for field_name, problems in registration_errors(
+            data=data, today=today, initial_load=initial_load
+        ).by_field.items():
             for problem in problems:
                 result.errors.extend(
                     RowError(number, column_for(field_name), message, problem.code)

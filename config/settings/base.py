@@ -351,6 +351,16 @@ TROCAP_PORTAL_WEBHOOK_BACKOFF = float(os.environ.get("TROCAP_PORTAL_WEBHOOK_BACK
 # Age for age-dependent coefficients: "first_day" = age on the first day of the month;
 # "birthday_month" = a person reaches the new age in the month of their birthday.
 TROCAP_AGE_RULE = os.environ.get("TROCAP_AGE_RULE", "first_day")
+# The months whose lists may be opened, generated, closed and sent: from
+# TROCAP_MONTH_WINDOW_BEFORE months before this month to TROCAP_MONTH_WINDOW_AFTER months after
+# (default: last month to next month), never before TROCAP_GO_LIVE_MONTH ("YYYY-MM", optional)
+# nor before the first list a unit closed (payments/months.py).
+TROCAP_MONTH_WINDOW_BEFORE = int(os.environ.get("TROCAP_MONTH_WINDOW_BEFORE", "1"))
+TROCAP_MONTH_WINDOW_AFTER = int(os.environ.get("TROCAP_MONTH_WINDOW_AFTER", "1"))
+TROCAP_GO_LIVE_MONTH = os.environ.get("TROCAP_GO_LIVE_MONTH", "")
+# How many months before this month a registration may start or a change take effect (the
+# arrears cap of payments.calculations.MAX_ARREARS_MONTHS); an initial load may go further back.
+TROCAP_BACKDATE_MONTHS = int(os.environ.get("TROCAP_BACKDATE_MONTHS", "36"))
 MOCK_PROVIDERS_URL = os.environ.get("MOCK_PROVIDERS_URL", "http://127.0.0.1:8900")
 MOCK_PROVIDERS_DB = Path(os.environ.get("MOCK_PROVIDERS_DB", VAR_DIR / "mock_providers.sqlite3"))
 # Where the providers reach this application (the callback inbox is under it).

@@ -22,6 +22,15 @@ TROCAP_METRICS_TOKEN = "test-metrics-token"
 # them lowers the level itself).
 LOGGING["loggers"]["django_structlog.middlewares"] = {"level": "WARNING"}
 
+# The suite's months are fixed dates (around 12/2026), not months relative to the day it runs:
+# a wide window keeps them valid. The tests of the window (tests/payments/test_month_window.py)
+# set it back to the default.
+TROCAP_MONTH_WINDOW_BEFORE = int(os.environ.get("TROCAP_MONTH_WINDOW_BEFORE", "1200"))
+TROCAP_MONTH_WINDOW_AFTER = int(os.environ.get("TROCAP_MONTH_WINDOW_AFTER", "1200"))
+# Likewise the registrations' fixed start months (tests/beneficiaries/test_month_bounds.py sets
+# the default back).
+TROCAP_BACKDATE_MONTHS = int(os.environ.get("TROCAP_BACKDATE_MONTHS", "1200"))
+
 # A refresh runs as soon as a worker takes it (the browser tests read its figures).
 TROCAP_COVERAGE_REFRESH_DELAY = 0
 

@@ -29,6 +29,7 @@ from payments.models import (
     PaymentPeriod,
     PeriodStatus,
 )
+from payments.months import require_month_in_window
 from payments.services.periods import CLOSED_STATUSES
 from payments.services.snapshot import changes_decided_since_generation
 from payments.signals import period_figures_changed_on_commit
@@ -97,6 +98,7 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
     are frozen with a content hash, carried-over lines and funeral support are marked, and the
     list is split into one batch per provider with control totals. Two officers closing at once:
     one succeeds, the other gets an AppError (ALREADY_CLOSED) saying who closed it."""
+    require_month_in_window(period.month, period.unit_id)
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
         require_officer_of(

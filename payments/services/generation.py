@@ -61,7 +61,7 @@ from payments.services.generation_runs import (
     payment_list_generation_fail,
 )
 from payments.services.lines_write import BATCH_SIZE, LINE_COLUMNS, write_lines
-from payments.services.periods import CLOSED_STATUSES
+from payments.services.periods import CLOSED_STATUSES, require_month_in_window
 from payments.services.snapshot import changes_seen, register_snapshot
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider, ProviderCode
@@ -163,6 +163,7 @@ def payment_list_generate(
 
 def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> PaymentList:
     rule = rule or settings.TROCAP_AGE_RULE
+    require_month_in_window(period.month, period.unit_id)
     started = time.monotonic()
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)

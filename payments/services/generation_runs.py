@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from core.errors import AppError
 from payments.errors import PaymentErrorCode
 from payments.models import PaymentList, PaymentPeriod
+from payments.months import require_month_in_window
 from payments.services.periods import CLOSED_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     # payments.tasks imports the generation: imported here to break that cycle.
     from payments.tasks import generate_payment_list
 
+    require_month_in_window(period.month, period.unit_id)
     with transaction.atomic():
         task_id = generation_mark_queued(period=period)
         transaction.on_commit(

@@ -18,6 +18,9 @@ from payments.models import (
     PaymentPeriod,
     PeriodStatus,
 )
+from payments.months import require_month_in_window
+
+__all__ = ["CLOSED_STATUSES", "closing_units", "payment_period_open", "require_month_in_window"]
 
 CLOSED_STATUSES = (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED)
 
@@ -35,13 +38,15 @@ def closing_units() -> list[AdministrativeUnit]:
 
 @transaction.atomic
 def payment_period_open(*, unit: AdministrativeUnit, month: datetime.date) -> PaymentPeriod:
-    """The period of a closing unit and month, created as a draft if it does not exist yet."""
+    """The period of a closing unit and month, created as a draft if it does not exist yet.
+    Only for a month in the window (see payments.months: AppError MONTH_...)."""
     if not unit.children.filter(level=UnitLevel.COMMUNE).exists():
         raise AppError(
             PaymentErrorCode.UNIT_CLOSES_NO_LISTS,
             _("%(unit)s does not close payment lists: it has no communes."),
             params={"unit": unit},
         )
+    require_month_in_window(month, unit)
     month = month.replace(day=1)
     period, _created = PaymentPeriod.objects.get_or_create(
         unit=unit, month=month, defaults={"deadline": add_months(month, -1).replace(day=25)}

@@ -1,12 +1,10 @@
 """propose_age_changes [--month YYYY-MM]: what beat runs monthly."""
 
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from beneficiaries.services.proposals import age_changes_propose
-from core.months import add_months
+from core.months import MONTH_MAX, MONTH_MIN, add_months, month_parse
 
 
 class Command(BaseCommand):
@@ -18,10 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args, month=None, **options):
         if month:
             try:
-                year, number = (int(part) for part in month.split("-"))
-                target = datetime.date(year, number, 1)
+                target = month_parse(month)
             except ValueError as exc:
-                raise CommandError(f"--month must be YYYY-MM, got {month!r}.") from exc
+                raise CommandError(
+                    f"--month must be YYYY-MM ({MONTH_MIN:%Y} to {MONTH_MAX:%Y}), got {month!r}."
+                ) from exc
         else:
             target = add_months(timezone.localdate().replace(day=1), 1)
         created = age_changes_propose(month=target)

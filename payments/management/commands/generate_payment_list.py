@@ -6,6 +6,7 @@ import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from core.months import MONTH_MAX, MONTH_MIN, month_parse
 from org.models import AdministrativeUnit, UnitLevel, User
 from org.text import format_number, format_vnd
 from payments.services import (
@@ -18,10 +19,11 @@ from payments.services import (
 
 def parse_month(value: str) -> datetime.date:
     try:
-        year, month = (int(part) for part in value.split("-"))
-        return datetime.date(year, month, 1)
+        return month_parse(value)
     except ValueError as exc:
-        raise CommandError(f"--month must be YYYY-MM, got {value!r}.") from exc
+        raise CommandError(
+            f"--month must be YYYY-MM ({MONTH_MIN:%Y} to {MONTH_MAX:%Y}), got {value!r}."
+        ) from exc
 
 
 def closing_unit(code: str) -> AdministrativeUnit:
