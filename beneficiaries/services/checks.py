@@ -36,8 +36,9 @@ from beneficiaries.services.inputs import (
     RecipientInput,
     RegistrationInput,
 )
+from beneficiaries.services.month_bounds import check_month_bounds
 from core.errors import AppForbidden, FieldErrors
-from core.months import MONTH_MIN, add_months, month_label
+from core.months import add_months
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.scoping import require_officer_of
 from providers.models import ProviderCode
@@ -237,61 +238,6 @@ def id_number_taken(id_number: str, *, exclude_pk: int | None = None) -> Benefic
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.first()
-
-
-# A change decided in advance (a resumption on a known date) takes effect within a year.
-MAX_CHANGE_MONTHS_AHEAD = 12
-
-
-def month_bounds(
-    *, today: datetime.date, initial_load: bool = False, change: bool = False
-) -> tuple[datetime.date, datetime.date]:
-    """The first and last month a start or effective month may be: at most
-    TROCAP_BACKDATE_MONTHS before this month (default MAX_ARREARS_MONTHS, the arrears a change
-    can make owed); a start month at most next month, a change's effective month at most
-    MAX_CHANGE_MONTHS_AHEAD months ahead. An initial load migrates people an earlier system
-    paid: their start month may be older (from 1900)."""
-    this_month = today.replace(day=1)
-    back = settings.TROCAP_BACKDATE_MONTHS
-    first = MONTH_MIN if initial_load else add_months(this_month, -back)
-    return first, add_months(this_month, MAX_CHANGE_MONTHS_AHEAD if change else 1)
-
-
-def check_month_bounds(
-    month: datetime.date | None,
-    *,
-    today: datetime.date,
-    code,
-    initial_load: bool = False,
-    change: bool = False,
-) -> list[ValidationError]:
-    """A start or effective month outside `month_bounds`, with the rule in the message."""
-    if month is None:
-        return []
-    first, last = month_bounds(today=today, initial_load=initial_load, change=change)
-    if first <= month <= last:
-        return []
-    if initial_load:
-        message = _(
-            "The start month must be from %(first)s to %(last)s (next month at the latest)."
-        )
-    elif change:
-        message = _(
-            "The change must take effect from %(first)s to %(last)s: at most %(n)s months back "
-            "(arrears are paid for %(n)s months at most) and %(ahead)s months ahead at most."
-        )
-    else:
-        message = _(
-            "The start month must be from %(first)s to %(last)s: at most %(n)s months back "
-            "(arrears are paid for %(n)s months at most) and next month at the latest."
-        )
-    params = {
-        "first": month_label(first),
-        "last": month_label(last),
-        "n": settings.TROCAP_BACKDATE_MONTHS,
-        "ahead": MAX_CHANGE_MONTHS_AHEAD,
-    }
-    return [ValidationError(message % params, code=str(code))]
 
 
 def registration_errors(

@@ -47,7 +47,7 @@ def register(hue_units, officers, start_month, *, initial_load=False, decision_d
             recipient=None,
             account=None,
         ),
-        maker=officers["commune"],
+        maker=officers["admin" if initial_load else "commune"],
         initial_load=initial_load,
         today=TODAY,
     )
@@ -90,7 +90,7 @@ def test_an_initial_load_may_start_earlier_but_not_ahead(officers, hue_units):
     with pytest.raises(Exception) as exc:
         beneficiary_register(data=data, maker=officers["commune"], today=TODAY)
     assert Code.START_MONTH_OUT_OF_RANGE in all_codes(exc.value)
-    beneficiary_register(data=data, maker=officers["commune"], initial_load=True, today=TODAY)
+    beneficiary_register(data=data, maker=officers["admin"], initial_load=True, today=TODAY)
     assert Beneficiary.objects.get().start_month == early
 
 

@@ -186,16 +186,18 @@ def test_a_list_whose_regeneration_failed_does_not_close(hue_units, officers, mo
 
 
 def test_a_month_out_of_the_calendar_fails_the_generation(hue_units, officers):
-    """9999-12 once stayed "generating" for good (the worker raised ValueError: year 10000)."""
+    """9999-12 once stayed "generating" for good (the worker raised ValueError: year 10000).
+    The month window refuses it now; either way the generation ends, failed, with the reason."""
     person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     period = PaymentPeriod.objects.create(
         unit=hue_units["district"], month=datetime.date(9999, 12, 1)
     )
     PaymentList.objects.create(period=period, task_id="queued", heartbeat_at=timezone.now())
     result = generate_payment_list.apply(args=[period.pk], task_id="queued").get()
-    assert result["error"] == "ValueError"
+    assert "12/9999" in result["error"]
     plist = PaymentList.objects.get(period=period)
     assert plist.generation_failed and not plist.generating
+    assert "12/9999" in plist.generation_error
 
 
 def test_beat_fails_a_generation_that_stopped_beating(client, hue_units, officers, settings):
