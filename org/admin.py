@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from core.errors import ApplicationError
+from core.errors import AppError, AppForbidden
 from org.models import AdministrativeUnit, User
 from org.privacy import MASKED_FIELDS, MASKERS, mask_data
 from org.review import ReviewedRow, reference_row_approve, reference_row_propose
@@ -167,7 +167,7 @@ class ReviewedReferenceAdmin(admin.ModelAdmin):
         try:
             with transaction.atomic():
                 rows = [reference_row_approve(row=r, approved_by=request.user) for r in queryset]
-        except ApplicationError as exc:
+        except (AppError, AppForbidden) as exc:
             self.message_user(
                 request, f"{exc.text} {_('Nothing was approved.')}", level=messages.ERROR
             )
