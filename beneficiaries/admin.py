@@ -37,6 +37,16 @@ class CoefficientFormSet(BaseInlineFormSet):
             if form.errors or not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             kept.append(form.instance)
+        for form in self.forms:
+            deleted = getattr(form, "cleaned_data", {}).get("DELETE")
+            if deleted and form.instance.pk and form.instance.is_approved:
+                raise ValidationError(
+                    _(
+                        "An approved band cannot be deleted: set its end month instead (a "
+                        "change another person approves in turn)."
+                    ),
+                    code=str(Code.REFERENCE_DATA_INVALID),
+                )
         for i, current in enumerate(kept):
             clash = next((other for other in kept[i + 1 :] if current.overlaps(other)), None)
             if clash is None:

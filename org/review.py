@@ -126,6 +126,7 @@ def reference_row_propose(*, row: ReviewedRow, proposed_by) -> ReviewedRow:
     row.proposed_at = timezone.now()
     row.approved_by = None
     row.approved_at = None
+    row._history_user = proposed_by  # the historical record names the proposer
     return row
 
 
@@ -173,6 +174,7 @@ def reference_row_approve(*, row: ReviewedRow, approved_by) -> ReviewedRow:
         locked.review_status = ReviewStatus.APPROVED
         locked.approved_by = approved_by
         locked.approved_at = timezone.now()
+        locked._history_user = approved_by  # the historical record names the approver
         locked.save(update_fields=["review_status", "approved_by", "approved_at"])
     logger.info(
         "reference_row_approved",

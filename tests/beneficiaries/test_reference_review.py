@@ -241,3 +241,66 @@ def test_the_policy_tables_page_shows_proposals_apart(client, officers, hue_unit
     assert len(proposed) == 2
     assert "1.234.000" not in proposed[0] and "1.234.000" in proposed[1]
     assert "chờ duyệt" in proposed[1]
+
+
+def test_a_proposal_is_not_approved_into_a_closed_month(officers, second_admin, hue_units):
+    from payments.services import payment_list_close
+
+    person = BeneficiaryFactory(
+        commune=hue_units["commune"], date_of_birth=datetime.date(1940, 1, 1)
+    )
+    BeneficiaryCategoryFactory(beneficiary=person, category=Category.objects.get(code="K5C"))
+    level = StandardLevel.objects.create(
+        effective_month=DEC,
+        amount=800_000,
+        legal_basis="x",
+        review_status=ReviewStatus.PROPOSED,
+        proposed_by=officers["admin"],
+    )
+    period = payment_period_open(unit=hue_units["district"], month=DEC)
+    payment_list_generate(period=period)
+    payment_list_close(period=period, closed_by=officers["district"])
+    # Proposed before December closed, approved after: it would change a closed month.
+    with pytest.raises(AppError) as exc:
+        reference_row_approve(row=level, approved_by=second_admin)
+    assert exc.value.code == OrgErrorCode.REFERENCE_MONTH_CLOSED
+    level.refresh_from_db()
+    assert level.review_status == ReviewStatus.PROPOSED
+
+
+def test_the_history_names_the_proposer_and_the_approver(officers, second_admin, hue_units):
+    from org.review import reference_row_propose
+
+    level = StandardLevel(effective_month=datetime.date(2027, 1, 1), amount=700_000)
+    reference_row_propose(row=level, proposed_by=officers["admin"])
+    level.save()
+    reference_row_approve(row=level, approved_by=second_admin)
+    users = [h.history_user for h in level.history.order_by("history_date")]
+    assert users == [officers["admin"], second_admin]
+
+
+def test_an_approved_band_cannot_be_deleted_in_the_category_admin(client, officers):
+    k5c = Category.objects.get(code="K5C")
+    existing = k5c.coefficients.get()
+    data = {
+        "code": k5c.code,
+        "kind": k5c.kind,
+        "name": k5c.name,
+        "legal_basis": k5c.legal_basis,
+        "sort_order": k5c.sort_order,
+        "coefficients-TOTAL_FORMS": "1",
+        "coefficients-INITIAL_FORMS": "1",
+        "coefficients-MIN_NUM_FORMS": "0",
+        "coefficients-MAX_NUM_FORMS": "1000",
+        "coefficients-0-id": existing.pk,
+        "coefficients-0-category": k5c.pk,
+        "coefficients-0-min_age": "" if existing.min_age is None else existing.min_age,
+        "coefficients-0-max_age": "" if existing.max_age is None else existing.max_age,
+        "coefficients-0-coefficient": str(existing.coefficient),
+        "coefficients-0-valid_from": str(existing.valid_from),
+        "coefficients-0-DELETE": "on",
+    }
+    client.force_login(officers["admin"])
+    response = client.post(reverse("admin:beneficiaries_category_change", args=[k5c.pk]), data)
+    assert response.status_code == 200  # the form again, with the error
+    assert CategoryCoefficient.objects.filter(pk=existing.pk).exists()
