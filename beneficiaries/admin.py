@@ -15,7 +15,8 @@ from beneficiaries.models import (
     StandardLevel,
 )
 from core.months import closed_month_conflict
-from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin
+from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin, ReviewedReferenceAdmin
+from org.review import ReviewedRow, reference_row_propose
 
 
 class CoefficientFormSet(BaseInlineFormSet):
@@ -36,6 +37,16 @@ class CoefficientFormSet(BaseInlineFormSet):
             if form.errors or not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             kept.append(form.instance)
+        for form in self.forms:
+            deleted = getattr(form, "cleaned_data", {}).get("DELETE")
+            if deleted and form.instance.pk and form.instance.is_approved:
+                raise ValidationError(
+                    _(
+                        "An approved band cannot be deleted: set its end month instead (a "
+                        "change another person approves in turn)."
+                    ),
+                    code=str(Code.REFERENCE_DATA_INVALID),
+                )
         for i, current in enumerate(kept):
             clash = next((other for other in kept[i + 1 :] if current.overlaps(other)), None)
             if clash is None:
@@ -56,17 +67,54 @@ class CoefficientInline(admin.TabularInline):
     model = CategoryCoefficient
     formset = CoefficientFormSet
     extra = 0
+    readonly_fields = ReviewedRow.REVIEW_FIELDS[:2]
+    fields = [
+        "min_age",
+        "max_age",
+        "age_group",
+        "disability_level",
+        "per_child",
+        "variant",
+        "coefficient",
+        "valid_from",
+        "valid_to",
+        "note",
+        "review_status",
+        "proposed_by",
+    ]
 
 
 @admin.register(Category)
 class CategoryAdmin(SimpleHistoryAdmin):
+    """A category and its bands. A band added or changed here is proposed by the user (maker-
+    checker, `org.review`); another person approves it on the coefficient bands' page."""
+
     list_display = ["code", "name", "kind", "additive", "sort_order"]
     list_filter = ["kind"]
     inlines = [CoefficientInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CategoryCoefficient:
+            for band_form in formset.forms:
+                deleted = band_form.cleaned_data.get("DELETE") if band_form.is_valid() else False
+                if band_form.has_changed() and not deleted:
+                    reference_row_propose(row=band_form.instance, proposed_by=request.user)
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(CategoryCoefficient)
+class CategoryCoefficientAdmin(ReviewedReferenceAdmin, SimpleHistoryAdmin):
+    """The coefficient bands, one by one: where a proposal is approved ("Duyệt")."""
+
+    list_display = ["category", "note", "coefficient", "valid_from", "valid_to"]
+    list_filter = ["category"]
+    list_select_related = ["category", "proposed_by", "approved_by"]
+
 
 @admin.register(StandardLevel)
-class StandardLevelAdmin(SimpleHistoryAdmin):
+class StandardLevelAdmin(ReviewedReferenceAdmin, SimpleHistoryAdmin):
+    """Standard levels under maker-checker (`org.review`): saved here, proposed; "Duyệt"."""
+
     list_display = ["province", "effective_month", "amount", "legal_basis"]
     list_filter = ["province"]
 

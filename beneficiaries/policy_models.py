@@ -8,6 +8,10 @@ Every row is checked by its `clean()` (the admin's forms call it; so must any co
 writes them, through `full_clean()`): amounts and coefficients within bounds, no overlapping
 bands, months on the first day, and no change that would take effect in a month whose list is
 already closed. Every change is kept in history (django-simple-history).
+
+Levels and bands are under maker-checker (`org.review.ReviewedRow`): a row entered or changed
+in the admin is proposed and counts (in `load_policy_tables`) only once another person approves
+it; rows written by code are approved.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from beneficiaries.errors import BeneficiaryErrorCode as Code
 from core.errors import FieldErrors
 from core.months import add_months, closed_month_conflict, month_label
 from org.models import AdministrativeUnit
+from org.review import ReviewedRow
 from org.text import format_vnd
 
 # The standard level (mức chuẩn): 360.000 ₫ (2021), 500.000 ₫ (2024); a typo of a digit is
@@ -110,7 +115,7 @@ class Category(models.Model):
         return f"{self.code} – {self.name}"
 
 
-class CategoryCoefficient(models.Model):
+class CategoryCoefficient(ReviewedRow):
     """One band of a category's coefficient (Decree 20 Art. 6, 20; Decree 76).
 
     A band applies when every condition set on it holds: age in [min_age, max_age), the
@@ -246,6 +251,9 @@ class CategoryCoefficient(models.Model):
         )
         return months and ages
 
+    def review_months(self) -> list[datetime.date | None]:
+        return [self.valid_from, self.valid_to]
+
     def ages_label(self) -> str:
         low = "0" if self.min_age is None else str(self.min_age)
         return f"{low}–{'' if self.max_age is None else self.max_age}"
@@ -276,7 +284,7 @@ class CategoryCoefficient(models.Model):
         return others.order_by("valid_from", "min_age")
 
 
-class StandardLevel(models.Model):
+class StandardLevel(ReviewedRow):
     """The standard social-assistance level (mức chuẩn) from a month, national or provincial."""
 
     province = models.ForeignKey(
@@ -318,6 +326,12 @@ class StandardLevel(models.Model):
     def __str__(self) -> str:
         scope = self.province.name if self.province_id else _("National")
         return f"{scope} {self.effective_month:%m/%Y}: {self.amount}"
+
+    def review_province(self) -> AdministrativeUnit | None:
+        return self.province if self.province_id else None
+
+    def review_months(self) -> list[datetime.date | None]:
+        return [self.effective_month]
 
     def clean(self) -> None:
         """An amount from STANDARD_LEVEL_MIN to STANDARD_LEVEL_MAX đồng, from the first of a

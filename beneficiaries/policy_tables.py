@@ -9,10 +9,14 @@ from beneficiaries.policy import (
     StandardLevelRow,
 )
 from beneficiaries.policy_models import CategoryCoefficient, StandardLevel
+from org.review import ReviewStatus
 
 
 def load_policy_tables() -> PolicyTables:
-    """All coefficient bands and standard levels, in two queries, with no side effects.
+    """All approved coefficient bands and standard levels, in two queries, with no side effects.
+
+    Rows proposed in the admin and not yet approved by another person (`org.review`) are left
+    out: they take effect only once approved.
 
     Provincial levels carry the province's GSO code, national ones None. Categories flagged
     `additive` (K4) are mapped to `ADDITIVE_PARTNERS`; they are found through their bands, since
@@ -21,7 +25,8 @@ def load_policy_tables() -> PolicyTables:
     """
     bands = []
     additive: dict[str, frozenset[str]] = {}
-    for row in CategoryCoefficient.objects.select_related("category"):
+    approved = {"review_status": ReviewStatus.APPROVED}
+    for row in CategoryCoefficient.objects.filter(**approved).select_related("category"):
         code = row.category.code
         bands.append(
             CoefficientBand(
@@ -41,7 +46,7 @@ def load_policy_tables() -> PolicyTables:
             additive[code] = ADDITIVE_PARTNERS
     levels = tuple(
         StandardLevelRow(province_code=province_code, effective_month=month, amount=amount)
-        for province_code, month, amount in StandardLevel.objects.values_list(
+        for province_code, month, amount in StandardLevel.objects.filter(**approved).values_list(
             "province__code", "effective_month", "amount"
         )
     )

@@ -23,6 +23,7 @@ from beneficiaries.models import (
 )
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import MASKED_FIELDS, Identifiers
+from org.review import ReviewStatus
 from org.scoping import get_in_scope_or_404, scope_queryset
 from org.text import search_key
 
@@ -128,16 +129,24 @@ def coverage_by_child_unit(
     return [(child, rolled[child.id]) for child in children]
 
 
-def standard_levels() -> QuerySet[StandardLevel]:
-    """Every standard level row, national first (policy tables are public within the system)."""
-    return StandardLevel.objects.select_related("province").order_by(
-        "province__code", "effective_month"
+def standard_levels(*, approved: bool = True) -> QuerySet[StandardLevel]:
+    """The approved standard level rows (or, with approved=False, those awaiting approval),
+    national first (policy tables are public within the system)."""
+    status = ReviewStatus.APPROVED if approved else ReviewStatus.PROPOSED
+    return (
+        StandardLevel.objects.filter(review_status=status)
+        .select_related("province", "proposed_by")
+        .order_by("province__code", "effective_month")
     )
 
 
-def category_coefficients() -> QuerySet[CategoryCoefficient]:
-    return CategoryCoefficient.objects.select_related("category").order_by(
-        "category__sort_order", "valid_from", "min_age", "disability_level"
+def category_coefficients(*, approved: bool = True) -> QuerySet[CategoryCoefficient]:
+    """The approved coefficient bands (or, with approved=False, those awaiting approval)."""
+    status = ReviewStatus.APPROVED if approved else ReviewStatus.PROPOSED
+    return (
+        CategoryCoefficient.objects.filter(review_status=status)
+        .select_related("category", "proposed_by")
+        .order_by("category__sort_order", "valid_from", "min_age", "disability_level")
     )
 
 

@@ -43,7 +43,8 @@ def home(request):
 @login_required
 @require_GET
 def policy_tables(request):
-    """The standard levels and the category coefficients in force."""
+    """The approved standard levels and category coefficients, and apart from them, marked
+    "awaiting approval", the rows proposed in the admin that do not count yet."""
     return render(
         request,
         "org/policy_tables.html",
@@ -51,5 +52,7 @@ def policy_tables(request):
             "title": _("Standard levels and coefficients"),
             "levels": beneficiary_selectors.standard_levels(),
             "coefficients": beneficiary_selectors.category_coefficients(),
+            "proposed_levels": beneficiary_selectors.standard_levels(approved=False),
+            "proposed_coefficients": beneficiary_selectors.category_coefficients(approved=False),
         },
     )

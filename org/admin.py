@@ -1,14 +1,17 @@
 import functools
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from core.errors import AppError, AppForbidden
 from org.models import AdministrativeUnit, User
 from org.privacy import MASKED_FIELDS, MASKERS, mask_data
+from org.review import ReviewedRow, reference_row_approve, reference_row_propose
 
 
 def _masked_display(field):
@@ -125,3 +128,52 @@ class StaffUserAdmin(UserAdmin, SimpleHistoryAdmin):
         *UserAdmin.add_fieldsets,
         (_("Role and unit"), {"fields": ("role", "unit")}),
     )
+
+
+class ReviewedReferenceAdmin(admin.ModelAdmin):
+    """Maker-checker for reference rows (`org.review`) in the admin.
+
+    Saving a new row, or a row whose fields changed, marks it proposed by the user (an approved
+    row that is edited goes back to proposed and stops counting until approved again). The
+    changelist's action "Duyệt" approves the selected proposed rows; if any of them cannot be
+    approved by the user (their own proposal, not proposed, a closed month) nothing is approved
+    and the page says why. The review fields are read-only: only the services set them.
+    """
+
+    actions = ["approve_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *ReviewedRow.REVIEW_FIELDS]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "review_status", "proposed_by", "approved_by"]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), "review_status"]
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.has_changed():
+            reference_row_propose(row=obj, proposed_by=request.user)
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        """Only a proposal may be deleted (withdrawn): an approved row stays, in force."""
+        if obj is not None and obj.is_approved:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Approve"))
+    def approve_selected(self, request, queryset):
+        try:
+            with transaction.atomic():
+                rows = [reference_row_approve(row=r, approved_by=request.user) for r in queryset]
+        except (AppError, AppForbidden) as exc:
+            self.message_user(
+                request, f"{exc.text} {_('Nothing was approved.')}", level=messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            _("%(count)d row(s) approved: they count from their month on.") % {"count": len(rows)},
+            level=messages.SUCCESS,
+        )

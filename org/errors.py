@@ -11,3 +11,8 @@ class OrgErrorCode(StrEnum):
     UNIT_FILE_EMPTY = "unit_file_empty"
     USER_NEEDS_UNIT = "user_needs_unit"
     ROLE_WRONG_LEVEL = "role_wrong_level"
+    # Reference data under maker-checker (org.review)
+    REFERENCE_REVIEW_NOT_ALLOWED = "reference_review_not_allowed"
+    REFERENCE_OWN_PROPOSAL = "reference_own_proposal"
+    REFERENCE_NOT_PROPOSED = "reference_not_proposed"
+    REFERENCE_MONTH_CLOSED = "reference_month_closed"

@@ -37,6 +37,7 @@ from beneficiaries.services.proposals import (
 from core.errors import AppError
 from core.months import add_months
 from org.models import Role, UnitLevel
+from org.review import ReviewStatus
 from org.scoping import require_officer_of
 from payments.errors import PaymentErrorCode
 from payments.models import (
@@ -76,7 +77,8 @@ def fee_for(amount: int, percent: Decimal) -> int:
 
 
 def contract_for(period: PaymentPeriod, provider) -> ProviderContract | None:
-    """The province's contract with the provider in force during the period's month."""
+    """The province's approved contract with the provider in force during the period's month
+    (a contract proposed and not yet approved by another person counts for nothing)."""
     last_day = period.month.replace(
         day=calendar.monthrange(period.month.year, period.month.month)[1]
     )
@@ -86,6 +88,7 @@ def contract_for(period: PaymentPeriod, provider) -> ProviderContract | None:
             province__level=UnitLevel.PROVINCE,
             province__code_version=period.unit.code_version,
             provider=provider,
+            review_status=ReviewStatus.APPROVED,
             valid_from__lte=last_day,
         )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.month))

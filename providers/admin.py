@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.months import closed_month_conflict
-from org.admin import MaskedIdentifiersAdmin
+from org.admin import MaskedIdentifiersAdmin, ReviewedReferenceAdmin
 from providers.models import CallbackEvent, Provider, ProviderContract, ResultDiscrepancy
 from providers.services import callback_event_process
 
@@ -15,7 +15,9 @@ class ProviderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProviderContract)
-class ProviderContractAdmin(SimpleHistoryAdmin):
+class ProviderContractAdmin(ReviewedReferenceAdmin, SimpleHistoryAdmin):
+    """Contracts under maker-checker (`org.review`): saved here, proposed; "Duyệt" approves."""
+
     list_display = [
         "province",
         "provider",

@@ -1,5 +1,6 @@
 """Payment providers, the province's contracts with them, and the raw callback inbox."""
 
+import datetime
 from decimal import Decimal
 
 from django.db import models
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from core.errors import FieldErrors
 from core.months import add_months, closed_month_conflict, month_label
 from org.models import AdministrativeUnit
+from org.review import ReviewedRow
 from providers.errors import ProviderErrorCode
 
 # A service fee above this share of the amount paid is a typing error, not a contract.
@@ -57,8 +59,13 @@ class Provider(models.Model):
         return self.channel != ProviderChannel.CASH
 
 
-class ProviderContract(models.Model):
-    """A province's contract with a provider: the service fee on the amount paid."""
+class ProviderContract(ReviewedRow):
+    """A province's contract with a provider: the service fee on the amount paid.
+
+    Under maker-checker (`org.review`): entered or changed in the admin it is proposed, and
+    reconciliation (`contract_for`) uses it only once another person approved it. The province
+    officer of the province may propose and approve its contracts, as the administrator may.
+    """
 
     province = models.ForeignKey(
         AdministrativeUnit,
@@ -97,6 +104,12 @@ class ProviderContract(models.Model):
         return f"{self.province} – {self.provider} ({self.fee_percent}%)"
 
     MONEY_FIELDS = ("province_id", "provider_id", "fee_percent", "valid_from", "valid_to")
+
+    def review_province(self) -> AdministrativeUnit | None:
+        return self.province
+
+    def review_months(self) -> list[datetime.date | None]:
+        return [self.valid_from.replace(day=1) if self.valid_from else None]
 
     def clean(self) -> None:
         """A fee from 0 to CONTRACT_FEE_MAX_PERCENT %, an end after the start, no other contract
