@@ -12,6 +12,7 @@ class PaymentErrorCode(StrEnum):
     NOT_GENERATED = "not_generated"
     CHANGES_WAITING = "changes_waiting"
     CHANGES_SINCE_GENERATION = "changes_since_generation"
+    POLICY_CHANGED_SINCE_GENERATION = "policy_changed_since_generation"
     LINES_CANNOT_COMPUTE = "lines_cannot_compute"
     GENERATION_FAILED = "generation_failed"
     NOT_OFFICER_OF_UNIT = "not_officer_of_unit"

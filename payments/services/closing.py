@@ -31,7 +31,10 @@ from payments.models import (
 )
 from payments.months import require_month_in_window
 from payments.services.periods import CLOSED_STATUSES
-from payments.services.snapshot import changes_decided_since_generation
+from payments.services.snapshot import (
+    changes_decided_since_generation,
+    policy_approved_since_generation,
+)
 from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider
 
@@ -151,6 +154,17 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
                     "so they are not in it: %(changes)s. Generate the list again to take them in."
                 ),
                 params={"changes": describe_changes(stale)},
+            )
+        rules = policy_approved_since_generation(period, payment_list)
+        if rules:
+            raise AppError(
+                PaymentErrorCode.POLICY_CHANGED_SINCE_GENERATION,
+                _(
+                    "Standard levels or coefficient bands were approved after this list was "
+                    "generated, so its amounts do not follow them: %(rows)s. Generate the list "
+                    "again to take them in."
+                ),
+                params={"rows": "; ".join(rules[:6])},
             )
         unpriced = payment_list.lines.filter(cannot_compute=True)
         if unpriced.exists():

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from beneficiaries.models import ChangeRecord, ChangeStatus
+from beneficiaries.models import CategoryCoefficient, ChangeRecord, ChangeStatus, StandardLevel
 from payments.models import PaymentList, PaymentPeriod
 
 
@@ -78,3 +78,20 @@ def changes_decided_since_generation(
     recent = changes.filter(decided_at__gt=payment_list.snapshot_at - margin())
     stale = [pk for pk in recent.values_list("id", flat=True) if pk not in seen]
     return changes.filter(pk__in=stale)
+
+
+def policy_approved_since_generation(period: PaymentPeriod, payment_list: PaymentList) -> list[str]:
+    """Standard levels and coefficient bands for the month approved after the list read the
+    policy tables (org/review.py: a row counts once approved): the list priced people with
+    the tables before them, so it is stale too. Their names, for the refusal."""
+    since = payment_list.snapshot_at or payment_list.generated_at
+    if since is None:
+        return []
+    month = period.month
+    levels = StandardLevel.objects.filter(approved_at__gt=since, effective_month__lte=month).filter(
+        Q(province__isnull=True) | Q(province__code=period.unit.province_code)
+    )
+    bands = CategoryCoefficient.objects.filter(approved_at__gt=since, valid_from__lte=month).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=month)
+    )
+    return [str(row) for row in [*levels, *bands.select_related("category")]]

@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from beneficiaries.models import Category, CategoryCoefficient, StandardLevel
 from beneficiaries.policy_tables import load_policy_tables
-from core.errors import AppError, AppForbidden
+from core.errors import AppError, AppForbidden, error_codes
 from org.errors import OrgErrorCode
 from org.models import Role
-from org.review import ReviewStatus, reference_row_approve
-from payments.services import payment_list_generate, payment_period_open
+from org.review import ReviewStatus, reference_row_approve, reference_row_propose
+from payments.errors import PaymentErrorCode
+from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +305,22 @@ def test_an_approved_band_cannot_be_deleted_in_the_category_admin(client, office
     response = client.post(reverse("admin:beneficiaries_category_change", args=[k5c.pk]), data)
     assert response.status_code == 200  # the form again, with the error
     assert CategoryCoefficient.objects.filter(pk=existing.pk).exists()
+
+
+def test_a_level_approved_after_generation_makes_the_list_stale(
+    officers, second_admin, hue_units, k5c_person
+):
+    """A decision after the point the list reflects makes it stale: a standard level approved
+    after generation blocks closing until the list is generated again with it."""
+    period = payment_period_open(unit=hue_units["district"], month=DEC)
+    payment_list_generate(period=period)
+    level = StandardLevel(amount=2_000_000, effective_month=DEC, legal_basis="Nghị định mới")
+    reference_row_propose(row=level, proposed_by=officers["admin"])
+    level.save()
+    reference_row_approve(row=level, approved_by=second_admin)
+    with pytest.raises(AppError) as refused:
+        payment_list_close(period=period, closed_by=officers["district"])
+    assert error_codes(refused.value) == {PaymentErrorCode.POLICY_CHANGED_SINCE_GENERATION}
+    payment_list = payment_list_generate(period=period)
+    assert payment_list.lines.get(beneficiary=k5c_person).amount_regular > OLD_LEVEL
+    payment_list_close(period=period, closed_by=officers["district"])
