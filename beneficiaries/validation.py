@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -31,15 +32,25 @@ VIETTEL_PREFIXES = (
     "038",
     "039",
 )
-MOBILE_RE = re.compile(r"^0(3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d)\d{7}$")
-VIETINBANK_RE = re.compile(r"^\d{9,14}$")
+# re.ASCII: \d would otherwise match any script's digits ("٠٩١٢...").
+MOBILE_RE = re.compile(r"^0(3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d)\d{7}$", re.ASCII)
+VIETINBANK_RE = re.compile(r"^\d{9,14}$", re.ASCII)
 CATEGORY_CODES = ("K1", "K2", "K3", "K4", "K5A", "K5B", "K5C", "K5D", "K6", "K7", "K8")
 MAX_AGE = 130
 
 
+def normalize_text_digits(value: str) -> str:
+    """What a number typed or pasted becomes before it is checked, compared or stored: Unicode
+    NFKC (fullwidth "０４６" -> "046"), with invisible characters (zero-width spaces and joiners,
+    the BOM, direction marks: Unicode category Cf) and whitespace removed. Anything that is still
+    not an ASCII digit stays, for the checks to refuse (Arabic-Indic digits, letters)."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return "".join(c for c in value if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def normalize_phone(phone: str) -> str:
     """ " 0912.345.678 ", "+84 912 345 678", "84912345678" -> "0912345678"."""
-    digits = re.sub(r"[\s.\-()]", "", phone or "")
+    digits = re.sub(r"[.\-()]", "", normalize_text_digits(phone))
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
@@ -48,7 +59,12 @@ def normalize_phone(phone: str) -> str:
 
 
 def normalize_id_number(number: str) -> str:
-    return re.sub(r"\s", "", number or "")
+    return normalize_text_digits(number)
+
+
+def ascii_digits(value: str) -> bool:
+    """Only 0-9: str.isdigit() alone also takes "０" and "٠"."""
+    return value.isascii() and value.isdigit()
 
 
 def _error(code: Code, message: str) -> ValidationError:
@@ -62,7 +78,7 @@ def check_id_number(
     sex (0/1 = 1900s male/female, 2/3 = 2000s, 4/5 = 2100s), digits 5-6 the birth year."""
     if not number:
         return []
-    if not number.isdigit() or len(number) != 12:
+    if not ascii_digits(number) or len(number) != 12:
         return [
             _error(
                 Code.ID_NUMBER_FORMAT,

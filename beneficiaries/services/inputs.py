@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accounts.models import AccountHolder
+from beneficiaries import validation
 from org.models import AdministrativeUnit
 
 
@@ -67,3 +68,27 @@ class ChangeInput:
     new_commune: AdministrativeUnit | None = None
     recipient: RecipientInput | None = None
     account: AccountInput | None = None
+
+
+def registration_normalized(data: RegistrationInput) -> RegistrationInput:
+    """The numbers of a registration as they are checked, compared and stored, whatever door
+    they came through (a form, the import, the portal): see `validation.normalize_text_digits`."""
+    recipient = data.recipient
+    if recipient is not None:
+        recipient = replace(
+            recipient,
+            id_number=validation.normalize_id_number(recipient.id_number),
+            phone=validation.normalize_phone(recipient.phone),
+        )
+    account = data.account
+    if account is not None:
+        account = replace(
+            account, account_number=validation.normalize_text_digits(account.account_number)
+        )
+    return replace(
+        data,
+        id_number=validation.normalize_id_number(data.id_number),
+        phone=validation.normalize_phone(data.phone),
+        recipient=recipient,
+        account=account,
+    )

@@ -32,7 +32,11 @@ from beneficiaries.services.checks import (
     require_maker,
     tag,
 )
-from beneficiaries.services.inputs import AccountInput, RegistrationInput
+from beneficiaries.services.inputs import (
+    AccountInput,
+    RegistrationInput,
+    registration_normalized,
+)
 from core.errors import AppError
 from org.downloads import export_logged
 from org.models import AdministrativeUnit
@@ -127,6 +131,7 @@ def beneficiary_register(
     an application inside its own transaction.
     """
     today = today or timezone.localdate()
+    data = registration_normalized(data)
     if initial_load:
         initial_load_check(user=maker, communes=[data.commune])
     else:
