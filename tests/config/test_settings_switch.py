@@ -109,6 +109,7 @@ def test_production_settings_pass_the_deployment_checks():
         DATABASE_URL="postgres://trocap@127.0.0.1:5432/trocap",
         REDIS_URL="redis://127.0.0.1:6379/0",
         ALLOWED_HOSTS="trocap.example.gov.vn",
+        **REAL_ENDPOINTS,
     )
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -121,6 +122,46 @@ def test_production_settings_pass_the_deployment_checks():
     assert "System check identified no issues" in out.stdout
     got = run_probe_settings(env)
     assert got == {"conn_max_age": 60, "health_checks": True, "hsts": 31536000, "secure": True}
+
+
+# What an installation sets for its real providers and population service.
+REAL_ENDPOINTS = {
+    f"{name}_{key}": value
+    for name in ("VIETTELPAY", "VIETINBANK", "VNPOST", "POPULATION")
+    for key, value in (
+        ("URL", f"https://{name.lower()}.example.vn/api"),
+        ("SECRET", f"{name.lower()}-secret-of-this-installation-0123456789"),
+    )
+}
+
+
+def test_the_deployment_checks_refuse_the_mock_providers():
+    """Production settings that still point at the mocks (loopback, their published secrets)
+    fail `check --deploy`: one error per provider for each."""
+    unset = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+    unset |= {"DJANGO_ALLOW_ASYNC_UNSAFE"} | set(REAL_ENDPOINTS) | {"MOCK_PROVIDERS_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in unset and not k.startswith("SECURE_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="k" * 20 + "-production-secret-of-this-installation-" + "x" * 20,
+        DATABASE_URL="postgres://trocap@127.0.0.1:5432/trocap",
+        ALLOWED_HOSTS="trocap.example.gov.vn",
+        VIETINBANK_URL="https://vietinbank.example.vn/api",
+        VIETINBANK_SECRET="vietinbank-secret-of-this-installation-0123456789",
+        POPULATION_URL="https://[::1]:9000/",
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    report = out.stdout + out.stderr
+    assert report.count("trocap.E001") == 3  # VIETTELPAY, VNPOST, POPULATION
+    assert report.count("trocap.E002") == 3  # VIETTELPAY, VNPOST on 127.0.0.1; POPULATION on ::1
+    assert "VIETINBANK" not in report
 
 
 def run_probe_settings(env: dict) -> dict:
