@@ -40,7 +40,7 @@ from beneficiaries.services.month_bounds import check_month_bounds
 from core.errors import AppForbidden, FieldErrors
 from core.months import add_months
 from org.models import AdministrativeUnit, Role, UnitLevel
-from org.scoping import require_officer_of
+from org.scoping import require_officer_of, user_can_see_unit
 from providers.models import ProviderCode
 
 MAX_DECISION_FILE_BYTES = 5 * 1024 * 1024
@@ -240,11 +240,27 @@ def id_number_taken(id_number: str, *, exclude_pk: int | None = None) -> Benefic
     return qs.first()
 
 
+def _duplicate_message(data: RegistrationInput, other: Beneficiary, user) -> str:
+    """Who holds the number, for an officer who may see them; else only that someone elsewhere
+    does and whom to ask: an import of 20,000 numbers must not map the province's register."""
+    if user is not None and user_can_see_unit(user, other.commune):
+        return _("ID number %(number)s is already registered for %(name)s (%(commune)s).") % {
+            "number": data.id_number,
+            "name": other.full_name,
+            "commune": other.commune.name,
+        }
+    return _(
+        "ID number %(number)s is already registered in another unit. Ask the district (or "
+        "province) social protection office to check it before registering this person."
+    ) % {"number": data.id_number}
+
+
 def registration_errors(
-    *, data: RegistrationInput, today: datetime.date, initial_load: bool = False
+    *, data: RegistrationInput, today: datetime.date, initial_load: bool = False, user=None
 ) -> FieldErrors:
     """Every problem with a registration, by field, coded, in Vietnamese (database checks
-    included). The start month is bounded (`month_bounds`; older for an initial load)."""
+    included). The start month is bounded (`month_bounds`; older for an initial load). A
+    duplicate ID number names the other person only to a `user` whose scope holds them."""
     errors = FieldErrors()
     if not data.full_name.strip():
         errors.add("full_name", Code.REQUIRED, _("Enter the full name."))
@@ -260,16 +276,7 @@ def registration_errors(
     if data.id_number and "id_number" not in errors.by_field:
         other = id_number_taken(data.id_number)
         if other is not None:
-            errors.add(
-                "id_number",
-                Code.ID_NUMBER_TAKEN,
-                _("ID number %(number)s is already registered for %(name)s (%(commune)s).")
-                % {
-                    "number": data.id_number,
-                    "name": other.full_name,
-                    "commune": other.commune.name,
-                },
-            )
+            errors.add("id_number", Code.ID_NUMBER_TAKEN, _duplicate_message(data, other, user))
     errors.extend("phone", validation.check_phone(data.phone))
     if data.commune.level != UnitLevel.COMMUNE or not data.commune.active:
         errors.add("commune", Code.COMMUNE_INVALID, _("Choose an active commune."))

@@ -98,7 +98,7 @@ def beneficiaries_import(
     )
     for number, data in parsed.rows:
         for field_name, problems in registration_errors(
-            data=data, today=today, initial_load=initial_load
+            data=data, today=today, initial_load=initial_load, user=user
         ).by_field.items():
             for problem in problems:
                 result.errors.extend(

@@ -136,7 +136,7 @@ def beneficiary_register(
         initial_load_check(user=maker, communes=[data.commune])
     else:
         require_maker(maker, data.commune, portal=source == ChangeSource.PORTAL)
-    errors = registration_errors(data=data, today=today, initial_load=initial_load)
+    errors = registration_errors(data=data, today=today, initial_load=initial_load, user=maker)
     errors.extend("decision_file", check_decision_file(decision_file))
     errors.raise_if_any()
     change = registration_write(

@@ -22,7 +22,7 @@ from core.errors import AppForbidden
 from org.privacy import identifiers_for
 from payments.models import PaymentList, PaymentPeriod
 from reports.models import ExportLog
-from tests.factories import id_number_for
+from tests.factories import BeneficiaryFactory, id_number_for
 
 pytestmark = pytest.mark.django_db
 
@@ -406,3 +406,23 @@ def test_the_import_page_offers_the_initial_load_to_the_administrator_only(
     html = client.post(url, {"file": upload_of(more), "initial_load": "on"}).content.decode()
     assert "đã có danh sách chi trả đã chốt" in html
     assert "beneficiary_import" not in client.session
+
+
+def test_an_import_preview_does_not_say_who_is_registered_in_another_district(officers, hue_units):
+    """Issue 17: a preview of ID numbers must not map who is a beneficiary anywhere in the
+    province; a duplicate outside the officer's scope says neither who nor where."""
+    data = rows(hue_units["commune"].code, 2)
+    BeneficiaryFactory(
+        commune=hue_units["far_commune"], id_number=data[0]["id_number"], full_name="Lê Thị Mận"
+    )
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(data)
+    result = beneficiaries_import(
+        name="dt.csv", content=buffer.getvalue().encode(), user=officers["commune"], dry_run=True
+    )
+    (error,) = result.errors
+    assert (error.row, error.column, error.code) == (2, "id_number", Code.ID_NUMBER_TAKEN)
+    assert "Lê Thị Mận" not in error.message
+    assert hue_units["far_commune"].name not in error.message

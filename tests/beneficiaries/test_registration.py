@@ -141,8 +141,23 @@ def test_a_duplicate_id_anywhere_in_the_database_is_refused(officers, hue_units)
             data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
         )
     assert error_codes(excinfo.value)["id_number"] == [Code.ID_NUMBER_TAKEN]
-    assert "Lê Thị Mận" in errors_of(excinfo)["id_number"][0]  # the officer sees who has it
+    # Issue 17: out of the officer's scope the message says neither who nor where.
+    message = errors_of(excinfo)["id_number"][0]
+    assert "Lê Thị Mận" not in message and hue_units["far_commune"].name not in message
+    assert "another unit" in message or "đơn vị khác" in message
     assert Beneficiary.objects.count() == 1 and Beneficiary.objects.get() == other
+
+
+def test_a_duplicate_in_the_officers_own_commune_names_the_person(officers, hue_units):
+    BeneficiaryFactory(
+        commune=hue_units["commune"], id_number="046319004512", full_name="Lê Thị Mận"
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        beneficiary_register(
+            data=registration(hue_units["commune"]), maker=officers["commune"], today=TODAY
+        )
+    assert error_codes(excinfo.value)["id_number"] == [Code.ID_NUMBER_TAKEN]
+    assert "Lê Thị Mận" in errors_of(excinfo)["id_number"][0]  # the officer sees who has it
 
 
 def test_only_an_officer_of_the_commune_can_register(officers, hue_units):
