@@ -7,6 +7,8 @@ decimals (1.5, 2.5), never floats.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -245,7 +247,10 @@ class ChangeSource(models.TextChoices):
 
 
 def decision_upload_to(instance: ChangeRecord, filename: str) -> str:
-    return f"decisions/{instance.commune_id}/{filename}"
+    """A generated name: what the uploader called the file never reaches the disk or a URL
+    (the extension is checked against the content before saving: checks.check_decision_file)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"decisions/{instance.commune_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class ChangeRecord(models.Model):

@@ -348,9 +348,27 @@ def change_decision_file(request, pk: int):
     change = selectors.change_get(user=request.user, pk=pk)
     if not change.decision_file:
         raise Http404
-    return FileResponse(
-        change.decision_file.open("rb"), filename=change.decision_file.name.rsplit("/", 1)[-1]
+    name = change.decision_file.name.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower()
+    if extension not in DECISION_CONTENT_TYPES:
+        extension = "bin"
+    response = FileResponse(
+        change.decision_file.open("rb"),
+        as_attachment=True,
+        filename=f"quyet-dinh-{change.pk}.{extension}",
+        content_type=DECISION_CONTENT_TYPES.get(extension, "application/octet-stream"),
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# What a stored decision is served as: a download, never a page of this origin.
+DECISION_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
 
 
 # --- Import and export ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ forms and the import report use); the services raise it once, whole.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -49,6 +50,9 @@ DECISION_FILE_SIGNATURES = {
     b"\xff\xd8\xff": "jpeg",
     b"\x89PNG\r\n\x1a\n": "png",
 }
+DECISION_FILE_EXTENSIONS = {"pdf": "pdf", "jpg": "jpeg", "jpeg": "jpeg", "png": "png"}
+# Markup that makes a "PDF" a web page when a browser is talked into rendering it.
+HTML_MARKERS = re.compile(rb"<\s*(html|script|body|iframe|svg|!doctype\s+html)\b", re.IGNORECASE)
 OPEN_STATUSES = (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED, ChangeStatus.PROPOSED)
 STOP_REASONS = (
     ChangeReason.DEATH,
@@ -218,15 +222,24 @@ def check_decision_file(upload: UploadedFile | None) -> list[ValidationError]:
                 code=str(Code.DECISION_FILE_TOO_LARGE),
             )
         ]
-    head = upload.read(16)
+    content = upload.read()
     upload.seek(0)
-    if not any(head.startswith(signature) for signature in DECISION_FILE_SIGNATURES):
-        return [
-            ValidationError(
-                _("The decision must be a PDF, JPEG or PNG file."),
-                code=str(Code.DECISION_FILE_TYPE),
-            )
-        ]
+    kind = next(
+        (k for signature, k in DECISION_FILE_SIGNATURES.items() if content.startswith(signature)),
+        None,
+    )
+    extension = (upload.name or "").rsplit(".", 1)[-1].lower() if "." in (upload.name or "") else ""
+    refused = [
+        ValidationError(
+            _("The decision must be a PDF, JPEG or PNG file."), code=str(Code.DECISION_FILE_TYPE)
+        )
+    ]
+    # By content and by name, and the two must agree: a page named .pdf, or a PDF named .html,
+    # is neither a scan nor safe to hand back to a browser.
+    if kind is None or DECISION_FILE_EXTENSIONS.get(extension) != kind:
+        return refused
+    if HTML_MARKERS.search(content[:MAX_DECISION_FILE_BYTES]):
+        return refused
     return []
 
 
