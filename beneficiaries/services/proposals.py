@@ -136,26 +136,16 @@ def suspension_propose_uncollected(
         b = by_id.get(beneficiary_id)
         if b is None or b.pk in blocked:
             continue
-        reference = f"uncollected:{b.pk}:{month:%Y-%m}"
-        if ChangeRecord.objects.filter(
-            source=ChangeSource.SYSTEM, source_reference=reference
-        ).exists():
-            continue
-        ChangeRecord.objects.create(
-            beneficiary=b,
-            commune=b.commune,
+        detail = _(
+            "The allowance was not collected in %(first)s–%(last)s (%(n)s months in a row)."
+        ) % {"first": f"{first:%m/%Y}", "last": f"{month:%m/%Y}", "n": months}
+        created += _propose_uncollected_once(
+            b=b,
             kind=ChangeKind.SUSPEND,
-            reason=ChangeReason.NOT_COLLECTED,
-            reason_detail=_(
-                "The allowance was not collected in %(first)s–%(last)s (%(n)s months in a row)."
-            )
-            % {"first": f"{first:%m/%Y}", "last": f"{month:%m/%Y}", "n": months},
-            effective_month=add_months(month, 1),
-            status=ChangeStatus.PROPOSED,
-            source=ChangeSource.SYSTEM,
-            source_reference=reference,
+            reference=f"uncollected:{b.pk}:{month:%Y-%m}",
+            detail=detail,
+            month=month,
         )
-        created += 1
     if created:
         logger.info(
             "uncollected suspensions proposed",
@@ -213,36 +203,45 @@ def stop_propose_uncollected(
             for status, effective in settled.get(beneficiary_id, [])
         ):
             continue  # a stop or a resumption is on its way, or has been decided since
-        reference = f"uncollected:stop:{b.pk}:{month:%Y-%m}"
-        if ChangeRecord.objects.filter(
-            source=ChangeSource.SYSTEM, source_reference=reference
-        ).exists():
-            continue
-        ChangeRecord.objects.create(
-            beneficiary=b,
-            commune=b.commune,
+        detail = _(
+            "Suspended from %(since)s for not collecting the allowance, and still not "
+            "collected in %(first)s–%(last)s (%(n)s more months): the allowance stops "
+            "(Circular 02/2021, Art. 2)."
+        ) % {
+            "since": f"{since:%m/%Y}",
+            "first": f"{first:%m/%Y}",
+            "last": f"{month:%m/%Y}",
+            "n": months,
+        }
+        created += _propose_uncollected_once(
+            b=b,
             kind=ChangeKind.STOP,
-            reason=ChangeReason.NOT_COLLECTED,
-            reason_detail=_(
-                "Suspended from %(since)s for not collecting the allowance, and still not "
-                "collected in %(first)s–%(last)s (%(n)s more months): the allowance stops "
-                "(Circular 02/2021, Art. 2)."
-            )
-            % {
-                "since": f"{since:%m/%Y}",
-                "first": f"{first:%m/%Y}",
-                "last": f"{month:%m/%Y}",
-                "n": months,
-            },
-            effective_month=add_months(month, 1),
-            status=ChangeStatus.PROPOSED,
-            source=ChangeSource.SYSTEM,
-            source_reference=reference,
+            reference=f"uncollected:stop:{b.pk}:{month:%Y-%m}",
+            detail=detail,
+            month=month,
         )
-        created += 1
     if created:
         logger.info(
             "uncollected stops proposed",
             extra={"month": month.isoformat(), "proposed": created},
         )
     return created
+
+
+def _propose_uncollected_once(*, b, kind: str, reference: str, detail: str, month) -> int:
+    """A system proposal (suspend or stop, for not collecting) effective next month, once per
+    person and month (`reference`): 1 if made, 0 if it already was."""
+    if ChangeRecord.objects.filter(source=ChangeSource.SYSTEM, source_reference=reference).exists():
+        return 0
+    ChangeRecord.objects.create(
+        beneficiary=b,
+        commune=b.commune,
+        kind=kind,
+        reason=ChangeReason.NOT_COLLECTED,
+        reason_detail=detail,
+        effective_month=add_months(month, 1),
+        status=ChangeStatus.PROPOSED,
+        source=ChangeSource.SYSTEM,
+        source_reference=reference,
+    )
+    return 1
