@@ -28,6 +28,7 @@ class BeneficiaryErrorCode(StrEnum):
     ID_NUMBER_CENTURY = "id_number_century"
     ID_NUMBER_SEX_MISMATCH = "id_number_sex_mismatch"
     ID_NUMBER_YEAR_MISMATCH = "id_number_year_mismatch"
+    ID_NUMBER_PROVINCE = "id_number_province"
     ID_NUMBER_TAKEN = "id_number_taken"
     PHONE_INVALID = "phone_invalid"
     COMMUNE_INVALID = "commune_invalid"
@@ -55,6 +56,9 @@ class BeneficiaryErrorCode(StrEnum):
     ACCOUNT_HOLDER_INVALID = "account_holder_invalid"
     ACCOUNT_HOLDER_NO_RECIPIENT = "account_holder_no_recipient"
     ACCOUNT_TAKEN = "account_taken"
+    NOT_ADULT = "not_adult"
+    SAME_PERSON_AS_BENEFICIARY = "same_person_as_beneficiary"
+    RECORDED_DEAD = "recorded_dead"
 
     # Changes
     CHANGE_KIND_INVALID = "change_kind_invalid"

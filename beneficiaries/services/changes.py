@@ -39,6 +39,7 @@ from beneficiaries.services.checks import (
     OPEN_STATUSES,
     change_errors,
     check_decision_file,
+    check_funeral_payee,
     death_effective_month,
     require_checker,
     require_maker,
@@ -170,26 +171,24 @@ def change_record_submit(
     if change.status not in (ChangeStatus.DRAFT, ChangeStatus.PROPOSED):
         raise AppError(Code.NOT_SUBMITTABLE, _("Only a draft or a proposal can be submitted."))
     death = change.kind == ChangeKind.STOP and change.reason == ChangeReason.DEATH
-    if death and funeral_payee is not None:
-        errors = FieldErrors()
-        name = " ".join(funeral_payee.get("name", "").split())
-        number = funeral_payee.get("id_number", "").strip()
-        if not name:
-            errors.add(
-                "funeral_payee_name", Code.REQUIRED, _("Enter who receives the funeral support.")
+    if death:
+        if funeral_payee is not None:
+            change.funeral_payee_name = " ".join(funeral_payee.get("name", "").split())[:120]
+            change.funeral_payee_id_number = validation.normalize_id_number(
+                funeral_payee.get("id_number", "")
             )
-        if number:
-            errors.extend("funeral_payee_id_number", validation.check_id_number(number, None, None))
-        errors.raise_if_any()
-        change.funeral_payee_name = name
-        change.funeral_payee_id_number = number
-        change.funeral_payee_relationship = funeral_payee.get("relationship", "").strip()[:60]
-    if death and not change.funeral_payee_name.strip():
-        raise AppError(
-            Code.REQUIRED,
-            _("Enter who receives the funeral support."),
-            field="funeral_payee_name",
+            change.funeral_payee_relationship = funeral_payee.get("relationship", "").strip()[:60]
+        # The rulebook's funeral-payee rule, whether the payee came now or with the proposal.
+        errors = FieldErrors()
+        check_funeral_payee(
+            errors,
+            deceased=change.beneficiary,
+            name=change.funeral_payee_name,
+            id_number=change.funeral_payee_id_number,
+            relationship=change.funeral_payee_relationship,
+            today=timezone.localdate(),
         )
+        errors.raise_if_any()
     change.status = ChangeStatus.SUBMITTED
     change.submitted_at = timezone.now()
     if change.maker_id is None:

@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from accounts.models import AccountHolder, AccountStatus, PaymentAccount
-from beneficiaries import validation
+from accounts.models import AccountStatus
+from beneficiaries import rules, validation
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import (
     Beneficiary,
@@ -26,23 +26,27 @@ from beneficiaries.models import (
     ChangeRecord,
     ChangeStatus,
     DisabilityLevel,
-    RecipientKind,
     Sex,
 )
-from beneficiaries.policy import Person, age_in_month, category_coefficient
 from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.inputs import (
-    AccountInput,
     ChangeInput,
-    RecipientInput,
     RegistrationInput,
 )
 from beneficiaries.services.month_bounds import check_month_bounds
+from beneficiaries.services.rulebook import (
+    add_problems,
+    changed_category_errors,
+    check_account,
+    check_disability_change,
+    check_funeral_payee,
+    check_recipient,
+    own_id_numbers,
+)
 from core.errors import AppForbidden, FieldErrors
 from core.months import add_months
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.scoping import require_officer_of, user_can_see_unit
-from providers.models import ProviderCode
 
 MAX_DECISION_FILE_BYTES = 5 * 1024 * 1024
 DECISION_FILE_SIGNATURES = {
@@ -62,8 +66,6 @@ STOP_REASONS = (
     ChangeReason.IMPRISONED,
     ChangeReason.AGE,
 )
-# The providers an account can be recorded with (VNPost pays cash).
-ACCOUNT_PROVIDERS = (ProviderCode.VIETTELPAY, ProviderCode.VIETINBANK)
 
 
 # --- Who may act --------------------------------------------------------------------------------
@@ -140,76 +142,6 @@ def tag(user, *instances, reason: str = "") -> None:
 # --- Field checks -------------------------------------------------------------------------------
 
 
-def check_recipient(
-    errors: FieldErrors, recipient: RecipientInput, prefix: str = "recipient_"
-) -> None:
-    if recipient.kind not in RecipientKind.values:
-        errors.add(
-            f"{prefix}kind",
-            Code.RECIPIENT_KIND_INVALID,
-            _("Choose authorized recipient or guardian."),
-        )
-    if not recipient.full_name.strip():
-        errors.add(f"{prefix}full_name", Code.REQUIRED, _("Enter the recipient's full name."))
-    if not recipient.relationship.strip():
-        errors.add(
-            f"{prefix}relationship",
-            Code.REQUIRED,
-            _("Enter the recipient's relationship to the beneficiary."),
-        )
-    if not recipient.id_number:
-        errors.add(
-            f"{prefix}id_number", Code.REQUIRED, _("Enter the recipient's personal ID number.")
-        )
-    else:
-        errors.extend(
-            f"{prefix}id_number", validation.check_id_number(recipient.id_number, None, None)
-        )
-    errors.extend(f"{prefix}phone", validation.check_phone(recipient.phone))
-
-
-def check_account(
-    errors: FieldErrors, account: AccountInput, *, has_recipient: bool, prefix: str = "account_"
-) -> None:
-    if account.provider_code not in ACCOUNT_PROVIDERS:
-        errors.add(
-            f"{prefix}provider", Code.PROVIDER_INVALID, _("Choose Viettel Pay or VietinBank.")
-        )
-        return
-    errors.extend(
-        f"{prefix}number",
-        validation.check_account_number(account.provider_code, account.account_number),
-    )
-    if account.holder not in AccountHolder.values:
-        errors.add(
-            f"{prefix}holder", Code.ACCOUNT_HOLDER_INVALID, _("Choose who holds the account.")
-        )
-    elif account.holder == AccountHolder.RECIPIENT and not has_recipient:
-        errors.add(
-            f"{prefix}holder",
-            Code.ACCOUNT_HOLDER_NO_RECIPIENT,
-            _("The account is in the recipient's name, but no recipient or guardian is set."),
-        )
-    if (
-        account.account_number
-        and account.holder == AccountHolder.BENEFICIARY
-        and PaymentAccount.objects.filter(
-            provider__code=account.provider_code,
-            account_number=account.account_number,
-            status__in=[AccountStatus.ACTIVE, AccountStatus.PENDING],
-            holder=AccountHolder.BENEFICIARY,
-        ).exists()
-    ):
-        errors.add(
-            f"{prefix}number",
-            Code.ACCOUNT_TAKEN,
-            _(
-                "This account already receives the allowance of another beneficiary in "
-                "their own name."
-            ),
-        )
-
-
 def check_decision_file(upload: UploadedFile | None) -> list[ValidationError]:
     """A scanned decision: PDF, JPEG or PNG (by content, not by name), at most 5 MB."""
     if upload is None:
@@ -283,9 +215,7 @@ def registration_errors(
         "date_of_birth",
         validation.check_person_dates(date_of_birth=data.date_of_birth, today=today),
     )
-    errors.extend(
-        "id_number", validation.check_id_number(data.id_number, data.date_of_birth, data.sex)
-    )
+    errors.extend("id_number", rules.check_id_number(data.id_number, data.date_of_birth, data.sex))
     if data.id_number and "id_number" not in errors.by_field:
         other = id_number_taken(data.id_number)
         if other is not None:
@@ -295,19 +225,21 @@ def registration_errors(
         errors.add("commune", Code.COMMUNE_INVALID, _("Choose an active commune."))
     if not data.categories:
         errors.add("categories", Code.CATEGORY_REQUIRED, _("Choose at least one category."))
-    unknown = [c for c in data.categories if c not in validation.CATEGORY_CODES]
+    unknown = [c for c in data.categories if c not in rules.CATEGORY_CODES]
     if unknown:
         errors.add(
             "categories",
             Code.CATEGORY_UNKNOWN,
             _("Unknown category: %(codes)s.") % {"codes": ", ".join(unknown)},
         )
-    for name, problems in validation.check_category_requirements(
-        list(data.categories),
-        disability_level=data.disability_level,
-        dependent_children=data.dependent_children,
-    ).items():
-        errors.extend(name, problems)
+    add_problems(
+        errors,
+        rules.check_category_requirements(
+            list(data.categories),
+            disability_level=data.disability_level,
+            dependent_children=data.dependent_children,
+        ),
+    )
     if not errors.by_field.get("categories") and not errors.by_field.get("date_of_birth"):
         errors.extend("categories", category_age_errors(data))
     if not data.decision_number.strip():
@@ -333,7 +265,9 @@ def registration_errors(
         ),
     )
     if data.recipient is not None:
-        check_recipient(errors, data.recipient)
+        check_recipient(
+            errors, data.recipient, today=today, beneficiary_id_numbers=(data.id_number,)
+        )
     if data.account is not None:
         check_account(errors, data.account, has_recipient=data.recipient is not None)
     return errors
@@ -341,30 +275,17 @@ def registration_errors(
 
 def category_age_errors(data: RegistrationInput) -> list[ValidationError]:
     """A category whose age conditions the person does not meet in the start month (K5C under
-    80, K1 at 16 or over, ...) is a data error the officer must see."""
-    if data.start_month is None or data.date_of_birth is None:
-        return []
-    if data.start_month < data.date_of_birth.replace(day=1):
-        return []
-    tables = load_policy_tables()
-    person = Person(
+    80, K1 at 16 or over, ...) is a data error the officer must see (`rules.category_age_errors`,
+    the same rule a category or disability change runs in its effective month)."""
+    return rules.category_age_errors(
+        tables=load_policy_tables(),
+        categories=data.categories,
         date_of_birth=data.date_of_birth,
-        categories=tuple(data.categories),
-        disability_level=data.disability_level or DisabilityLevel.SEVERE,  # checked on its own
-        dependent_children=data.dependent_children or 1,
+        month=data.start_month,
+        disability_level=data.disability_level,
+        dependent_children=data.dependent_children,
+        age_rule=settings.TROCAP_AGE_RULE,
     )
-    age = age_in_month(data.date_of_birth, data.start_month, settings.TROCAP_AGE_RULE)
-    return [
-        ValidationError(
-            _("Category %(code)s does not apply to a person aged %(age)s in %(month)s.")
-            % {"code": code, "age": age, "month": data.start_month.strftime("%m/%Y")},
-            code=str(Code.CATEGORY_AGE),
-        )
-        for code in data.categories
-        if code in validation.CATEGORY_CODES
-        and category_coefficient(tables, code, person, data.start_month, settings.TROCAP_AGE_RULE)
-        is None
-    ]
 
 
 def death_effective_month(date_of_death: datetime.date | None) -> datetime.date | None:
@@ -419,6 +340,8 @@ def change_errors(
                 Code.DISABILITY_LEVEL_UNCHANGED,
                 _("This is already the beneficiary's disability level."),
             )
+        else:
+            check_disability_change(errors, beneficiary, data)
     if (
         data.kind in (ChangeKind.CHANGE_CATEGORY, ChangeKind.CHANGE_DISABILITY)
         and not data.decision_number.strip()
@@ -441,7 +364,12 @@ def change_errors(
                 "recipient_full_name", Code.REQUIRED, _("Enter the new recipient or guardian.")
             )
         else:
-            check_recipient(errors, data.recipient)
+            check_recipient(
+                errors,
+                data.recipient,
+                today=today,
+                beneficiary_id_numbers=own_id_numbers(beneficiary),
+            )
     if (
         data.kind == ChangeKind.REMOVE_RECIPIENT
         and not beneficiary.recipients.filter(active=True).exists()
@@ -495,15 +423,14 @@ def _check_death_or_month(
                     Code.DATE_OF_DEATH_BEFORE_BIRTH,
                     _("The date of death is before the date of birth."),
                 )
-        if not data.funeral_payee_name.strip():
-            errors.add(
-                "funeral_payee_name", Code.REQUIRED, _("Enter who receives the funeral support.")
-            )
-        if data.funeral_payee_id_number:
-            errors.extend(
-                "funeral_payee_id_number",
-                validation.check_id_number(data.funeral_payee_id_number, None, None),
-            )
+        check_funeral_payee(
+            errors,
+            deceased=beneficiary,
+            name=data.funeral_payee_name,
+            id_number=data.funeral_payee_id_number,
+            relationship=data.funeral_payee_relationship,
+            today=today,
+        )
     elif data.effective_month is None:
         errors.add("effective_month", Code.REQUIRED, _("Enter the month the change takes effect."))
     else:
@@ -540,7 +467,7 @@ def _check_category_change(
             Code.CATEGORY_REQUIRED,
             _("Choose the new category, or the category that ends."),
         )
-    elif data.new_category and data.new_category not in validation.CATEGORY_CODES:
+    elif data.new_category and data.new_category not in rules.CATEGORY_CODES:
         errors.add("new_category", Code.CATEGORY_UNKNOWN, _("Choose the new category."))
     elif data.new_category in held:
         errors.add(
@@ -554,14 +481,21 @@ def _check_category_change(
             Code.CATEGORY_NOT_HELD,
             _("The beneficiary does not hold this category."),
         )
-    requirements = validation.check_category_requirements(
+    level = data.new_disability_level or beneficiary.disability_level
+    requirements = rules.check_category_requirements(
         [data.new_category] if data.new_category else [],
-        disability_level=data.new_disability_level or beneficiary.disability_level,
+        disability_level=level,
         dependent_children=beneficiary.dependent_children,
     )
     for name, problems in requirements.items():
         errors.extend(
             "new_disability_level" if name == "disability_level" else "new_category", problems
+        )
+    if data.new_category and not errors.by_field.get("new_category"):
+        # The same rule as at registration, in the month the change takes effect.
+        errors.extend(
+            "new_category",
+            changed_category_errors(beneficiary, [data.new_category], level, data.effective_month),
         )
 
 

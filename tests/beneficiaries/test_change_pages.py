@@ -51,6 +51,7 @@ def test_a_death_with_its_scanned_decision_then_approval_in_the_queue(
             "reason": "death",
             "date_of_death": "14/10/2026",
             "funeral_payee_name": "Trần Văn Bình",
+            "funeral_payee_id_number": "046080001234",
             "funeral_payee_relationship": "Con trai",
             "decision_number": "300/QĐ-UBND",
             "decision_date": "20/10/2026",

@@ -214,6 +214,7 @@ def history(hue_units, officers):
             date_of_death=datetime.date(2026, 11, 10),
             funeral_payee_name="Phan Văn Con",
             funeral_payee_id_number="046070009999",
+            funeral_payee_relationship="Con trai",
         ),
         maker=officers["commune"],
         today=datetime.date(2026, 11, 25),

@@ -50,6 +50,7 @@ def test_deaths_and_stops_are_decreases_with_their_reason(client, officers, hue_
             date_of_death=datetime.date(2026, 11, 10),
             funeral_payee_name="Phan Văn Con",
             funeral_payee_id_number="046070009999",
+            funeral_payee_relationship="Con trai",
         ),
     )
     decide(officers, leaving, ChangeInput(kind="stop", reason="moved_away", effective_month=DEC))
