@@ -61,14 +61,18 @@ class ServiceErrorsMixin:
     """Put the field -> messages of a service's ValidationError next to the fields."""
 
     def add_service_errors(self, error: ValidationError) -> None:
+        # The service's errors keep their codes (form.errors.as_data()): the same rule gives
+        # the same code on the page as on every other door.
         if hasattr(error, "error_dict"):
-            for name, errors in error.message_dict.items():
+            for name, errors in error.error_dict.items():
                 target = name if name in self.fields else None
-                for message in errors:
-                    self.add_error(target, message)
+                for problem in errors:
+                    for message in problem.messages:
+                        self.add_error(target, ValidationError(message, code=problem.code))
         else:
-            for message in error.messages:
-                self.add_error(None, message)
+            for problem in error.error_list:
+                for message in problem.messages:
+                    self.add_error(None, ValidationError(message, code=problem.code))
 
 
 class RegistrationForm(ServiceErrorsMixin, forms.Form):
