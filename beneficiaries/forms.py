@@ -358,6 +358,54 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
         if "new_commune" in self.fields and communes is not None:
             self.fields["new_commune"].queryset = communes
 
+        self.current_recipient = None
+        if kind == ChangeKind.STOP:
+            self._offer_current_recipient(beneficiary)
+
+    def _offer_current_recipient(self, beneficiary) -> None:
+        """A death: offer the current recipient or guardian as the funeral support's payee (a
+        server-rendered choice: the page runs no inline script)."""
+        current = beneficiary.recipients.filter(active=True).first()
+        if current is None:
+            return
+        self.current_recipient = current
+        self.fields["funeral_payee_from"] = forms.ChoiceField(
+            label=_("Who receives the funeral support"),
+            choices=[
+                (
+                    "recipient",
+                    _("The current %(kind)s: %(name)s (%(relationship)s)")
+                    % {
+                        "kind": current.get_kind_display().lower(),
+                        "name": current.full_name,
+                        "relationship": current.relationship,
+                    },
+                ),
+                ("other", _("Another person (enter below)")),
+            ],
+            required=False,
+            widget=forms.RadioSelect,
+        )
+        self.order_fields(["reason", "date_of_death", "funeral_payee_from"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("funeral_payee_from") == "recipient" and self.current_recipient:
+            recipient = self.current_recipient
+            typed = " ".join((data.get("funeral_payee_name") or "").split())
+            if typed and typed != recipient.full_name:
+                # Never overwrite a person the officer typed: say which one is meant.
+                self.add_error(
+                    "funeral_payee_from",
+                    _("Choose “another person” to pay %(name)s, or clear the name below.")
+                    % {"name": typed},
+                )
+                return data
+            data["funeral_payee_name"] = recipient.full_name
+            data["funeral_payee_id_number"] = recipient.id_number
+            data["funeral_payee_relationship"] = recipient.relationship
+        return data
+
     def clean_recipient_phone(self):
         return validation.normalize_phone(self.cleaned_data["recipient_phone"])
 

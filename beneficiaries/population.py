@@ -290,21 +290,34 @@ def registration_check(beneficiary: Beneficiary) -> str:
     return check.result if check else "queued"
 
 
+def check_warning(check: PopulationCheck | None) -> tuple[str, str] | None:
+    """(message level, Vietnamese text) of what a stored check found that an officer must see:
+    a mismatch, an unknown ID number, a death. The one source of these texts, for the maker who
+    registers and for the checker who approves (`change_warnings`)."""
+    if check is None:
+        return None
+    if check.result == PopulationResult.MISMATCH:
+        return "warning", _("The population database differs on: %(fields)s. Check the papers.") % {
+            "fields": check.fields_display
+        }
+    if check.result == PopulationResult.NOT_FOUND:
+        return "warning", _("The population database does not know this ID number.")
+    if check.result == PopulationResult.DECEASED and check.date_of_death:
+        return "error", _("The population database records this person as deceased on %(day)s.") % {
+            "day": check.date_of_death.strftime("%d/%m/%Y")
+        }
+    return None
+
+
 def registration_message(result: str, beneficiary: Beneficiary) -> tuple[str, str]:
     """(message level, Vietnamese text) for the officer who just registered someone."""
     check = PopulationCheck.objects.filter(beneficiary=beneficiary, latest=True).first()
     if result == PopulationResult.MATCH:
         return "success", _("The population database confirms the name, date of birth and sex.")
-    if result == PopulationResult.MISMATCH and check:
-        return "warning", _("The population database differs on: %(fields)s. Check the papers.") % {
-            "fields": check.fields_display
-        }
-    if result == PopulationResult.NOT_FOUND:
-        return "warning", _("The population database does not know this ID number.")
-    if result == PopulationResult.DECEASED and check:
-        return "error", _("The population database records this person as deceased on %(day)s.") % {
-            "day": check.date_of_death.strftime("%d/%m/%Y")
-        }
+    if result in (PopulationResult.MISMATCH, PopulationResult.NOT_FOUND, PopulationResult.DECEASED):
+        found = check_warning(check)
+        if found is not None:
+            return found
     if result == "queued":
         return "info", _(
             "The population database did not answer: the check will be made automatically "
@@ -313,3 +326,18 @@ def registration_message(result: str, beneficiary: Beneficiary) -> tuple[str, st
     if result == "error":
         return "warning", _("The population database refused the check: tell the administrator.")
     return "info", _("No ID number: the population database cannot be checked.")
+
+
+def change_warnings(beneficiary: Beneficiary) -> list[tuple[str, str]]:
+    """The warnings that do not block a change but that its checker must weigh, as the maker
+    saw them: the population database's latest finding on the person (mismatch, unknown ID
+    number, death), or that the person could not be checked yet."""
+    check = PopulationCheck.objects.filter(beneficiary=beneficiary, latest=True).first()
+    found = check_warning(check)
+    if found is not None:
+        return [found]
+    if check is None and beneficiary.id_number:
+        return [("info", _("The population database has not checked this person yet."))]
+    if not beneficiary.id_number:
+        return [("info", _("No ID number: the population database cannot be checked."))]
+    return []

@@ -243,6 +243,9 @@ def change_detail(request, pk: int):
         {
             "title": change.get_kind_display(),
             "change": change,
+            "warnings": population.change_warnings(change.beneficiary)
+            if change.status in OPEN_STATUSES
+            else [],
             "reject_form": RejectForm(),
             "can_decide": request.user.role == Role.DISTRICT_OFFICER
             and change.status == ChangeStatus.SUBMITTED

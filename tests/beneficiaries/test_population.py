@@ -257,3 +257,33 @@ def test_a_failed_check_is_logged_with_the_person_and_never_the_id_number(
     assert [r.beneficiary_id for r in queued] == [people["renamed"].pk]
     logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
     assert people["renamed"].id_number not in logged
+
+
+def test_the_checker_sees_the_warning_the_maker_saw(population, officers, client, hue_units):
+    """The district officer approving a registration sees the population database's warning
+    that the commune officer saw when registering (issue 17: the same warnings)."""
+    client.force_login(officers["commune"])
+    today = timezone.localdate()
+    response = client.post(
+        reverse("beneficiaries:register"),
+        {
+            "full_name": "Phan Thị Lụa",
+            "date_of_birth": "1938-04-12",
+            "sex": "F",
+            "ethnicity": "Kinh",
+            "id_number": "046138004597",  # the mock database does not know it
+            "commune": hue_units["commune"].pk,
+            "categories": ["K5C"],
+            "decision_number": "123/QĐ-UBND",
+            "decision_date": today.replace(day=1).isoformat(),
+            "start_month": today.strftime("%Y-%m"),
+        },
+        follow=True,
+    )
+    maker_saw = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert maker_saw == ["CSDL quốc gia về dân cư không có số định danh này."]
+    change = ChangeRecord.objects.get(beneficiary__id_number="046138004597")
+    client.force_login(officers["district"])
+    page = client.get(reverse("beneficiaries:change_detail", args=[change.pk])).content.decode()
+    assert "data-warnings" in page
+    assert f'data-warning-level="warning">{maker_saw[0]}</li>' in page

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Category, ChangeRecord
@@ -14,7 +15,7 @@ from beneficiaries.policy_models import CategoryCoefficient
 from beneficiaries.services.changes import change_record_create, change_record_submit
 from beneficiaries.services.inputs import ChangeInput, RecipientInput
 from core.errors import error_codes
-from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 21)
@@ -201,3 +202,26 @@ def test_a_proposed_death_is_submitted_only_with_a_complete_payee(person, office
     )
     assert submitted.status == "submitted"
     assert submitted.funeral_payee_id_number == "046080001234"
+
+
+def test_the_death_form_offers_the_current_recipient_as_the_funeral_payee(person, officers, client):
+    current = RecipientFactory(beneficiary=person, kind="guardian", relationship="Con trai")
+    client.force_login(officers["commune"])
+    url = reverse("beneficiaries:change_create", args=[person.pk, "stop"])
+    page = client.get(url).content.decode()
+    assert 'name="funeral_payee_from" value="recipient"' in page
+    assert current.full_name in page
+    assert "<script>" not in page  # a server-rendered choice: the CSP forbids inline script
+    death_of = {"reason": "death", "date_of_death": "14/10/2026"}
+    mixed = client.post(
+        url, {**death_of, "funeral_payee_from": "recipient", "funeral_payee_name": "Người Khác"}
+    )
+    assert mixed.status_code == 200 and not ChangeRecord.objects.exists()
+    response = client.post(url, {**death_of, "funeral_payee_from": "recipient"})
+    assert response.status_code == 302
+    change = ChangeRecord.objects.get()
+    assert (
+        change.funeral_payee_name,
+        change.funeral_payee_id_number,
+        change.funeral_payee_relationship,
+    ) == (current.full_name, current.id_number, "Con trai")
