@@ -35,6 +35,7 @@ from beneficiaries.models import (
     PopulationResult,
 )
 from beneficiaries.services.checks import death_effective_month
+from beneficiaries.services.rulebook import stored_change_errors
 from providers.adapters.base import sign
 
 logger = logging.getLogger(__name__)
@@ -328,16 +329,27 @@ def registration_message(result: str, beneficiary: Beneficiary) -> tuple[str, st
     return "info", _("No ID number: the population database cannot be checked.")
 
 
-def change_warnings(beneficiary: Beneficiary) -> list[tuple[str, str]]:
-    """The warnings that do not block a change but that its checker must weigh, as the maker
-    saw them: the population database's latest finding on the person (mismatch, unknown ID
-    number, death), or that the person could not be checked yet."""
+def change_warnings(change: ChangeRecord) -> list[tuple[str, str]]:
+    """What the checker of an open change must see, as (level, Vietnamese text): the warnings
+    the maker saw (the population database's latest finding on the person, or that it could not
+    be checked yet), and, as errors, what the rulebook refuses in the change as stored (a change
+    recorded before a rule existed, or whose facts changed since): approving it is refused with
+    the same messages (`rulebook.stored_change_errors`)."""
+    beneficiary = change.beneficiary
+    found: list[tuple[str, str]] = []
     check = PopulationCheck.objects.filter(beneficiary=beneficiary, latest=True).first()
-    found = check_warning(check)
-    if found is not None:
-        return [found]
-    if check is None and beneficiary.id_number:
-        return [("info", _("The population database has not checked this person yet."))]
-    if not beneficiary.id_number:
-        return [("info", _("No ID number: the population database cannot be checked."))]
-    return []
+    warning = check_warning(check)
+    if warning is not None:
+        found.append(warning)
+    elif not beneficiary.id_number:
+        found.append(("info", _("No ID number: the population database cannot be checked.")))
+    elif check is None:
+        found.append(("info", _("The population database has not checked this person yet.")))
+    problems = stored_change_errors(change, today=timezone.localdate())
+    found.extend(
+        ("error", message)
+        for errors in problems.by_field.values()
+        for error in errors
+        for message in error.messages
+    )
+    return found

@@ -243,7 +243,7 @@ def change_detail(request, pk: int):
         {
             "title": change.get_kind_display(),
             "change": change,
-            "warnings": population.change_warnings(change.beneficiary)
+            "warnings": population.change_warnings(change)
             if change.status in OPEN_STATUSES
             else [],
             "reject_form": RejectForm(),

@@ -47,6 +47,7 @@ from beneficiaries.services.checks import (
 )
 from beneficiaries.services.inputs import ChangeInput
 from beneficiaries.services.registration import account_write
+from beneficiaries.services.rulebook import stored_change_errors
 from beneficiaries.signals import change_decided
 from core.errors import AppError, FieldErrors
 from core.months import add_months
@@ -283,6 +284,7 @@ def change_record_approve(
     if change.status != ChangeStatus.SUBMITTED:
         raise AppError(Code.NOT_WAITING, _("This change is not waiting for a decision."))
     today = today or timezone.localdate()
+    stored_change_errors(change, today=today).raise_if_any()
     change.status = ChangeStatus.APPROVED
     change.checker = approved_by
     change.decided_at = timezone.now()

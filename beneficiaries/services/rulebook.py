@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AccountHolder, AccountStatus, PaymentAccount
 from beneficiaries import rules
 from beneficiaries.errors import BeneficiaryErrorCode as Code
-from beneficiaries.models import Beneficiary, ChangeKind, ChangeReason, ChangeStatus
+from beneficiaries.models import Beneficiary, ChangeKind, ChangeReason, ChangeRecord, ChangeStatus
 from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.inputs import AccountInput, ChangeInput, RecipientInput
 from core.errors import FieldErrors
@@ -172,3 +172,46 @@ def check_disability_change(
             if e.message not in before
         ],
     )
+
+
+def stored_change_errors(change: ChangeRecord, *, today: datetime.date) -> FieldErrors:
+    """The rulebook run again on a change as it is stored, when the checker decides: the new
+    recipient or guardian (a registration's or a recipient change's), the funeral payee of a
+    death, the new category in its effective month. A change recorded before a rule existed,
+    or whose facts changed since (the guardian has died), is refused with the same codes."""
+    errors = FieldErrors()
+    person = change.beneficiary
+    if change.kind in (ChangeKind.REGISTER, ChangeKind.SET_RECIPIENT) and change.recipient_id:
+        stored = change.recipient
+        check_recipient(
+            errors,
+            RecipientInput(
+                kind=stored.kind,
+                full_name=stored.full_name,
+                id_number=stored.id_number,
+                relationship=stored.relationship,
+                phone=stored.phone,
+            ),
+            today=today,
+            beneficiary_id_numbers=own_id_numbers(person),
+        )
+    if change.kind == ChangeKind.STOP and change.reason == ChangeReason.DEATH:
+        check_funeral_payee(
+            errors,
+            deceased=person,
+            name=change.funeral_payee_name,
+            id_number=change.funeral_payee_id_number,
+            relationship=change.funeral_payee_relationship,
+            today=today,
+        )
+    if change.kind == ChangeKind.CHANGE_CATEGORY and change.new_category_id:
+        errors.extend(
+            "new_category",
+            changed_category_errors(
+                person,
+                [change.new_category.code],
+                change.new_disability_level or person.disability_level,
+                change.effective_month,
+            ),
+        )
+    return errors

@@ -12,7 +12,11 @@ from django.urls import reverse
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Category, ChangeRecord
 from beneficiaries.policy_models import CategoryCoefficient
-from beneficiaries.services.changes import change_record_create, change_record_submit
+from beneficiaries.services.changes import (
+    change_record_approve,
+    change_record_create,
+    change_record_submit,
+)
 from beneficiaries.services.inputs import ChangeInput, RecipientInput
 from core.errors import error_codes
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, RecipientFactory
@@ -225,3 +229,35 @@ def test_the_death_form_offers_the_current_recipient_as_the_funeral_payee(person
         change.funeral_payee_id_number,
         change.funeral_payee_relationship,
     ) == (current.full_name, current.id_number, "Con trai")
+
+
+def test_a_change_recorded_before_the_rulebook_is_refused_at_approval(person, officers, client):
+    """A guardian aged 16 that reached the queue before the rule existed: the checker sees why,
+    and approving it is refused with the same code (it never reaches the list)."""
+    minor = RecipientFactory(beneficiary=person, id_number="046210001234", active=False)
+    change = ChangeRecord.objects.create(
+        beneficiary=person,
+        commune=person.commune,
+        kind="set_recipient",
+        reason="new_decision",
+        effective_month=M,
+        status="submitted",
+        recipient=minor,
+        maker=officers["commune"],
+    )
+    client.force_login(officers["district"])
+    page = client.get(reverse("beneficiaries:change_detail", args=[change.pk])).content.decode()
+    assert 'data-warning-level="error"' in page
+    with pytest.raises(ValidationError) as excinfo:
+        change_record_approve(change=change, approved_by=officers["district"], today=TODAY)
+    assert error_codes(excinfo.value) == {"recipient_id_number": [Code.NOT_ADULT]}
+    change.refresh_from_db()
+    assert change.status == "submitted"
+    minor.refresh_from_db()
+    assert not minor.active
+
+
+def test_the_admin_writes_nothing_of_the_register(officers, client):
+    client.force_login(officers["admin"])
+    for model in ("beneficiary", "authorizedrecipient", "changerecord"):
+        assert client.get(f"/admin/beneficiaries/{model}/add/").status_code == 403, model
