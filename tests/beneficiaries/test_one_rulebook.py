@@ -7,19 +7,26 @@ import io
 import json
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.portal import ApplicationRefused, application_receive
 from api.services import api_token_create
+from beneficiaries import rules
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeRecord
+from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.changes import change_record_create
+from beneficiaries.services.checks import registration_errors
 from beneficiaries.services.import_file import COLUMNS
 from beneficiaries.services.importing import beneficiaries_import
 from beneficiaries.services.inputs import ChangeInput, RecipientInput, RegistrationInput
 from beneficiaries.services.registration import beneficiary_register
+from beneficiaries.validation import normalize_id_number
 from core.errors import all_codes
 from tests.api.conftest import auth
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, id_number_for
@@ -152,7 +159,7 @@ def via_change(v, today, officers, hue_units, client) -> set[str]:
     return all_codes(excinfo.value)
 
 
-def via_import(v, today, officers, hue_units, client) -> set[str]:
+def via_import(v, today, officers, hue_units, client, *, initial_load=False) -> set[str]:
     row = dict.fromkeys(COLUMNS, "")
     row.update(
         full_name="Lê Thị Xuân",
@@ -176,11 +183,16 @@ def via_import(v, today, officers, hue_units, client) -> set[str]:
     result = beneficiaries_import(
         name="ho_so.csv",
         content=out.getvalue().encode(),
-        user=officers["commune"],
+        user=officers["admin"] if initial_load else officers["commune"],
+        initial_load=initial_load,
         dry_run=True,
         today=today,
     )
     return {str(e.code) for e in result.errors}
+
+
+def via_initial_load(v, today, officers, hue_units, client) -> set[str]:
+    return via_import(v, today, officers, hue_units, client, initial_load=True)
 
 
 def portal_application(v, today, hue_units) -> dict:
@@ -226,6 +238,7 @@ PATHS = {
     "registration_page": via_page,
     "change": via_change,
     "import": via_import,
+    "initial_load": via_initial_load,
     "portal": via_portal,
 }
 
@@ -272,3 +285,55 @@ def test_the_portal_api_refuses_it_with_the_rulebooks_message(case, officers, hu
     ]
     assert messages and all(message in body for message in messages), (body, messages)
     assert not ChangeRecord.objects.exists()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(number=st.text(max_size=16))
+def test_any_recipient_id_number_gets_coded_refusals_never_an_exception(
+    number, officers, hue_units
+):
+    today = timezone.localdate()
+    v = case_values("guardian_aged_16", today)
+    month = today.replace(day=1)
+    data = RegistrationInput(
+        full_name="Lê Thị Xuân",
+        date_of_birth=v["date_of_birth"],
+        sex="F",
+        commune=hue_units["commune"],
+        categories=("K5C",),
+        decision_number="7/QĐ-UBND",
+        decision_date=month,
+        start_month=month,
+        id_number=v["id_number"],
+        recipient=RecipientInput(
+            kind="guardian",
+            full_name="Lê Văn Tư",
+            id_number=normalize_id_number(number),
+            relationship="Con trai",
+        ),
+    )
+    errors = registration_errors(data=data, today=today, user=officers["commune"])
+    found = {e.code for problems in errors.by_field.values() for e in problems}
+    assert found <= {str(code) for code in Code}
+    assert set(errors.by_field) <= {"recipient_id_number"}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(age=st.integers(16, 110), category=st.sampled_from(["K1", "K3", "K7"]))
+def test_a_child_category_for_anyone_16_or_older_is_always_category_age(age, category, hue_units):
+    month = timezone.localdate().replace(day=1)
+    born = years_ago(month, age)
+    errors = rules.category_age_errors(
+        tables=load_policy_tables(),
+        categories=[category],
+        date_of_birth=born,
+        month=month,
+        disability_level="",
+        dependent_children=None,
+        age_rule=django_settings.TROCAP_AGE_RULE,
+    )
+    assert [e.code for e in errors] == [Code.CATEGORY_AGE]
