@@ -284,7 +284,18 @@ def change_record_approve(
     if change.status != ChangeStatus.SUBMITTED:
         raise AppError(Code.NOT_WAITING, _("This change is not waiting for a decision."))
     today = today or timezone.localdate()
-    stored_change_errors(change, today=today).raise_if_any()
+    problems = stored_change_errors(change, today=today)
+    if problems:
+        logger.info(
+            "change approval refused by the rulebook",
+            extra={
+                "change_id": change.pk,
+                "kind": change.kind,
+                "codes": sorted({e.code for found in problems.by_field.values() for e in found}),
+                "user_id": approved_by.pk,
+            },
+        )
+        problems.raise_if_any()
     change.status = ChangeStatus.APPROVED
     change.checker = approved_by
     change.decided_at = timezone.now()
