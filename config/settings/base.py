@@ -317,12 +317,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, within a byte budget and a nesting depth (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # The application's refusals (core.errors) as {"code", "detail", "errors"}: core/web.py.
     "EXCEPTION_HANDLER": "core.web.api_exception_handler",
 }
+# The largest JSON body the API decodes (the portal's application is a few KB): over it, 413.
+TROCAP_API_MAX_BODY_BYTES = int(os.environ.get("TROCAP_API_MAX_BODY_KB", "1024")) * 1024
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trợ cấp xã hội API",
     "VERSION": "1.0.0",
