@@ -195,19 +195,28 @@ class HttpAdapter(PaymentAdapter):
             raise
         return self._items([data], "payment")[0]
 
-    def _signed_callback_items(
-        self, headers: dict[str, str], body: bytes
-    ) -> tuple[ItemResult, ...]:
-        """Verify the ``X-Signature`` HMAC of the body and parse {"items": [...]}. No I/O."""
+    def callback_signed(self, headers: dict[str, str], body: bytes) -> bool:
+        """Whether the ``X-Signature`` header is the HMAC of the body with our secret."""
         signature = next(
             (value for name, value in headers.items() if name.lower() == SIGNATURE_HEADER.lower()),
             "",
         )
-        if not signature_matches(self.secret, body, signature):
+        return signature_matches(self.secret, body, str(signature))
+
+    def _signed_callback_items(
+        self, headers: dict[str, str], body: bytes
+    ) -> tuple[ItemResult, ...]:
+        """Verify the ``X-Signature`` HMAC of the body and parse {"items": [...]}. No I/O.
+        A body nested deeper than Python's decoder goes (``[`` x 100,000) is malformed too."""
+        if not self.callback_signed(headers, body):
             raise InvalidCallback(f"{self.label} callback: bad signature", code="BAD_SIGNATURE")
         try:
             data = json.loads(body)
             return tuple(self._item(item) for item in data["items"])
+        except RecursionError as exc:
+            raise InvalidCallback(
+                f"{self.label} callback: malformed body: nested too deep", code="MALFORMED"
+            ) from exc
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidCallback(
                 f"{self.label} callback: malformed body: {exc}", code="MALFORMED"
