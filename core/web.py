@@ -31,6 +31,19 @@ logger = logging.getLogger(__name__)
 REFUSALS = (ValidationError, PermissionDenied)
 
 
+# A row id as it comes in an address or a form: ASCII digits, and no more than a bigint holds
+# ("²".isdigit() is True and int("²") raises; 10**30 overflows the database's integer).
+_MAX_ID_DIGITS = 18
+
+
+def id_param(value: str | None) -> int | None:
+    """The id in a query parameter or a form value, or None if it is not one."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS:
+        return int(value)
+    return None
+
+
 def refusal_code(exc: Exception) -> str:
     code = getattr(exc, "code", None)
     if code:
