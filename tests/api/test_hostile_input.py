@@ -287,3 +287,28 @@ def test_a_month_param_at_the_ends_of_the_calendar(hostile_client, tokens, area)
             "/api/v1/coverage/", {"month": month}, **auth(tokens["district"])
         )
         assert response.status_code in (200, 400), month
+
+
+def as_wsgi(value: str) -> str:
+    """A header as a WSGI server hands it over: its UTF-8 bytes read as latin-1."""
+    return value.encode("utf-8").decode("latin-1")
+
+
+def test_any_authorization_header_is_a_401_or_an_answer(hostile_client, tokens):
+    @HOSTILE
+    @given(
+        header=st.one_of(
+            st.builds(lambda k: f"Token {k}", texts),
+            st.builds(lambda k: f"Token {tokens['district'].split('.')[0]}{k}", texts),
+            texts,
+        ).map(as_wsgi)
+    )
+    def check(header):
+        response = hostile_client.get("/api/v1/beneficiaries/", HTTP_AUTHORIZATION=header)
+        assert response.status_code in (200, 401, 403), response.status_code
+        no_stack_trace(response)
+
+    check()
+    for key in ("ab\x00.cd", f"{tokens['district']}\x00"):
+        response = hostile_client.get("/api/v1/beneficiaries/", HTTP_AUTHORIZATION=f"Token {key}")
+        assert response.status_code == 401

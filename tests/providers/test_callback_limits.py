@@ -6,6 +6,7 @@ decoder is a refused event and a 4xx, never a 500."""
 
 import hashlib
 import hmac
+import json
 import logging
 
 import pytest
@@ -156,3 +157,22 @@ def test_the_admin_shows_a_body_nested_past_the_decoder(client, lines, officers)
     page = client.get(reverse("admin:providers_callbackevent_change", args=[event.pk]))
     assert page.status_code == 200
     assert client.get(reverse("admin:providers_callbackevent_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"paid_at": "0001-01-01T00:00:00+07:00"},  # year 0 in UTC: could never be stored
+        {"paid_at": "9999-12-31T23:59:59-07:00"},  # year 10000 in UTC
+        {"amount": 2**70},  # past the database's integer
+    ],
+    ids=["year-0", "year-10000", "amount"],
+)
+def test_a_signed_result_out_of_range_is_refused_not_failed_forever(client, lines, change):
+    payload = items(lines)
+    payload["items"][0].update(change)
+    body = json.dumps(payload).encode()
+    response = client.post(URL, body, content_type="application/json", **signed(body))
+    assert response.status_code == 400
+    event = CallbackEvent.objects.get()
+    assert event.signature_valid is False and "malformed" in event.error

@@ -64,7 +64,7 @@ def signature(body: bytes) -> str:
 
 
 @pytest.fixture
-def hostile_client(client, settings):
+def hostile_client(client, settings, lines):  # after `lines`, which sets VIETTELPAY too
     settings.TROCAP_PROVIDERS = {
         **settings.TROCAP_PROVIDERS,
         "VNPOST": {
