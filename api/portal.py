@@ -14,6 +14,7 @@ application's status.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import urllib.error
@@ -21,7 +22,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,14 +90,95 @@ def application_status(application: PortalApplication) -> str:
     }.get(application.change.status, "received")
 
 
+class DossierTaken(Exception):
+    """The dossier id is already an application the sender may not see (another unit's): the
+    caller answers 409 and says nothing of whose or what it is."""
+
+
+def _dossier_lock(dossier_id: str) -> None:
+    """Hold the lock of this dossier id until the transaction ends: the same dossier sent
+    again at the same moment waits here until the first request committed (then finds its
+    application) or rolled back (then is judged on its own). PostgreSQL: a transaction-level
+    advisory lock on a hash of the id. SQLite: its IMMEDIATE transactions (config/settings)
+    already hold the database's one write lock from their first statement."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.sha256(b"portal-dossier:" + dossier_id.encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+
+
+def _already_received(application: PortalApplication, sent_by) -> PortalApplication:
+    """The application a dossier id already made, for a sender who may see it (the same token,
+    or one of the same area); anyone else learns only that the id is taken."""
+    if user_can_see_unit(sent_by, application.change.commune):
+        logger.info(
+            "portal application repeated",
+            extra={"dossier_id": application.dossier_id, "change_id": application.change_id},
+        )
+        return application
+    logger.warning(
+        "portal dossier id taken",
+        extra={"dossier_id": application.dossier_id, "sent_by": sent_by.pk},
+    )
+    raise DossierTaken(application.dossier_id)
+
+
 def application_receive(*, data: dict, sent_by) -> tuple[PortalApplication, bool]:
     """Make a checked application (see PortalApplicationInSerializer) a submitted
     registration. Returns (application, created); the same dossier id again returns the first
-    one with created False. Raises ApplicationRefused with the portal's field names, or
+    one with created False, even when both arrive at once: the dossier is looked up under its
+    lock (`_dossier_lock`) before anything else is checked, so a repeat never meets the
+    duplicate-ID check of its own first copy. Raises ApplicationRefused with the portal's
+    field names, DossierTaken for a dossier id of an application the sender may not see, or
     AppForbidden (a PermissionDenied); on any error nothing is saved."""
-    existing = PortalApplication.objects.filter(dossier_id=data["dossier_id"]).first()
-    if existing is not None:
-        return existing, False
+    dossier_id = data["dossier_id"]
+    try:
+        with transaction.atomic():
+            _dossier_lock(dossier_id)
+            existing = (
+                PortalApplication.objects.select_related("change__commune")
+                .filter(dossier_id=dossier_id)
+                .first()
+            )
+            if existing is not None:
+                return _already_received(existing, sent_by), False
+            application = _application_create(data=data, sent_by=sent_by)
+    except AppForbidden:
+        raise
+    except ValidationError as exc:
+        logger.info(
+            "portal application refused",
+            extra={"dossier_id": dossier_id, "fields": sorted(exc.message_dict)},
+        )
+        codes = {name: [e.code for e in problems] for name, problems in exc.error_dict.items()}
+        raise ApplicationRefused(_nest(exc.message_dict), _nest(codes)) from exc
+    except IntegrityError:
+        # A database without the lock, and the same dossier at the same moment: the other
+        # request made it.
+        existing = (
+            PortalApplication.objects.select_related("change__commune")
+            .filter(dossier_id=dossier_id)
+            .first()
+        )
+        if existing is None:
+            raise
+        return _already_received(existing, sent_by), False
+    logger.info(
+        "portal application received",
+        extra={
+            "dossier_id": application.dossier_id,
+            "change_id": application.change_id,
+            "commune_code": application.change.commune.code,
+        },
+    )
+    return application, True
+
+
+def _application_create(*, data: dict, sent_by) -> PortalApplication:
+    """The registration and its application, inside the caller's transaction."""
     commune = (
         AdministrativeUnit.objects.filter(
             code=data["commune"], level=UnitLevel.COMMUNE, active=True
@@ -132,48 +214,22 @@ def application_receive(*, data: dict, sent_by) -> tuple[PortalApplication, bool
         dependent_children=data.get("dependent_children"),
         recipient=RecipientInput(**recipient) if recipient else None,
     )
-    try:
-        with transaction.atomic():
-            change = beneficiary_register(
-                data=registration, maker=sent_by, submit=True, source=ChangeSource.PORTAL
-            )
-            change.source_reference = data["dossier_id"]
-            change.reason_detail = _("Application %(dossier)s from the one-stop portal.") % {
-                "dossier": data["dossier_id"]
-            }
-            change.save(update_fields=["source_reference", "reason_detail"])
-            application = PortalApplication.objects.create(
-                dossier_id=data["dossier_id"],
-                change=change,
-                received_on=received,
-                documents=data.get("documents", []),
-                payload=json.loads(json.dumps(data, default=str)),
-                sent_by=sent_by,
-            )
-    except AppForbidden:
-        raise
-    except ValidationError as exc:
-        logger.info(
-            "portal application refused",
-            extra={"dossier_id": data["dossier_id"], "fields": sorted(exc.message_dict)},
-        )
-        codes = {name: [e.code for e in problems] for name, problems in exc.error_dict.items()}
-        raise ApplicationRefused(_nest(exc.message_dict), _nest(codes)) from exc
-    except IntegrityError:
-        # The same dossier sent twice at the same moment: the other request made it.
-        existing = PortalApplication.objects.filter(dossier_id=data["dossier_id"]).first()
-        if existing is None:
-            raise
-        return existing, False
-    logger.info(
-        "portal application received",
-        extra={
-            "dossier_id": application.dossier_id,
-            "change_id": change.pk,
-            "commune_code": commune.code,
-        },
+    change = beneficiary_register(
+        data=registration, maker=sent_by, submit=True, source=ChangeSource.PORTAL
     )
-    return application, True
+    change.source_reference = data["dossier_id"]
+    change.reason_detail = _("Application %(dossier)s from the one-stop portal.") % {
+        "dossier": data["dossier_id"]
+    }
+    change.save(update_fields=["source_reference", "reason_detail"])
+    return PortalApplication.objects.create(
+        dossier_id=data["dossier_id"],
+        change=change,
+        received_on=received,
+        documents=data.get("documents", []),
+        payload=json.loads(json.dumps(data, default=str)),
+        sent_by=sent_by,
+    )
 
 
 # -- out: the decision back to the portal ----------------------------------------------------

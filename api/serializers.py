@@ -2,12 +2,15 @@
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.errors import ApiErrorCode
 from api.models import PortalApplication
 from api.portal import application_status
 from beneficiaries import validation
 from beneficiaries.models import Beneficiary, BeneficiaryCategory, ChangeRecord, Sex
+from core.months import MONTH_MAX, MONTH_MIN
 from org.privacy import MASKED, MASKED_FIELDS, identifiers_for
 from payments.models import PaymentLine, PaymentPeriod
 
@@ -195,9 +198,27 @@ class CoverageSerializer(serializers.Serializer):
 # -- the one-stop portal ------------------------------------------------------------------------
 
 
+class PortalDateField(serializers.DateField):
+    """A date the system can compute with: from MONTH_MIN to the end of MONTH_MAX's month.
+    Anything else (0001-01-01, 9999-12-31) is a typing error, refused on its field; within
+    that range the registration's own rules judge it (a future receipt, a start too far)."""
+
+    LAST_DAY = MONTH_MAX.replace(day=31)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not MONTH_MIN <= day <= self.LAST_DAY:
+            raise serializers.ValidationError(
+                _("Give a date from %(first)s to %(last)s.")
+                % {"first": f"{MONTH_MIN:%d/%m/%Y}", "last": f"{self.LAST_DAY:%d/%m/%Y}"},
+                code=ApiErrorCode.PORTAL_DATE_OUT_OF_RANGE,
+            )
+        return day
+
+
 class ApplicantSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=120)
-    date_of_birth = serializers.DateField()
+    date_of_birth = PortalDateField()
     sex = serializers.ChoiceField(choices=Sex.values)
     id_number = serializers.CharField(max_length=12, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=15, required=False, allow_blank=True)
@@ -229,7 +250,7 @@ class PortalApplicationInSerializer(serializers.Serializer):
         max_length=64,
         help_text="The portal's dossier id (mã hồ sơ): sending it again changes nothing.",
     )
-    received_on = serializers.DateField()
+    received_on = PortalDateField()
     commune = serializers.CharField(max_length=10, help_text="The commune's GSO code")
     applicant = ApplicantSerializer()
     category = serializers.ChoiceField(choices=validation.CATEGORY_CODES)
@@ -237,7 +258,7 @@ class PortalApplicationInSerializer(serializers.Serializer):
         choices=["", "severe", "extremely_severe"], required=False
     )
     dependent_children = serializers.IntegerField(min_value=0, max_value=20, required=False)
-    start_month = serializers.DateField(
+    start_month = PortalDateField(
         required=False, help_text="First month asked for (default: the month after receipt)"
     )
     recipient = ApplicationRecipientSerializer(required=False)

@@ -79,7 +79,10 @@ def api_token_create(
 
 
 def api_token_check(key: str) -> ApiToken | None:
-    """The active token whose key this is, else None (unknown, wrong or revoked)."""
+    """The active token whose key this is, else None (unknown, wrong or revoked, or not
+    printable text of a key's length: a NUL would reach PostgreSQL, which refuses it)."""
+    if not key.isprintable() or len(key) > 200:
+        return None
     prefix, _dot, _secret = key.partition(".")
     if not prefix or not _secret:
         return None

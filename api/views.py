@@ -8,18 +8,21 @@ import datetime
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.errors import ApiErrorCode
 from api.models import ApiToken, PortalApplication
-from api.portal import ApplicationRefused, application_receive
+from api.portal import ApplicationRefused, DossierTaken, application_receive
 from beneficiaries import population
 from beneficiaries.models import (
     Beneficiary,
@@ -43,7 +46,16 @@ def _choice(request, name: str, choices) -> str:
     """A filter from the query string; a value outside `choices` is a 400 with the choices."""
     value = request.query_params.get(name, "")
     if value and value not in choices:
-        raise serializers.ValidationError({name: [f"Choose one of: {', '.join(choices)}."]})
+        raise serializers.ValidationError(
+            {
+                name: [
+                    ErrorDetail(
+                        _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)},
+                        code=ApiErrorCode.QUERY_INVALID,
+                    )
+                ]
+            }
+        )
     return value
 
 
@@ -54,8 +66,12 @@ def _month(request, name: str = "month") -> datetime.date | None:
     try:
         return month_parse(value)
     except ValueError as exc:
+        message = _("Give the month as YYYY-MM (%(first)s to %(last)s).") % {
+            "first": f"{MONTH_MIN:%Y}",
+            "last": f"{MONTH_MAX:%Y}",
+        }
         raise serializers.ValidationError(
-            {name: [f"Give the month as YYYY-MM ({MONTH_MIN:%Y} to {MONTH_MAX:%Y})."]}
+            {name: [ErrorDetail(message, code=ApiErrorCode.QUERY_INVALID)]}
         ) from exc
 
 
@@ -200,6 +216,23 @@ class CoverageView(APIView):
         return Response(s.CoverageSerializer(body).data)
 
 
+def _coded(errors, codes):
+    """A refusal's nested messages as DRF's ErrorDetails with their codes beside them (the
+    portal reads the same {field: [messages]} as before; `response.data` keeps the codes)."""
+    if isinstance(errors, dict):
+        return {name: _coded(value, (codes or {}).get(name)) for name, value in errors.items()}
+    codes = list(codes or [])
+    return [
+        ErrorDetail(str(message), code=str(codes[i]) if i < len(codes) else "invalid")
+        for i, message in enumerate(errors)
+    ]
+
+
+class DossierConflict(drf_exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = ApiErrorCode.PORTAL_DOSSIER_TAKEN
+
+
 class IsSystemToken(BasePermission):
     """Only another system, with its token (not a browser session), may send applications."""
 
@@ -214,7 +247,8 @@ class PortalApplicationViewSet(
 ):
     """Applications from the one-stop portal. POST one: it becomes a submitted registration in
     the commune's queue (201; the same dossier id again: 200 with the first). GET one by its
-    dossier id to follow it; the decision is also POSTed to the portal's webhook."""
+    dossier id to follow it; the decision is also POSTed to the portal's webhook. A dossier
+    id already used by an application outside the sender's area: 409, nothing more."""
 
     serializer_class = s.PortalApplicationSerializer
     lookup_field = "dossier_id"
@@ -245,7 +279,10 @@ class PortalApplicationViewSet(
                 data=incoming.validated_data, sent_by=request.user
             )
         except ApplicationRefused as exc:
-            raise serializers.ValidationError(exc.errors) from exc
+            raise serializers.ValidationError(_coded(exc.errors, exc.codes)) from exc
+        except DossierTaken as exc:
+            # Whose it is, and what, is not the sender's to know.
+            raise DossierConflict(_("This dossier id is already used.")) from exc
         except AppForbidden as exc:
             raise drf_exceptions.PermissionDenied(exc.text) from exc
         if created:  # checked against the population database at once, or queued

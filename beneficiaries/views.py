@@ -40,7 +40,7 @@ from beneficiaries.services.import_file import MAX_FILE_BYTES, ImportFileError, 
 from beneficiaries.services.importing import beneficiaries_import
 from beneficiaries.services.registration import beneficiary_register as register_service
 from core.errors import AppError, AppForbidden
-from core.web import flash_refusal
+from core.web import flash_refusal, id_param
 from org.downloads import attachment, export_logged
 from org.models import Role
 from org.privacy import identifiers_for
@@ -327,7 +327,7 @@ def change_cancel(request, pk: int):
 def change_bulk_approve(request):
     """Approve the ticked changes; each is decided on its own, failures are listed."""
     _require_role(request.user, Role.DISTRICT_OFFICER)
-    ids = [int(i) for i in request.POST.getlist("change") if i.isdigit()]
+    ids = [i for i in map(id_param, request.POST.getlist("change")) if i is not None]
     changes = selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,)).filter(
         pk__in=ids
     )

@@ -72,6 +72,7 @@ class CallbackOutcome(StrEnum):
     REFUSED = "refused"  # bad signature or malformed: not processed
     PROCESSED = "processed"
     FAILED = "failed"  # processing raised: kept in the inbox for a replay
+    DROPPED = "dropped"  # not stored: over the provider's size or unsigned-rate limit
 
 
 REQUEST_SECONDS = Histogram(
@@ -145,7 +146,8 @@ def record_provider_error(*, provider: str, kind: ProviderErrorKind) -> None:
 
 
 def record_callback(*, provider: str, outcome: CallbackOutcome) -> None:
-    """A provider's callback reached the inbox, or was refused, processed or failed there."""
+    """A provider's callback reached the inbox, or was refused, processed, failed or dropped
+    there."""
     CALLBACKS.labels(provider=_provider(provider), outcome=CallbackOutcome(outcome)).inc()
 
 

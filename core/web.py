@@ -5,7 +5,9 @@
   that no view catches is answered by `RefusalMiddleware` (400 page with the message, or Django's
   403 for `AppForbidden`).
 - API: `api_exception_handler` answers `{"code", "detail", "errors"}` with 400, or 403 for
-  `AppForbidden`; `REST_FRAMEWORK["EXCEPTION_HANDLER"]` points here.
+  `AppForbidden`; DRF's own refusals of a whole request (401, 404, 409, 413, a body it cannot
+  parse...) answer `{"code", "detail"}` too, with their status; a serializer's field errors stay
+  DRF's `{field: [messages]}`. `REST_FRAMEWORK["EXCEPTION_HANDLER"]` points here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,6 +29,19 @@ logger = logging.getLogger(__name__)
 
 # What a view catches around a service call.
 REFUSALS = (ValidationError, PermissionDenied)
+
+
+# A row id as it comes in an address or a form: ASCII digits, and no more than a bigint holds
+# ("²".isdigit() is True and int("²") raises; 10**30 overflows the database's integer).
+_MAX_ID_DIGITS = 18
+
+
+def id_param(value: str | None) -> int | None:
+    """The id in a query parameter or a form value, or None if it is not one."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS:
+        return int(value)
+    return None
 
 
 def refusal_code(exc: Exception) -> str:
@@ -76,7 +92,13 @@ def api_exception_handler(exc, context):
         if fields:
             body["errors"] = fields
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    detail = response.data.get("detail") if response is not None and response.data else None
+    if isinstance(detail, drf_exceptions.ErrorDetail) and len(response.data) == 1:
+        # A refusal of the whole request (not of its fields: 401, 404, 409, 413, a body that
+        # cannot be parsed): its code beside the message, as the application's refusals answer.
+        response.data = {"code": str(detail.code), "detail": str(detail)}
+    return response
 
 
 class RefusalMiddleware:

@@ -32,9 +32,12 @@ def _masked_json_display(field):
         if isinstance(value, str):  # a raw body: masked if it is JSON
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the decoder
                 return value
-        return json.dumps(mask_data(value), ensure_ascii=False, indent=1)
+        try:
+            return json.dumps(mask_data(value), ensure_ascii=False, indent=1)
+        except RecursionError:  # nested deeper than masking goes: shown as it came
+            return getattr(obj, field.attname)
 
     show.__name__ = f"masked_{field.name}"
     return show

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from core.web import id_param
 from org import selectors
 from org.forms import LoginForm
 from org.models import AdministrativeUnit
@@ -32,9 +33,12 @@ def unit_list(request):
     """Browse the administrative units in scope, one level at a time (?parent=<id>)."""
     parent = None
     parent_id = request.GET.get("parent", "")
-    if parent_id.isdigit():
+    if id_param(parent_id) is not None:
         parent = get_in_scope_or_404(
-            AdministrativeUnit.objects.all(), user=request.user, unit_field="", pk=int(parent_id)
+            AdministrativeUnit.objects.all(),
+            user=request.user,
+            unit_field="",
+            pk=id_param(parent_id),
         )
     elif request.user.unit_id:
         parent = request.user.unit

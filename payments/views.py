@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaries.selectors import change_get
 from core.months import add_months, month_label, month_parse
-from core.web import REFUSALS, flash_refusal
+from core.web import REFUSALS, flash_refusal, id_param
 from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import identifiers_for
@@ -175,8 +175,10 @@ def period_lines(request, pk: int):
         "line_no"
     )
     commune = request.GET.get("commune", "")
-    if commune.isdigit():
-        lines = lines.filter(commune_id=int(commune))
+    if id_param(commune) is not None:
+        lines = lines.filter(commune_id=id_param(commune))
+    else:
+        commune = ""
     status = request.GET.get("status", "")
     if status in LineStatus.values:
         lines = lines.filter(status=status)
@@ -218,8 +220,10 @@ def period_lines(request, pk: int):
 def _export_commune(request, period):
     commune_id = request.GET.get("commune", "")
     commune = None
-    if commune_id.isdigit():
-        commune = AdministrativeUnit.objects.filter(pk=int(commune_id), parent=period.unit).first()
+    if id_param(commune_id) is not None:
+        commune = AdministrativeUnit.objects.filter(
+            pk=id_param(commune_id), parent=period.unit
+        ).first()
         if commune is None:
             raise Http404
     elif request.user.unit_id and request.user.unit.level == UnitLevel.COMMUNE:

@@ -193,7 +193,11 @@ class CallbackEvent(models.Model):
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     headers = models.JSONField(_("headers"), default=dict)
+    # The body as received when it is signed with our secret; otherwise (or signed but
+    # unreadable) only its first bytes, with the hash and length of the whole.
     body = models.TextField(_("raw body"))
+    body_sha256 = models.CharField(_("SHA-256 of the whole body"), max_length=64, blank=True)
+    body_bytes = models.PositiveIntegerField(_("length of the whole body (bytes)"), default=0)
     signature_valid = models.BooleanField(_("signature valid"), null=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -208,9 +212,18 @@ class CallbackEvent(models.Model):
         verbose_name = _("provider callback")
         verbose_name_plural = _("provider callbacks")
         ordering = ["-received_at"]
+        # The inbox counts a provider's refused callbacks of the last minute (its limit).
+        indexes = [
+            models.Index(fields=["provider", "received_at"], name="callback_provider_received")
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider.code} {timezone.localtime(self.received_at):%d/%m/%Y %H:%M:%S}"
+
+    @property
+    def body_cut(self) -> bool:
+        """Only the first bytes of the body are kept (see `body_bytes`, `body_sha256`)."""
+        return len(self.body.encode()) < self.body_bytes
 
     @property
     def failed(self) -> bool:

@@ -9,6 +9,7 @@ reach payments through the handler payments registers in its ``AppConfig.ready``
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -134,7 +135,13 @@ def result_discrepancies_record(
 _callback_handler: CallbackHandler | None = None
 
 # What is kept of a body that is not signed with our secret: enough to see what it was.
-UNSIGNED_BODY_KEPT = 2000
+UNSIGNED_BODY_KEPT = 2048
+# What is kept of a body signed with our secret that cannot be read: the provider's words,
+# up to this many bytes.
+SIGNED_UNREADABLE_BODY_KEPT = 64 * 1024
+# Of the headers: those a callback's reading may need, each cut to this length.
+HEADERS_KEPT = 20
+HEADER_VALUE_KEPT = 512
 
 
 def callback_handler_register(handler: CallbackHandler) -> None:
@@ -146,41 +153,115 @@ def callback_handler_register(handler: CallbackHandler) -> None:
     _callback_handler = handler
 
 
+def callback_max_bytes(provider_code: str) -> int:
+    """The largest callback body the inbox takes from this provider: its
+    ``callback_max_bytes`` in TROCAP_PROVIDERS, else TROCAP_CALLBACK_MAX_BYTES."""
+    config = settings.TROCAP_PROVIDERS.get(provider_code) or {}
+    return int(config.get("callback_max_bytes") or settings.TROCAP_CALLBACK_MAX_BYTES)
+
+
+def unsigned_callbacks_per_minute(provider_code: str) -> int:
+    """How many refused callbacks of this provider the inbox stores in a minute: its
+    ``unsigned_callbacks_per_minute`` in TROCAP_PROVIDERS, else
+    TROCAP_CALLBACK_UNSIGNED_PER_MINUTE."""
+    config = settings.TROCAP_PROVIDERS.get(provider_code) or {}
+    value = config.get("unsigned_callbacks_per_minute")
+    return int(settings.TROCAP_CALLBACK_UNSIGNED_PER_MINUTE if value is None else value)
+
+
+def _text(body: bytes) -> str:
+    # PostgreSQL text holds no NUL: a body with one was never valid JSON anyway.
+    return body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+def _headers_kept(headers: dict[str, str]) -> dict[str, str]:
+    """The X- and Content- headers, at most HEADERS_KEPT of them, each value cut (no NUL:
+    PostgreSQL's jsonb holds none)."""
+    kept = {}
+    for name, value in headers.items():
+        if len(kept) >= HEADERS_KEPT:
+            break
+        if str(name).lower().startswith(("x-", "content-")):
+            clean = str(value)[:HEADER_VALUE_KEPT].replace("\x00", "\ufffd")
+            kept[str(name)[:100].replace("\x00", "")] = clean
+    return kept
+
+
+def _refused_recently(provider: Provider) -> int:
+    since = timezone.now() - datetime.timedelta(minutes=1)
+    return CallbackEvent.objects.filter(
+        provider=provider, signature_valid=False, received_at__gte=since
+    ).count()
+
+
 def callback_receive(
     *, provider_code: str, headers: dict[str, str], body: bytes, remote_addr: str | None
-) -> CallbackEvent:
-    """Store a provider's callback as received, then trust it only if its signature holds, then
-    process it (``callback_event_process``). A callback that is not signed with our secret is
-    kept for audit, its body cut to its first UNSIGNED_BODY_KEPT characters, and applies
-    nothing; one signed but unreadable is kept whole. A verified callback whose processing
-    raises is kept with the error and processed again later. Returns the stored CallbackEvent;
-    raises NoAdapter when the provider has no adapter here (the callback stays stored)."""
+) -> CallbackEvent | None:
+    """Take a provider's callback into the inbox: check its signature (pure, no I/O), store
+    it, and process it (``callback_event_process``) if it is signed and readable.
+
+    What is stored, in one write, with the SHA-256 and length of the whole body: a signed
+    body whole; a signed but unreadable one up to SIGNED_UNREADABLE_BODY_KEPT bytes; one that
+    is not signed with our secret only its first UNSIGNED_BODY_KEPT bytes, refused, and only
+    while the provider's refused callbacks of the last minute are fewer than its
+    `unsigned_callbacks_per_minute`: past that it is counted and logged and nothing is stored
+    (returns None). A signed callback whose reading raised is stored whole and processed again
+    later. Returns the stored CallbackEvent; raises NoAdapter when the provider has no adapter
+    here (an excerpt is stored)."""
     provider = Provider.objects.get(code=provider_code)
-    event = CallbackEvent.objects.create(
-        provider=provider,
-        remote_addr=remote_addr,
-        headers={k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-"))},
-        # PostgreSQL text holds no NUL: a body with one was never valid JSON anyway.
-        body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
-    )
-    log = {"event_id": event.pk, "provider": provider.code, "body_bytes": len(body)}
-    logger.info("callback_received", extra=log)
-    record_callback(provider=provider.code, outcome=CallbackOutcome.RECEIVED)
+    log = {"provider": provider.code, "body_bytes": len(body)}
+    fields = {
+        "provider": provider,
+        "remote_addr": remote_addr,
+        "headers": _headers_kept(headers),
+        "body_sha256": hashlib.sha256(body).hexdigest(),
+        "body_bytes": len(body),
+    }
     try:
-        results = adapter_for(provider).parse_callback(headers, body)
-    except InvalidCallback as exc:
-        signed = exc.code == "MALFORMED"  # the signature held, the content did not
-        CallbackEvent.objects.filter(pk=event.pk).update(
-            signature_valid=False,
-            error=str(exc)[:2000],
-            **({} if signed else {"body": event.body[:UNSIGNED_BODY_KEPT]}),
+        adapter = adapter_for(provider)
+    except NoAdapter:
+        event = CallbackEvent.objects.create(body=_text(body[:UNSIGNED_BODY_KEPT]), **fields)
+        logger.warning("callback_received", extra={**log, "event_id": event.pk, "adapter": None})
+        record_callback(provider=provider.code, outcome=CallbackOutcome.RECEIVED)
+        raise
+    if not adapter.callback_signed(headers, body):
+        if _refused_recently(provider) >= unsigned_callbacks_per_minute(provider.code):
+            logger.warning("callback_dropped", extra={**log, "code": "UNSIGNED_RATE"})
+            record_callback(provider=provider.code, outcome=CallbackOutcome.DROPPED)
+            return None
+        return _refused(
+            fields,
+            body[:UNSIGNED_BODY_KEPT],
+            InvalidCallback("callback: bad signature", code="BAD_SIGNATURE"),
+            log,
         )
-        logger.warning("callback_refused", extra={**log, "code": exc.code})
-        record_callback(provider=provider.code, outcome=CallbackOutcome.REFUSED)
-        event.refresh_from_db()
-        return event
-    CallbackEvent.objects.filter(pk=event.pk).update(signature_valid=True)
+    try:
+        results = adapter.parse_callback(headers, body)
+    except InvalidCallback as exc:
+        return _refused(fields, body[:SIGNED_UNREADABLE_BODY_KEPT], exc, log)
+    except Exception:
+        # The adapter failed on a signed callback: keep it whole, the retry reads it again.
+        event = CallbackEvent.objects.create(body=_text(body), signature_valid=True, **fields)
+        logger.info("callback_received", extra={**log, "event_id": event.pk})
+        record_callback(provider=provider.code, outcome=CallbackOutcome.RECEIVED)
+        return callback_event_process(event=event)
+    event = CallbackEvent.objects.create(body=_text(body), signature_valid=True, **fields)
+    logger.info("callback_received", extra={**log, "event_id": event.pk})
+    record_callback(provider=provider.code, outcome=CallbackOutcome.RECEIVED)
     return callback_event_process(event=event, results=results)
+
+
+def _refused(fields: dict, kept: bytes, exc: InvalidCallback, log: dict) -> CallbackEvent:
+    """Store a refused callback (its first bytes only), log it and count it."""
+    event = CallbackEvent.objects.create(
+        body=_text(kept), signature_valid=False, error=str(exc)[:2000], **fields
+    )
+    log = {**log, "event_id": event.pk}
+    logger.info("callback_received", extra=log)
+    record_callback(provider=event.provider.code, outcome=CallbackOutcome.RECEIVED)
+    logger.warning("callback_refused", extra={**log, "code": exc.code})
+    record_callback(provider=event.provider.code, outcome=CallbackOutcome.REFUSED)
+    return event
 
 
 def callback_event_process(

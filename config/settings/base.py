@@ -317,12 +317,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, within a byte budget and a nesting depth (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # The application's refusals (core.errors) as {"code", "detail", "errors"}: core/web.py.
     "EXCEPTION_HANDLER": "core.web.api_exception_handler",
 }
+# The largest JSON body the API decodes (the portal's application is a few KB): over it, 413.
+TROCAP_API_MAX_BODY_BYTES = int(os.environ.get("TROCAP_API_MAX_BODY_KB", "1024")) * 1024
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trợ cấp xã hội API",
     "VERSION": "1.0.0",
@@ -430,6 +434,14 @@ TROCAP_GENERATION_SNAPSHOT_MARGIN_SECONDS = float(
 # most a day apart), this many times in all (providers.tasks.retry_callback_events).
 TROCAP_CALLBACK_RETRY_SECONDS = float(os.environ.get("TROCAP_CALLBACK_RETRY_SECONDS", "300"))
 TROCAP_CALLBACK_MAX_ATTEMPTS = int(os.environ.get("TROCAP_CALLBACK_MAX_ATTEMPTS", "10"))
+# What the callback inbox takes from a provider (each may set its own in TROCAP_PROVIDERS:
+# "callback_max_bytes", "unsigned_callbacks_per_minute"): a larger body is a 413 and is not
+# stored; over the count of refused (unsigned) callbacks in a minute, more are counted and
+# logged but not stored. A refused one keeps only its first bytes and the hash of the whole.
+TROCAP_CALLBACK_MAX_BYTES = int(os.environ.get("TROCAP_CALLBACK_MAX_KB", "1024")) * 1024
+TROCAP_CALLBACK_UNSIGNED_PER_MINUTE = int(
+    os.environ.get("TROCAP_CALLBACK_UNSIGNED_PER_MINUTE", "30")
+)
 
 # --- Logs and metrics -----------------------------------------------------------------------
 # One event a line on stderr, with the request id and the event's fields (core/logs.py):

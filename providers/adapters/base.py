@@ -50,8 +50,11 @@ def sign(secret: str, message: bytes) -> str:
 
 
 def signature_matches(secret: str, message: bytes, signature: str) -> bool:
-    """Whether ``signature`` is the HMAC of ``message``; constant time."""
-    return hmac.compare_digest(sign(secret, message), signature or "")
+    """Whether ``signature`` is the HMAC of ``message``; constant time. Compared as bytes:
+    compare_digest raises TypeError on a str with a character outside ASCII (a forged header
+    may hold any)."""
+    given = str(signature or "").encode("utf-8", errors="replace")
+    return hmac.compare_digest(sign(secret, message).encode(), given)
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,18 @@ class PaymentAdapter(abc.ABC):
 
         Read-only; call it before any re-send.
         """
+
+    def callback_signed(self, headers: dict[str, str], body: bytes) -> bool:
+        """Whether a callback carries our signature, whatever its content. Pure: no I/O. The
+        inbox asks it before storing anything: only a signed body is kept whole.
+
+        The default parses the callback and looks at what failed; an adapter that can check
+        the signature alone overrides it."""
+        try:
+            self.parse_callback(headers, body)
+        except InvalidCallback as exc:
+            return exc.code == "MALFORMED"  # the signature held, the content did not
+        return True
 
     @abc.abstractmethod
     def parse_callback(self, headers: dict[str, str], body: bytes) -> tuple[ItemResult, ...]:

@@ -36,6 +36,12 @@ SIGNATURE_HEADER = "X-Signature"
 JSON = "application/json; charset=utf-8"
 
 
+# What a provider can have paid: from the first year of the system's calendar to its last
+# (core.months), and at most a thousand billion đồng, far below what the database holds.
+PAID_AT_YEARS = (1900, 2199)
+MAX_AMOUNT = 10**15
+
+
 def parse_paid_at(value: Any) -> datetime | None:
     """An aware datetime from ISO text; a time without a zone is a protocol error."""
     if not value:
@@ -43,12 +49,15 @@ def parse_paid_at(value: Any) -> datetime | None:
     paid_at = datetime.fromisoformat(str(value))
     if paid_at.tzinfo is None:
         raise ValueError(f"paid_at without a time zone: {value!r}")
+    if not PAID_AT_YEARS[0] <= paid_at.year <= PAID_AT_YEARS[1]:
+        # Year 1 at +07:00 is year 0 in UTC: storing it would raise, and the event fail forever.
+        raise ValueError(f"paid_at out of range: {value!r}")
     return paid_at
 
 
 def parse_amount(value: Any) -> int | None:
     """Whole đồng from the provider's number ("1250000", 1250000 or 1250000.0); None if absent.
-    A fraction of a đồng or a negative amount is a protocol error."""
+    A fraction of a đồng, a negative amount or one over MAX_AMOUNT is a protocol error."""
     if value in (None, ""):
         return None
     if isinstance(value, bool):
@@ -58,7 +67,7 @@ def parse_amount(value: Any) -> int | None:
             raise ValueError(f"bad amount {value!r}")
         value = int(value)
     amount = int(str(value))
-    if amount < 0:
+    if not 0 <= amount <= MAX_AMOUNT:
         raise ValueError(f"bad amount {value!r}")
     return amount
 
@@ -195,19 +204,28 @@ class HttpAdapter(PaymentAdapter):
             raise
         return self._items([data], "payment")[0]
 
-    def _signed_callback_items(
-        self, headers: dict[str, str], body: bytes
-    ) -> tuple[ItemResult, ...]:
-        """Verify the ``X-Signature`` HMAC of the body and parse {"items": [...]}. No I/O."""
+    def callback_signed(self, headers: dict[str, str], body: bytes) -> bool:
+        """Whether the ``X-Signature`` header is the HMAC of the body with our secret."""
         signature = next(
             (value for name, value in headers.items() if name.lower() == SIGNATURE_HEADER.lower()),
             "",
         )
-        if not signature_matches(self.secret, body, signature):
+        return signature_matches(self.secret, body, str(signature))
+
+    def _signed_callback_items(
+        self, headers: dict[str, str], body: bytes
+    ) -> tuple[ItemResult, ...]:
+        """Verify the ``X-Signature`` HMAC of the body and parse {"items": [...]}. No I/O.
+        A body nested deeper than Python's decoder goes (``[`` x 100,000) is malformed too."""
+        if not self.callback_signed(headers, body):
             raise InvalidCallback(f"{self.label} callback: bad signature", code="BAD_SIGNATURE")
         try:
             data = json.loads(body)
             return tuple(self._item(item) for item in data["items"])
+        except RecursionError as exc:
+            raise InvalidCallback(
+                f"{self.label} callback: malformed body: nested too deep", code="MALFORMED"
+            ) from exc
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidCallback(
                 f"{self.label} callback: malformed body: {exc}", code="MALFORMED"
