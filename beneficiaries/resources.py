@@ -13,17 +13,17 @@ Import (`RegistrationResource.import_data`, fed by `import_file.read_dataset`):
   import's transaction, and only when no row is bad and it is not a dry run (`registration_write`;
   for the initial load, `initial_load_check` first and the audit log after).
 
-Export (`register_export_rows`): the same fields dehydrate a Beneficiary (identifiers as the
-reader may see them); the writer (`beneficiaries.exporting`) is separate.
+Export (`export_resource(beneficiary)`, the library's): the same fields dehydrate a Beneficiary
+(identifiers as the reader may see them; prefetch its active categories, recipients and
+accounts); the writer (`beneficiaries.exporting`) is separate.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
@@ -428,13 +428,6 @@ class RegistrationResource(resources.Resource):
         raise error
 
     # --- export ---------------------------------------------------------------------------
-
-    def export_rows(self, queryset: QuerySet[Beneficiary]) -> Iterator[list]:
-        """One row per beneficiary in the contract's columns; identifiers as `identifiers`
-        shows them. The queryset should prefetch active categories, recipients, accounts."""
-        export_fields = self.get_export_fields()
-        for b in queryset.iterator(chunk_size=2000):
-            yield [self.export_field(field, b) for field in export_fields]
 
     def _masked(self, kind: str, value: str) -> str:
         if not value:
