@@ -378,7 +378,11 @@ def import_upload(request):
     (no request reads a spreadsheet). A commune officer imports registrations; the
     administrator alone may make it the initial load (the service refuses it to anyone else)."""
     _require_role(request.user, Role.COMMUNE_OFFICER, Role.ADMIN)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"initial_load": request.GET.get("initial_load") == "1"},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
