@@ -327,3 +327,43 @@ def test_old_and_finished_uploads_are_removed(officers, settings, tmp_path):
     fresh.refresh_from_db()
     finished.refresh_from_db()
     assert fresh.status == "checked" and finished.stored_name == ""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_confirmations_at_once_queue_one_import(officers, settings, tmp_path, monkeypatch):
+    """Two requests confirm the same checked job at the same moment (two threads, two database
+    connections): one queues the import, the other is refused."""
+    import threading
+
+    from django.db import connection
+
+    from beneficiaries import tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    queued = []
+    monkeypatch.setattr(
+        tasks.run_import_job, "apply_async", lambda *a, **k: queued.append(k["task_id"])
+    )
+    job = ImportJob.objects.create(
+        user=officers["commune"], file_name="dt.csv", size=1, sha256="0" * 64, status="checked"
+    )
+    barrier, outcomes = threading.Barrier(2), []
+
+    def confirm():
+        try:
+            barrier.wait()
+            import_job_confirm(job=job, user=officers["commune"])
+            outcomes.append("queued")
+        except AppError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["queued", Code.IMPORT_JOB_NOT_CONFIRMABLE])
+    job.refresh_from_db()
+    assert queued == [job.task_id] and job.status == "importing"
