@@ -276,6 +276,8 @@ class RegistrationResource(resources.Resource):
     def before_import(self, dataset, **kwargs) -> None:
         self.seen_ids, self.rows = {}, []
         self.total, self.checked, self.imported = len(dataset), 0, 0
+        if self.progress is not None:  # inside the import's transaction: the job is ours
+            self.progress(0, self.total)
 
     def init_instance(self, row=None) -> RegistrationRow:
         return RegistrationRow(

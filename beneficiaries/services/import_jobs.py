@@ -297,21 +297,25 @@ def import_jobs_fail_stalled(*, now: datetime.datetime | None = None) -> list[in
     now = now or timezone.now()
     before = now - datetime.timedelta(seconds=settings.TROCAP_IMPORT_STALL_SECONDS)
     failed = []
-    for job in ImportJob.objects.filter(status__in=ImportJob.RUNNING, heartbeat_at__lt=before):
-        updated = ImportJob.objects.filter(
-            pk=job.pk, status=job.status, task_id=job.task_id, heartbeat_at__lt=before
-        ).update(
-            status=ImportJobStatus.FAILED,
-            error_code=Code.IMPORT_JOB_STALLED,
-            error_message=_(
-                "The worker handling this file stopped (no sign of it since %(when)s); nothing "
-                "was imported. Upload the file again; if it stops again, tell the administrator."
-            )
-            % {"when": timezone.localtime(job.heartbeat_at).strftime("%d/%m/%Y %H:%M:%S")},
-            heartbeat_at=None,
-            finished_at=now,
+    with transaction.atomic():
+        # A running import holds its job's row locked in its transaction (its heartbeats are
+        # not visible until it commits): a locked job is alive, and is skipped, not waited on.
+        stalled = ImportJob.objects.select_for_update(skip_locked=True).filter(
+            status__in=ImportJob.RUNNING, heartbeat_at__lt=before
         )
-        if updated:
+        for job in stalled:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJobStatus.FAILED,
+                error_code=Code.IMPORT_JOB_STALLED,
+                error_message=_(
+                    "The worker handling this file stopped (no sign of it since %(when)s); "
+                    "nothing was imported. Upload the file again; if it stops again, tell the "
+                    "administrator."
+                )
+                % {"when": timezone.localtime(job.heartbeat_at).strftime("%d/%m/%Y %H:%M:%S")},
+                heartbeat_at=None,
+                finished_at=now,
+            )
             failed.append(job.pk)
             _remove_file(job)
             logger.warning("import job stalled", extra={"job": str(job.uuid)})

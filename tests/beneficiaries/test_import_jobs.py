@@ -367,3 +367,44 @@ def test_two_confirmations_at_once_queue_one_import(officers, settings, tmp_path
     assert sorted(outcomes) == sorted(["queued", Code.IMPORT_JOB_NOT_CONFIRMABLE])
     job.refresh_from_db()
     assert queued == [job.task_id] and job.status == "importing"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_live_import_is_not_failed_while_its_transaction_holds_the_job(officers, settings):
+    """A running import's heartbeats are inside its transaction, so they look old from outside;
+    its lock on the job says it is alive: the stalled-job check skips it (and does not wait)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite locks the whole database)")
+    job = ImportJob.objects.create(
+        user=officers["commune"],
+        file_name="dt.csv",
+        size=1,
+        sha256="0" * 64,
+        status="importing",
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=10),
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def importing():
+        try:
+            with transaction.atomic():
+                ImportJob.objects.filter(pk=job.pk).update(rows_done=1)  # a heartbeat, uncommitted
+                locked.set()
+                release.wait(30)
+                transaction.set_rollback(True)  # then the worker dies: nothing committed
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=importing)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        assert import_jobs_fail_stalled() == []
+    finally:
+        release.set()
+        thread.join()
+    assert import_jobs_fail_stalled() == [job.pk]
