@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean bench bench-national load
+.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean bench bench-national bench-import load
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ messages: setup ## Extract and compile translations
 
 bench: setup ## Time a province's list (Huế, 60,738) on PostgreSQL against an INSERT…SELECT floor
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-import: setup ## Time what a hostile .xlsx (10 MB, 40 MB XML comments) costs with and without the import's budget
+	$(PY) -m bench.imports $(BENCH_ARGS)
 
 bench-national: setup ## Time 3.3 million over 34 provinces, one Celery task per closing unit (PostgreSQL + Redis)
 	$(PY) -m bench.run --national $(BENCH_ARGS)

@@ -1,9 +1,15 @@
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.formats.base_formats import XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from beneficiaries import selectors
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import (
     AuthorizedRecipient,
@@ -14,8 +20,12 @@ from beneficiaries.models import (
     ChangeRecord,
     StandardLevel,
 )
+from beneficiaries.resources import RegistrationResource
 from core.months import closed_month_conflict
 from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin, ReviewedReferenceAdmin
+from org.downloads import export_logged
+from org.models import Role
+from org.privacy import identifiers_for
 from org.review import ReviewedRow, reference_row_propose
 
 
@@ -144,9 +154,61 @@ class RecipientInline(MaskedIdentifiersAdmin, BeneficiaryCategoryInline):
     model = AuthorizedRecipient
 
 
-# The register changes only through change records under maker-checker: read-only here.
+class RegisterImportExportAdmin(ImportMixin, ExportMixin):
+    """django-import-export's buttons on the register, through the import resource.
+
+    Import: the administrator's initial load, as an import job (a worker reads and checks the
+    file, the job's page previews it and imports it all or nothing: no admin request parses a
+    spreadsheet); anyone else is refused. Export: the resource's columns, identifiers as the
+    export rules show them to the user (`identifiers_for`), logged in the export log."""
+
+    resource_classes = [RegistrationResource]
+    export_formats = [XLSX]
+    skip_export_form = True
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.role == Role.ADMIN
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.role == Role.ADMIN
+
+    def import_action(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return redirect(f"{reverse('beneficiaries:import')}?initial_load=1")
+
+    def process_import(self, request, **kwargs):
+        return self.import_action(request)
+
+    def get_export_resource_kwargs(self, request, **kwargs) -> dict:
+        return {
+            "user": request.user,
+            "communes": {},
+            "today": timezone.localdate(),
+            "identifiers": identifiers_for(request.user),
+        }
+
+    def get_export_queryset(self, request):
+        chosen = super().get_export_queryset(request).values("pk")
+        return selectors.register_search(
+            user=request.user, filters=selectors.RegisterFilters()
+        ).filter(pk__in=chosen)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        export_logged(
+            user=request.user,
+            what="register_admin_xlsx",
+            parameters=request.GET.urlencode(),
+            row_count=len(data),
+        )
+        return data
+
+
+# The register changes only through change records under maker-checker: read-only here (its
+# initial load goes through the import job, its export through the resource).
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
+class BeneficiaryAdmin(RegisterImportExportAdmin, MaskedIdentifiersAdmin, ReadOnlyAdmin):
     list_display = ["full_name", "date_of_birth", "sex", "id_number", "commune", "status"]
     list_filter = ["status", "sex"]
     search_fields = ["search_name", "id_number", "external_id"]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from beneficiaries.models import Beneficiary
+from beneficiaries.resources import RegistrationResource
 from beneficiaries.services.import_file import COLUMNS, LABELS
 from org.downloads import safe_cell
 from org.privacy import Identifiers
@@ -17,39 +20,16 @@ from org.privacy import Identifiers
 EXTRA = ["status"]
 
 
-def register_rows(queryset: QuerySet[Beneficiary], identifiers: Identifiers):
-    """One row per beneficiary: the contract's columns, then the status; ID, phone and account
-    numbers as `identifiers` shows them. Few queries."""
+def register_rows(queryset: QuerySet[Beneficiary], identifiers: Identifiers) -> Iterator[list]:
+    """One row per beneficiary: the contract's columns as the import resource dehydrates them
+    (`RegistrationResource`, the same fields the import reads), then the status; ID, phone and
+    account numbers as `identifiers` shows them. Few queries (the queryset prefetches)."""
+    resource = RegistrationResource(
+        user=None, communes={}, today=timezone.localdate(), identifiers=identifiers
+    )
     # iterator() with a chunk size still runs the prefetches, one batch per chunk.
     for b in queryset.iterator(chunk_size=2000):
-        categories = ";".join(c.category.code for c in b.active_categories)
-        recipient = b.active_recipients[0] if b.active_recipients else None
-        account = b.active_accounts[0] if b.active_accounts else None
-        yield [
-            b.external_id,
-            b.full_name,
-            b.date_of_birth.isoformat(),
-            b.sex,
-            b.ethnicity,
-            identifiers.id_number(b.id_number),
-            identifiers.phone(b.phone),
-            b.commune.code,
-            b.address,
-            categories,
-            b.disability_level,
-            b.dependent_children if b.dependent_children is not None else "",
-            b.active_categories[0].decision_number if b.active_categories else "",
-            b.active_categories[0].decision_date.isoformat() if b.active_categories else "",
-            b.start_month.strftime("%Y-%m") if b.start_month else "",
-            recipient.full_name if recipient else "",
-            identifiers.id_number(recipient.id_number) if recipient else "",
-            recipient.relationship if recipient else "",
-            identifiers.phone(recipient.phone) if recipient else "",
-            account.provider.code if account else "",
-            identifiers.account(account.account_number) if account else "",
-            account.holder if account else "",
-            b.get_status_display(),
-        ]
+        yield [*resource.export_resource(b), b.get_status_display()]
 
 
 def register_workbook(

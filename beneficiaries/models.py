@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from beneficiaries.import_job_models import ImportJob, ImportJobStatus  # noqa: F401
+
 # The policy tables live in their own module; importing them here registers them with the app
 # (same label, tables and migrations) and keeps `beneficiaries.models.Category` working.
 from beneficiaries.policy_models import (  # noqa: F401

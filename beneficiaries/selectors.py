@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from beneficiaries.models import (
     CategoryCoefficient,
     ChangeRecord,
     ChangeStatus,
+    ImportJob,
     StandardLevel,
 )
 from org.models import AdministrativeUnit, Role, UnitLevel
@@ -405,3 +407,17 @@ def beneficiary_history(
             )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def import_job_get(*, user, job_uuid) -> ImportJob:
+    """An import job of `user`'s own (a job, its file and its report are its uploader's
+    alone); anyone else's answers 404."""
+    job = ImportJob.objects.filter(uuid=job_uuid, user=user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def import_jobs_recent(*, user, limit: int = 10) -> list[ImportJob]:
+    """The user's latest uploads, newest first."""
+    return list(ImportJob.objects.filter(user=user).order_by("-created_at")[:limit])

@@ -15,6 +15,12 @@ from beneficiaries.population import (
     due_for_check,
 )
 from beneficiaries.services.changes import changes_apply_due
+from beneficiaries.services.import_jobs import (
+    import_job_check,
+    import_job_run,
+    import_jobs_clean,
+    import_jobs_fail_stalled,
+)
 from beneficiaries.services.proposals import age_changes_propose
 from core.months import add_months
 
@@ -88,3 +94,30 @@ def verify_beneficiary(self, beneficiary_id: int) -> str:
         )
         raise self.retry(countdown=countdown) from exc
     return "checked"
+
+
+# An import's check and write within a time budget: the reader checks its own deadline
+# (TROCAP_IMPORT_READ_SECONDS); the soft limit ends anything else that runs away (prefork pool).
+@shared_task(bind=True, acks_late=True, soft_time_limit=900, time_limit=960)
+def check_import_job(self, job_id: int) -> str:
+    """Check an uploaded file (a dry run): the job page then shows every bad row, or the
+    confirmation."""
+    return import_job_check(job_id=job_id, task_id=self.request.id)
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=1800, time_limit=1860)
+def run_import_job(self, job_id: int) -> str:
+    """Import a confirmed job's file, all or nothing."""
+    return import_job_run(job_id=job_id, task_id=self.request.id)
+
+
+@shared_task(acks_late=True)
+def fail_stalled_import_jobs() -> list[int]:
+    """Every minute: a job whose worker stopped beating ends as failed."""
+    return import_jobs_fail_stalled()
+
+
+@shared_task(acks_late=True)
+def clean_import_jobs() -> int:
+    """Hourly: remove the stored files of finished or expired import jobs."""
+    return import_jobs_clean()

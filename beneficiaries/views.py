@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries import population, selectors
+from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.exporting import register_workbook
 from beneficiaries.forms import (
     CHANGE_FIELDS,
@@ -36,8 +33,8 @@ from beneficiaries.services.changes import (
     change_records_approve_bulk,
 )
 from beneficiaries.services.checks import OPEN_STATUSES
-from beneficiaries.services.import_file import MAX_FILE_BYTES, ImportFileError, template_workbook
-from beneficiaries.services.importing import beneficiaries_import
+from beneficiaries.services.import_file import MAX_FILE_BYTES, template_workbook
+from beneficiaries.services.import_jobs import import_job_confirm, import_job_create
 from beneficiaries.services.registration import beneficiary_register as register_service
 from core.errors import AppError, AppForbidden
 from core.web import flash_refusal, id_param
@@ -376,110 +373,86 @@ DECISION_CONTENT_TYPES = {
 
 # --- Import and export ----------------------------------------------------------------------
 
-IMPORT_SESSION_KEY = "beneficiary_import"
-
-
-def _import_dir():
-    folder = settings.MEDIA_ROOT / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Upload a file: it is checked at once (a dry run) and the preview lists every bad row.
-    A commune officer imports registrations; the administrator alone may make it the initial
-    load (the service refuses it to anyone else)."""
+    """Upload a file: it is stored and queued, and the job's page follows the worker's check
+    (no request reads a spreadsheet). A commune officer imports registrations; the
+    administrator alone may make it the initial load (the service refuses it to anyone else)."""
     _require_role(request.user, Role.COMMUNE_OFFICER, Role.ADMIN)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    result = None
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"initial_load": request.GET.get("initial_load") == "1"},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        initial_load = form.cleaned_data["initial_load"]
-        if upload.size > MAX_FILE_BYTES:
-            form.add_error("file", _("The file is larger than 10 MB."))
+        try:
+            if upload.size > MAX_FILE_BYTES:  # before it is read into memory
+                raise AppError(Code.IMPORT_FILE_TOO_LARGE, _("The file is larger than 10 MB."))
+            job = import_job_create(
+                user=request.user,
+                name=upload.name,
+                content=upload.read(),
+                initial_load=form.cleaned_data["initial_load"],
+            )
+        except AppForbidden as exc:  # not allowed (the initial load to an officer)
+            form.add_error(None, exc.text)
+        except AppError as exc:
+            form.add_error("file", exc.text)
         else:
-            content = upload.read()
-            try:
-                result = beneficiaries_import(
-                    name=upload.name,
-                    content=content,
-                    user=request.user,
-                    initial_load=initial_load,
-                    dry_run=True,
-                )
-            except ImportFileError as exc:
-                form.add_error("file", str(exc))
-            except (AppError, AppForbidden) as exc:  # not allowed, or an initial load too late
-                form.add_error(None, exc.text)
-            else:
-                if result.ok and result.total_rows:
-                    token = uuid.uuid4().hex
-                    suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-                    (_import_dir() / f"{token}{suffix}").write_bytes(content)
-                    request.session[IMPORT_SESSION_KEY] = {
-                        "token": token,
-                        "name": upload.name,
-                        "suffix": suffix,
-                        "sha256": hashlib.sha256(content).hexdigest(),
-                        "initial_load": initial_load,
-                    }
+            return redirect("beneficiaries:import_job", job=job.uuid)
     return render(
         request,
         "beneficiaries/import.html",
         {
             "title": _("Import beneficiaries"),
             "form": form,
-            "result": result,
-            "pending": request.session.get(IMPORT_SESSION_KEY) if result and result.ok else None,
             "can_initial_load": request.user.role == Role.ADMIN,
+            "jobs": selectors.import_jobs_recent(user=request.user),
         },
     )
 
 
+def _job_context(request, job) -> dict:
+    return {
+        "title": _("Import of %(name)s") % {"name": job.file_name},
+        "job": job,
+        "polling": job.running,
+    }
+
+
+@login_required
+@require_GET
+def import_job(request, job):
+    """One upload's page: progress while a worker checks or imports it (htmx polls the card;
+    a plain reload works too), then every bad row, or the button that imports this file."""
+    job = selectors.import_job_get(user=request.user, job_uuid=job)
+    return render(request, "beneficiaries/import_job.html", _job_context(request, job))
+
+
+@login_required
+@require_GET
+def import_job_progress(request, job):
+    """The job's card, polled by htmx while the worker runs; when it stops, the page reloads."""
+    job = selectors.import_job_get(user=request.user, job_uuid=job)
+    response = render(request, "beneficiaries/_import_job.html", _job_context(request, job))
+    if not job.running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
 @login_required
 @require_POST
-def import_confirm(request):
-    """Import the file that the preview found valid (checked again: all or nothing)."""
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending.get("token") != request.POST.get("token"):
-        messages.error(request, _("This import has expired. Upload the file again."))
-        return redirect("beneficiaries:import")
-    path = _import_dir() / f"{pending['token']}{pending['suffix']}"
+def import_confirm(request, job):
+    """Import the file of this job (checked by the worker; checked again: all or nothing)."""
+    job = selectors.import_job_get(user=request.user, job_uuid=job)
     try:
-        content = path.read_bytes()
-    except OSError:
-        messages.error(request, _("This import has expired. Upload the file again."))
-        return redirect("beneficiaries:import")
-    if hashlib.sha256(content).hexdigest() != pending["sha256"]:
-        messages.error(request, _("The stored file changed. Upload it again."))
-        return redirect("beneficiaries:import")
-    try:
-        result = beneficiaries_import(
-            name=pending["name"],
-            content=content,
-            user=request.user,
-            initial_load=pending["initial_load"],
-        )
-    except ImportFileError as exc:
-        messages.error(request, str(exc))
-        return redirect("beneficiaries:import")
+        import_job_confirm(job=job, user=request.user)
     except (AppError, AppForbidden) as exc:
         flash_refusal(request, exc)
-        return redirect("beneficiaries:import")
-    finally:
-        path.unlink(missing_ok=True)
-        request.session.pop(IMPORT_SESSION_KEY, None)
-    if not result.ok:
-        # Something changed since the preview (e.g. an ID registered meanwhile): show it.
-        return render(
-            request,
-            "beneficiaries/import.html",
-            {"title": _("Import beneficiaries"), "form": None, "result": result, "pending": None},
-        )
-    messages.success(request, _("%(n)s beneficiaries imported.") % {"n": result.imported})
-    return redirect("beneficiaries:list")
+    return redirect("beneficiaries:import_job", job=job.uuid)
 
 
 @login_required

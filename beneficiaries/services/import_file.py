@@ -1,8 +1,10 @@
 """The import contract of DESIGN.md §5: reading a spreadsheet of beneficiaries.
 
-Reading is pure (no database) apart from resolving commune codes; `importing` does the checks
-and the writes. A file is all or nothing: any bad row and nothing is imported, and every bad row
-is reported with its row number (as the spreadsheet numbers it), column, reason and code.
+Reading is pure (no database) and budgeted (bytes, rows, time: a hostile file is refused quickly,
+with a message and a code); it feeds a tablib Dataset to the import resource
+(`beneficiaries.resources`), which reads each row, checks it and writes it; `importing` runs it.
+A file is all or nothing: any bad row and nothing is imported, and every bad row is reported with
+its row number (as the spreadsheet numbers it), column, reason and code.
 """
 
 from __future__ import annotations
@@ -10,23 +12,21 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import time
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import tablib
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from accounts.models import AccountHolder
-from beneficiaries import validation
 from beneficiaries.errors import BeneficiaryErrorCode as Code
-from beneficiaries.models import DisabilityLevel, RecipientKind, Sex
-from beneficiaries.services.inputs import AccountInput, RecipientInput, RegistrationInput
+from beneficiaries.models import DisabilityLevel, Sex
 from org.text import search_key
-from providers.models import ProviderCode
 
 COLUMNS = [
     "external_id",
@@ -123,9 +123,19 @@ HELP = {
 }
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# An .xlsx is a zip: what it unpacks to is bounded too (a 10 MB file of repeated cells can
-# unpack to gigabytes). 20,000 rows of the contract's 22 columns unpack to about 15 MB.
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+# What one part of an .xlsx (a sheet, the shared strings) may unpack to: 20,000 rows of the
+# contract's 22 columns are about 15 MB of XML. Counted while unpacking, not taken from the zip's
+# own (forgeable) sizes; the whole file may unpack to twice this.
+MAX_XLSX_UNPACKED_BYTES = 40 * 1024 * 1024
+# A part that unpacks to more than this many times its packed size is a zip bomb, not a list
+# (real sheets pack 5-20 times; a file of repeated cells more), once it is over a megabyte.
+MAX_XLSX_RATIO = 200
+# The time a file may take to be read, from the first byte to the last row.
+MAX_READ_SECONDS = 60
+# XML that a spreadsheet program never writes and that costs a parser dearly: a 10 MB comment
+# took openpyxl minutes (its read-only reader is quadratic in a comment's length).
+FORBIDDEN_XML = (b"<!--", b"<!DOCTYPE", b"<!ENTITY", b"<?")
+ROW_COLUMN = "_row"  # the spreadsheet's own row number, carried in the Dataset
 
 # Where a service's field error belongs in the file.
 FIELD_TO_COLUMN = {
@@ -157,38 +167,110 @@ class RowError:
         }
 
 
-@dataclass
-class ParsedFile:
-    rows: list[tuple[int, RegistrationInput]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    total_rows: int = 0
-
-
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, headers, size). `str()` is the message for
-    the officer; `code` says which problem it is."""
+    """The file as a whole cannot be read (format, headers, size, cost). `str()` is the message
+    for the officer; `code` says which problem it is."""
 
     def __init__(self, message: str, code: Code = Code.IMPORT_FILE_UNREADABLE) -> None:
         super().__init__(message)
         self.code = code
 
 
-def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
+class Budget:
+    """The time a file may take to be read, and a tick that tells the caller it is alive."""
+
+    def __init__(self, seconds: float | None = None, tick: Callable[[], None] | None = None):
+        self.deadline = time.monotonic() + (MAX_READ_SECONDS if seconds is None else seconds)
+        self._tick = tick
+
+    def check(self) -> None:
+        if self._tick is not None:
+            self._tick()
+        if time.monotonic() > self.deadline:
+            raise ImportFileError(
+                _("The file took too long to read; keep only the list's columns and rows."),
+                Code.IMPORT_FILE_TIMEOUT,
+            )
+
+
+def read_dataset(name: str, content: bytes, *, budget: Budget | None = None) -> tablib.Dataset:
+    """The file's rows as a tablib Dataset for the import resource: headers are the contract's
+    column keys (Vietnamese labels mapped), plus ROW_COLUMN, the row number as the spreadsheet
+    numbers it; blank rows are left out. Within the byte, row and time budgets, or
+    ImportFileError, never anything else."""
+    budget = budget or Budget()
+    table = read_table(name, content, budget=budget)
+    try:
+        try:
+            _number, header = next(table)
+        except StopIteration as exc:
+            raise ImportFileError(_("The file is empty."), Code.IMPORT_FILE_EMPTY) from exc
+        columns = header_columns(header)
+        dataset = tablib.Dataset(headers=[ROW_COLUMN, *columns.values()])
+        for number, cells in table:
+            values = [cells[index] if index < len(cells) else None for index in columns]
+            if all(_text(v) == "" for v in values):
+                continue
+            if len(dataset) >= MAX_ROWS:
+                raise ImportFileError(
+                    _("A file may hold at most %(n)s rows; split it.")
+                    % {"n": f"{MAX_ROWS:,}".replace(",", ".")},
+                    Code.IMPORT_TOO_MANY_ROWS,
+                )
+            dataset.append([number, *values])
+    except ImportFileError:
+        raise
+    except Exception as exc:  # whatever a damaged file makes a reader raise
+        raise ImportFileError(
+            _("The file cannot be read: it is damaged or not a list in the template's format.")
+        ) from exc
+    return dataset
+
+
+def header_columns(header: list) -> dict[int, str]:
+    """The header row's cells mapped to the contract's columns (by key or Vietnamese label)."""
+    columns: dict[int, str] = {}
+    unknown = []
+    for index, cell in enumerate(header):
+        label = _text(cell)
+        if not label:
+            continue
+        column = HEADER_ALIASES.get(search_key(label))
+        if column is None:
+            unknown.append(label[:60])
+        elif column in columns.values():
+            raise ImportFileError(
+                _("Column %(column)s appears twice in the header.") % {"column": column},
+                Code.IMPORT_HEADER_INVALID,
+            )
+        else:
+            columns[index] = column
+    missing = sorted(REQUIRED - set(columns.values()))
+    if missing:
+        raise ImportFileError(
+            _(
+                "The header row lacks the columns: %(columns)s. Download the template to "
+                "see them all."
+            )
+            % {"columns": ", ".join(missing)},
+            Code.IMPORT_HEADER_INVALID,
+        )
+    if unknown:
+        raise ImportFileError(
+            _("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)},
+            Code.IMPORT_HEADER_INVALID,
+        )
+    return columns
+
+
+def read_table(name: str, content: bytes, *, budget: Budget) -> Iterator[tuple[int, list]]:
     """Yield (row number, cells) of the first sheet of an .xlsx, or of a .csv (UTF-8, with or
     without BOM; comma or semicolon separated). Row numbers are the spreadsheet's (1 = header)."""
     suffix = Path(name).suffix.lower()
     if len(content) > MAX_FILE_BYTES:
         raise ImportFileError(_("The file is larger than 10 MB."), Code.IMPORT_FILE_TOO_LARGE)
     if suffix == ".xlsx":
-        _check_xlsx_container(content)
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise ImportFileError(_("This is not a readable .xlsx file.")) from exc
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
-        workbook.close()
+        yield from _xlsx_rows(content, budget)
     elif suffix == ".csv":
         try:
             text = content.decode("utf-8-sig")
@@ -196,36 +278,109 @@ def read_table(name: str, content: bytes) -> Iterator[tuple[int, list]]:
             raise ImportFileError(_("The .csv file must be saved as UTF-8.")) from exc
         if "\x00" in text:
             raise ImportFileError(_("This is not a text .csv file."))
-        dialect = csv.excel
         first_line = text.split("\n", 1)[0]
-        if first_line.count(";") > first_line.count(","):
-            dialect = csv.excel
-            reader = csv.reader(io.StringIO(text), delimiter=";")
-        else:
-            reader = csv.reader(io.StringIO(text), dialect=dialect)
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         for number, row in enumerate(reader, start=1):
+            if number % 1000 == 0:
+                budget.check()
             yield number, row
     else:
         raise ImportFileError(_("Upload an .xlsx or .csv file."), Code.IMPORT_FILE_TYPE)
 
 
-def _check_xlsx_container(content: bytes) -> None:
-    """An .xlsx by its content, not its name: a zip holding a workbook, not too large unpacked."""
-    if not content.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("This is not a readable .xlsx file."))
+def _xlsx_rows(content: bytes, budget: Budget) -> Iterator[tuple[int, list]]:
+    _check_xlsx_container(content, budget)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            entries = archive.infolist()
-    except zipfile.BadZipFile as exc:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ImportFileError(_("This is not a readable .xlsx file.")) from exc
-    if not any(e.filename == "xl/workbook.xml" for e in entries):
-        raise ImportFileError(_("This is not a readable .xlsx file."))
-    if sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED_BYTES:
+    try:
+        sheet = workbook.worksheets[0]
+        # Cells beyond the contract's columns (and a forged dimension) are not read.
+        rows = sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10)
+        for number, row in enumerate(rows, start=1):
+            if number % 500 == 0:
+                budget.check()
+            yield number, list(row)
+    finally:
+        workbook.close()
+
+
+def _check_xlsx_container(content: bytes, budget: Budget) -> None:
+    """An .xlsx by its content, not its name: a zip holding a workbook whose every part unpacks
+    within the budget, at a sane ratio, whole (not truncated), and without the XML constructs
+    no spreadsheet program writes (comments, processing instructions, DTDs and entities)."""
+    unreadable = _("This is not a readable .xlsx file.")
+    if not content.startswith(b"PK\x03\x04"):
+        raise ImportFileError(unreadable)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except Exception as exc:  # BadZipFile, and what a forged directory raises
+        raise ImportFileError(unreadable) from exc
+    try:
+        with archive:
+            entries = archive.infolist()
+            if not any(e.filename == "xl/workbook.xml" for e in entries):
+                raise ImportFileError(unreadable)
+            too_large = ImportFileError(
+                _("The .xlsx file unpacks to more than %(mb)s MB; keep only the list's columns.")
+                % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
+                Code.IMPORT_FILE_TOO_LARGE,
+            )
+            if sum(e.file_size for e in entries) > 2 * MAX_XLSX_UNPACKED_BYTES or any(
+                e.file_size > MAX_XLSX_UNPACKED_BYTES for e in entries
+            ):
+                raise too_large
+            for entry in entries:
+                if entry.file_size > 1024 * 1024 and entry.file_size > MAX_XLSX_RATIO * max(
+                    entry.compress_size, 1
+                ):
+                    raise ImportFileError(
+                        _(
+                            "The .xlsx file is packed in a way no spreadsheet program packs a "
+                            "list (a part unpacks to more than %(ratio)s times its size)."
+                        )
+                        % {"ratio": MAX_XLSX_RATIO},
+                        Code.IMPORT_FILE_RATIO,
+                    )
+                _scan_part(archive, entry, budget, too_large)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a truncated or damaged zip, whatever it raises
         raise ImportFileError(
-            _("The .xlsx file unpacks to more than %(mb)s MB; keep only the list's columns.")
-            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
-            Code.IMPORT_FILE_TOO_LARGE,
-        )
+            _("The .xlsx file is damaged or incomplete (truncated). Save it again and upload it.")
+        ) from exc
+
+
+def _scan_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget, too_large) -> None:
+    """Unpack one part in chunks: counted (the zip's sizes may lie), checked whole (a CRC or
+    truncation error raises), and searched for forbidden XML (across chunk boundaries)."""
+    total, tail = 0, b""
+    with archive.open(entry) as part:
+        while chunk := part.read(1024 * 1024):
+            total += len(chunk)
+            if total > MAX_XLSX_UNPACKED_BYTES:
+                raise too_large
+            budget.check()
+            if entry.filename.endswith((".xml", ".rels", ".vml")):
+                window = tail + chunk
+                for marker in FORBIDDEN_XML:
+                    at = window.find(marker)
+                    # The one XML declaration at the very start of a part is allowed.
+                    if marker == b"<?" and at != -1 and total - len(window) + at <= 3:
+                        at = window.find(marker, at + 2)
+                    if at != -1:
+                        raise ImportFileError(
+                            _(
+                                "The .xlsx file holds XML that no spreadsheet program writes "
+                                "(comments or declarations in %(part)s). Save it again from "
+                                "Excel or LibreOffice and upload it."
+                            )
+                            % {"part": entry.filename[:80]},
+                            Code.IMPORT_FILE_MARKUP,
+                        )
+                tail = window[-16:]
 
 
 def _text(value) -> str:
@@ -241,6 +396,8 @@ def _text(value) -> str:
 def _digits_cell(value, width: int) -> str:
     """Numbers typed into a spreadsheet lose their leading zeros: put them back."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not value.is_integer():
+            return _text(value)
         digits = str(int(value))
         return digits.zfill(width) if len(digits) < width else digits
     return _text(value)
@@ -290,235 +447,6 @@ def parse_disability(value) -> str:
     if key in ("extremely_severe", "dac_biet_nang"):
         return DisabilityLevel.EXTREMELY_SEVERE
     raise ValueError
-
-
-def parse(
-    name: str, content: bytes, *, communes: dict[str, object], today: datetime.date
-) -> ParsedFile:
-    """Read every row into a RegistrationInput, or into RowErrors for what cannot be read.
-
-    `communes` maps GSO commune codes to the unit rows the importing user may use.
-    """
-    table = read_table(name, content)
-    try:
-        _number, header = next(table)
-    except StopIteration as exc:
-        raise ImportFileError(_("The file is empty."), Code.IMPORT_FILE_EMPTY) from exc
-    columns: dict[int, str] = {}
-    unknown = []
-    for index, cell in enumerate(header):
-        label = _text(cell)
-        if not label:
-            continue
-        column = HEADER_ALIASES.get(search_key(label))
-        if column is None:
-            unknown.append(label)
-        elif column in columns.values():
-            raise ImportFileError(
-                _("Column %(column)s appears twice in the header.") % {"column": column},
-                Code.IMPORT_HEADER_INVALID,
-            )
-        else:
-            columns[index] = column
-    missing = sorted(REQUIRED - set(columns.values()))
-    if missing:
-        raise ImportFileError(
-            _(
-                "The header row lacks the columns: %(columns)s. Download the template to "
-                "see them all."
-            )
-            % {"columns": ", ".join(missing)},
-            Code.IMPORT_HEADER_INVALID,
-        )
-    if unknown:
-        raise ImportFileError(
-            _("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)},
-            Code.IMPORT_HEADER_INVALID,
-        )
-
-    parsed = ParsedFile()
-    seen_ids: dict[str, int] = {}
-    for number, cells in table:
-        values = {
-            column: cells[index] if index < len(cells) else None
-            for index, column in columns.items()
-        }
-        if all(_text(v) == "" for v in values.values()):
-            continue
-        parsed.total_rows += 1
-        if parsed.total_rows > MAX_ROWS:
-            raise ImportFileError(
-                _("A file may hold at most %(n)s rows; split it.")
-                % {"n": f"{MAX_ROWS:,}".replace(",", ".")},
-                Code.IMPORT_TOO_MANY_ROWS,
-            )
-        row_errors: list[RowError] = []
-
-        def bad(
-            column: str,
-            message: str,
-            code: Code = Code.IMPORT_BAD_VALUE,
-            row=number,
-            errors=row_errors,
-        ) -> None:
-            errors.append(RowError(row, column, message, code))
-
-        def required_text(column: str, values=values) -> str:
-            text = _text(values.get(column))
-            if column in REQUIRED and not text:
-                bad(column, _("This column is required."), Code.REQUIRED)
-            return text
-
-        full_name = required_text("full_name")
-        dob = None
-        if required_text("date_of_birth"):
-            try:
-                dob = parse_date(values["date_of_birth"])
-            except ValueError:
-                bad("date_of_birth", _("Write the date as YYYY-MM-DD or DD/MM/YYYY."))
-        sex = ""
-        if required_text("gender"):
-            try:
-                sex = parse_gender(values["gender"])
-            except ValueError:
-                bad("gender", _("Write M or F (or Nam / Nữ)."))
-        commune = None
-        commune_code = required_text("commune_code")
-        if commune_code:
-            commune = communes.get(commune_code.zfill(5))
-            if commune is None:
-                bad(
-                    "commune_code",
-                    _("Commune %(code)s does not exist or is outside your area.")
-                    % {"code": commune_code},
-                    Code.COMMUNE_INVALID,
-                )
-        categories = tuple(
-            c.strip().upper()
-            for c in required_text("category").replace(",", ";").split(";")
-            if c.strip()
-        )
-        decision_date = None
-        if required_text("decision_date"):
-            try:
-                decision_date = parse_date(values["decision_date"])
-            except ValueError:
-                bad("decision_date", _("Write the date as YYYY-MM-DD or DD/MM/YYYY."))
-        start_month = None
-        if required_text("start_month"):
-            try:
-                start_month = parse_month(values["start_month"])
-            except ValueError:
-                bad("start_month", _("Write the month as YYYY-MM."))
-        disability = ""
-        try:
-            disability = parse_disability(values.get("disability_level"))
-        except ValueError:
-            bad("disability_level", _("Write severe or extremely_severe (nặng / đặc biệt nặng)."))
-        children = None
-        children_text = _text(values.get("dependent_children"))
-        if children_text:
-            if children_text.isdigit():
-                children = int(children_text)
-            else:
-                bad("dependent_children", _("Write a whole number."))
-        id_number = validation.normalize_id_number(_digits_cell(values.get("id_number"), 12))
-        if id_number:
-            if id_number in seen_ids:
-                bad(
-                    "id_number",
-                    _("The same ID number is also on row %(row)s of this file.")
-                    % {"row": seen_ids[id_number]},
-                    Code.IMPORT_DUPLICATE_ID,
-                )
-            else:
-                seen_ids[id_number] = number
-        phone = validation.normalize_phone(_digits_cell(values.get("phone"), 10))
-
-        recipient = None
-        recipient_name = _text(values.get("recipient_full_name"))
-        recipient_fields = [
-            _text(values.get(f"recipient_{n}")) for n in ("id_number", "relationship", "phone")
-        ]
-        if recipient_name or any(recipient_fields):
-            is_child = (
-                dob is not None and start_month is not None and (start_month.year - dob.year) < 16
-            )
-            recipient = RecipientInput(
-                kind=RecipientKind.GUARDIAN if is_child else RecipientKind.AUTHORIZED,
-                full_name=recipient_name,
-                id_number=validation.normalize_id_number(
-                    _digits_cell(values.get("recipient_id_number"), 12)
-                ),
-                relationship=_text(values.get("recipient_relationship")),
-                phone=validation.normalize_phone(_digits_cell(values.get("recipient_phone"), 10)),
-            )
-        account = None
-        provider = _text(values.get("account_provider")).upper().replace(" ", "")
-        account_number = _text(values.get("account_number"))
-        if provider or account_number:
-            if provider not in (ProviderCode.VIETTELPAY, ProviderCode.VIETINBANK):
-                bad(
-                    "account_provider",
-                    _("Write VIETTELPAY or VIETINBANK, or leave both account columns empty."),
-                    Code.PROVIDER_INVALID,
-                )
-            holder = search_key(_text(values.get("account_holder"))) or (
-                AccountHolder.RECIPIENT if recipient else AccountHolder.BENEFICIARY
-            )
-            holder = {
-                "doi tuong": AccountHolder.BENEFICIARY,
-                "nguoi nhan thay": AccountHolder.RECIPIENT,
-            }.get(holder, holder)
-            if holder not in AccountHolder.values:
-                bad(
-                    "account_holder",
-                    _("Write beneficiary or recipient."),
-                    Code.ACCOUNT_HOLDER_INVALID,
-                )
-            if provider == ProviderCode.VIETTELPAY:
-                account_number = validation.normalize_phone(
-                    _digits_cell(values.get("account_number"), 10)
-                )
-            account = AccountInput(
-                provider_code=provider, account_number=account_number, holder=holder
-            )
-
-        if (
-            row_errors
-            or commune is None
-            or dob is None
-            or decision_date is None
-            or start_month is None
-            or not sex
-        ):
-            parsed.errors.extend(row_errors)
-            continue
-        parsed.rows.append(
-            (
-                number,
-                RegistrationInput(
-                    external_id=_text(values.get("external_id")),
-                    full_name=full_name,
-                    date_of_birth=dob,
-                    sex=sex,
-                    ethnicity=_text(values.get("ethnicity")) or "Kinh",
-                    id_number=id_number,
-                    phone=phone,
-                    commune=commune,
-                    address=_text(values.get("address")),
-                    categories=categories,
-                    disability_level=disability,
-                    dependent_children=children,
-                    decision_number=_text(values.get("decision_number")),
-                    decision_date=decision_date,
-                    start_month=start_month,
-                    recipient=recipient,
-                    account=account,
-                ),
-            )
-        )
-    return parsed
 
 
 def column_for(field_name: str) -> str:

@@ -283,6 +283,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.fail_stalled_generations",
         "schedule": float(os.environ.get("TROCAP_GENERATION_CHECK_SECONDS", "60")),
     },
+    # An import job whose worker stopped beating ends as failed; old uploads are removed.
+    "fail-stalled-imports": {
+        "task": "beneficiaries.tasks.fail_stalled_import_jobs",
+        "schedule": float(os.environ.get("TROCAP_GENERATION_CHECK_SECONDS", "60")),
+    },
+    "clean-import-files": {
+        "task": "beneficiaries.tasks.clean_import_jobs",
+        "schedule": crontab(minute=20),
+    },
     "resume-stalled-batches": {
         "task": "payments.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
@@ -425,6 +434,11 @@ TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECOND
 TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
 # A generation that has not beaten (reported progress) for this long is failed by beat.
 TROCAP_GENERATION_STALL_SECONDS = float(os.environ.get("TROCAP_GENERATION_STALL_SECONDS", "300"))
+# Imports (beneficiaries/services/import_jobs.py): the time a file may take to be read, how long
+# a job's worker may stay silent before the job fails, and how long stored uploads are kept.
+TROCAP_IMPORT_READ_SECONDS = float(os.environ.get("TROCAP_IMPORT_READ_SECONDS", "60"))
+TROCAP_IMPORT_STALL_SECONDS = float(os.environ.get("TROCAP_IMPORT_STALL_SECONDS", "120"))
+TROCAP_IMPORT_KEEP_HOURS = float(os.environ.get("TROCAP_IMPORT_KEEP_HOURS", "24"))
 # How long an approval's transaction may take between stamping decided_at and committing:
 # generation records which changes of this margin before its read it saw (services/snapshot.py).
 TROCAP_GENERATION_SNAPSHOT_MARGIN_SECONDS = float(

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.models import PaymentAccount
 from beneficiaries.errors import BeneficiaryErrorCode as Code
-from beneficiaries.models import Beneficiary, ChangeRecord
+from beneficiaries.models import Beneficiary, ChangeRecord, ImportJob
 from beneficiaries.selectors import beneficiary_history, change_queue
 from beneficiaries.services.import_file import COLUMNS, LABELS
 from beneficiaries.services.importing import beneficiaries_import
@@ -269,8 +269,28 @@ def test_a_file_without_the_required_columns_is_refused(tmp_path, officers):
         run(path, "--as", "nobody")
 
 
-def test_browser_import_previews_then_confirms(client, officers, hue_units, tmp_path, settings):
+@pytest.fixture
+def worker(eager_celery, django_capture_on_commit_callbacks, settings, tmp_path):
+    """The import's Celery tasks run at once, in the test (their own tests use a real worker):
+    `worker.post(client, url, data)` posts and follows to the job's page."""
     settings.MEDIA_ROOT = tmp_path
+
+    class Inline:
+        def post(self, client, url, data=None):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(url, data or {})
+            if response.status_code == 302 and "/nhap/" in response.url:
+                return client.get(response.url)
+            return response
+
+    return Inline()
+
+
+def job_of(response) -> ImportJob:
+    return ImportJob.objects.get(uuid=response.resolver_match.kwargs["job"])
+
+
+def test_browser_import_previews_then_confirms(client, officers, hue_units, tmp_path, worker):
     client.force_login(officers["commune"])
     template = client.get(reverse("beneficiaries:import_template"))
     header = next(
@@ -280,33 +300,24 @@ def test_browser_import_previews_then_confirms(client, officers, hue_units, tmp_
 
     data = rows(hue_units["commune"].code, 5)
     data[2]["decision_date"] = "hôm qua"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(data)
-    upload = io.BytesIO(buffer.getvalue().encode())
-    upload.name = "dt.csv"
-    html = client.post(reverse("beneficiaries:import"), {"file": upload}).content.decode()
+    response = worker.post(client, reverse("beneficiaries:import"), {"file": upload_of(data)})
+    html = response.content.decode()
     assert 'data-bad-rows="1"' in html and "decision_date" in html
+    assert job_of(response).status == "refused"
     assert Beneficiary.objects.count() == 0
 
     data[2]["decision_date"] = "2024-07-05"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(data)
-    upload = io.BytesIO(buffer.getvalue().encode())
-    upload.name = "dt.csv"
-    html = client.post(reverse("beneficiaries:import"), {"file": upload}).content.decode()
-    assert Beneficiary.objects.count() == 0  # a preview only
-    token = client.session["beneficiary_import"]["token"]
-    assert token in html
-    response = client.post(reverse("beneficiaries:import_confirm"), {"token": token})
-    assert response.status_code == 302
+    response = worker.post(client, reverse("beneficiaries:import"), {"file": upload_of(data)})
+    job = job_of(response)
+    assert job.status == "checked" and Beneficiary.objects.count() == 0  # a preview only
+    assert "data-confirm-import" in response.content.decode()
+    confirm = reverse("beneficiaries:import_confirm", args=[job.uuid])
+    response = worker.post(client, confirm)
+    assert 'data-imported="5"' in response.content.decode()
     assert Beneficiary.objects.count() == 5
-    # The stored upload is gone and the token cannot be replayed.
+    # The stored upload is gone and the job cannot be confirmed again.
     assert not list((tmp_path / "imports").iterdir())
-    client.post(reverse("beneficiaries:import_confirm"), {"token": token})
+    response = worker.post(client, confirm)
     assert Beneficiary.objects.count() == 5
 
 
@@ -363,18 +374,17 @@ def upload_of(data: list[dict], name="dt.csv") -> io.BytesIO:
 
 
 def test_the_import_page_offers_the_initial_load_to_the_administrator_only(
-    client, officers, hue_units, tmp_path, settings
+    client, officers, hue_units, worker
 ):
-    settings.MEDIA_ROOT = tmp_path
     url = reverse("beneficiaries:import")
     data = rows(hue_units["commune"].code, 3)
 
     # A commune officer does not see the box, and asking for it anyway is refused.
     client.force_login(officers["commune"])
     assert 'name="initial_load"' not in client.get(url).content.decode()
-    html = client.post(url, {"file": upload_of(data), "initial_load": "on"}).content.decode()
-    assert "Chỉ quản trị hệ thống được nạp dữ liệu ban đầu" in html
-    assert "beneficiary_import" not in client.session
+    html = worker.post(client, url, {"file": upload_of(data), "initial_load": "on"})
+    assert "Chỉ quản trị hệ thống được nạp dữ liệu ban đầu" in html.content.decode()
+    assert not ImportJob.objects.exists()
     # The district and the province have no import page at all any more.
     for role in ("district", "province"):
         client.force_login(officers[role])
@@ -386,26 +396,24 @@ def test_the_import_page_offers_the_initial_load_to_the_administrator_only(
     # The administrator: preview, confirm; the people are active and the load is logged.
     client.force_login(officers["admin"])
     assert 'name="initial_load"' in client.get(url).content.decode()
-    html = client.post(url, {"file": upload_of(data), "initial_load": "on"}).content.decode()
-    assert "nạp dữ liệu ban đầu" in html
-    token = client.session["beneficiary_import"]["token"]
-    response = client.post(reverse("beneficiaries:import_confirm"), {"token": token})
-    assert response.status_code == 302
+    response = worker.post(client, url, {"file": upload_of(data), "initial_load": "on"})
+    assert "nạp dữ liệu ban đầu" in response.content.decode()
+    job = job_of(response)
+    worker.post(client, reverse("beneficiaries:import_confirm", args=[job.uuid]))
     assert set(Beneficiary.objects.values_list("status", flat=True)) == {"active"}
     assert ExportLog.objects.get(what="initial_load").row_count == 3
 
     # A preview made before the district closed its first list cannot be confirmed after.
     more = rows(hue_units["commune"].code, 6)[3:]
-    client.post(url, {"file": upload_of(more), "initial_load": "on"})
-    token = client.session["beneficiary_import"]["token"]
+    job = job_of(worker.post(client, url, {"file": upload_of(more), "initial_load": "on"}))
     close_a_list(hue_units["district"])
-    response = client.post(reverse("beneficiaries:import_confirm"), {"token": token}, follow=True)
+    response = worker.post(client, reverse("beneficiaries:import_confirm", args=[job.uuid]))
     assert "đã có danh sách chi trả đã chốt" in response.content.decode()
     assert Beneficiary.objects.count() == 3
     # And a new upload says so at once, in the preview.
-    html = client.post(url, {"file": upload_of(more), "initial_load": "on"}).content.decode()
-    assert "đã có danh sách chi trả đã chốt" in html
-    assert "beneficiary_import" not in client.session
+    response = worker.post(client, url, {"file": upload_of(more), "initial_load": "on"})
+    assert "đã có danh sách chi trả đã chốt" in response.content.decode()
+    assert job_of(response).status == "refused"
 
 
 def test_an_import_preview_does_not_say_who_is_registered_in_another_district(officers, hue_units):

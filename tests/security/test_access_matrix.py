@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import PortalApplication
-from beneficiaries.models import ChangeRecord
+from beneficiaries.models import ChangeRecord, ImportJob
 from org.models import Role
 from payments.services import payment_list_close
 from tests.factories import UserFactory
@@ -57,6 +57,10 @@ def world(hue_units, officers):
         payload={},
         sent_by=officers["district"],
     )
+    # An upload of the commune officer, checked by the worker: its page is its uploader's alone.
+    job = ImportJob.objects.create(
+        user=officers["commune"], file_name="dt.csv", size=1, sha256="0" * 64, status="checked"
+    )
     users = {
         **officers,
         "other": UserFactory(
@@ -69,6 +73,7 @@ def world(hue_units, officers):
         "next_door": next_door,
         "change": change,
         "period": period,
+        "job": job,
         "users": users,
     }
 
@@ -115,7 +120,18 @@ def urls(w, units):
         "beneficiaries:list": (get, reverse("beneficiaries:list")),
         "beneficiaries:register": (get, reverse("beneficiaries:register")),
         "beneficiaries:import": (get, reverse("beneficiaries:import")),
-        "beneficiaries:import_confirm": (post, reverse("beneficiaries:import_confirm")),
+        "beneficiaries:import_job": (
+            get,
+            reverse("beneficiaries:import_job", args=[w["job"].uuid]),
+        ),
+        "beneficiaries:import_progress": (
+            get,
+            reverse("beneficiaries:import_progress", args=[w["job"].uuid]),
+        ),
+        "beneficiaries:import_confirm": (
+            post,
+            reverse("beneficiaries:import_confirm", args=[w["job"].uuid]),
+        ),
         "beneficiaries:import_template": (get, reverse("beneficiaries:import_template")),
         "beneficiaries:export": (get, reverse("beneficiaries:export")),
         "beneficiaries:detail": (get, reverse("beneficiaries:detail", args=[pk])),
@@ -188,7 +204,10 @@ MATRIX = {
     "beneficiaries:register": (302, 200, 200, 403, 403, 403, 403),
     # Importing: a commune officer's registrations, or the administrator's initial load.
     "beneficiaries:import": (302, 200, 200, 403, 403, 403, 200),
-    "beneficiaries:import_confirm": (302, 302, 302, 302, 302, 302, 302),
+    # An upload's job: its uploader's alone (anyone else: absent).
+    "beneficiaries:import_job": (302, 200, 404, 404, 404, 404, 404),
+    "beneficiaries:import_progress": (302, 200, 404, 404, 404, 404, 404),
+    "beneficiaries:import_confirm": (302, 302, 404, 404, 404, 404, 404),
     "beneficiaries:import_template": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:export": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:detail": (302, 200, 404, 200, 404, 200, 200),

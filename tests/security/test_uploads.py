@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary, ChangeRecord
@@ -18,6 +19,7 @@ from tests.beneficiaries.test_import import rows
 from tests.payments.test_generate import person
 
 pytestmark = pytest.mark.django_db
+capture_on_commit = TestCase.captureOnCommitCallbacks
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -32,11 +34,25 @@ def csv_bytes(data: list[dict]) -> bytes:
     return buffer.getvalue().encode()
 
 
+@pytest.fixture(autouse=True)
+def inline_worker(eager_celery, settings, tmp_path):
+    """The import's check runs at once, in the test (tests/beneficiaries/test_import_jobs.py
+    runs it on a real worker)."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def import_errors(client, officers, name: str, content: bytes) -> str:
+    """The page that answers an upload: the form's refusal, or the job's page once the worker
+    checked it. Either way nothing waits to be confirmed."""
+    from beneficiaries.models import ImportJob
+
     client.force_login(officers["commune"])
-    response = client.post(reverse("beneficiaries:import"), {"file": upload(name, content)})
+    with capture_on_commit(execute=True):
+        response = client.post(reverse("beneficiaries:import"), {"file": upload(name, content)})
+    if response.status_code == 302:
+        response = client.get(response.url)
     assert response.status_code == 200
-    assert "beneficiary_import" not in client.session  # nothing waits to be confirmed
+    assert not ImportJob.objects.filter(status="checked").exists()
     return response.content.decode()
 
 
@@ -126,5 +142,6 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(
     assert "tối đa 1 MB" in response.json()["detail"]
     # Within the limit the same pages answer as usual.
     small = upload("danh-sach.csv", csv_bytes(rows(hue_units["commune"].code, 1)))
-    assert client.post(reverse("beneficiaries:import"), {"file": small}).status_code == 200
+    # (the import answers with its job's page, where the worker's check shows)
+    assert client.post(reverse("beneficiaries:import"), {"file": small}).status_code == 302
     assert Beneficiary.objects.count() == 0
