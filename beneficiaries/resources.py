@@ -32,6 +32,7 @@ from accounts.models import AccountHolder
 from beneficiaries import validation
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeSource, RecipientKind
+from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.checks import registration_errors
 from beneficiaries.services.import_file import (
     COLUMNS,
@@ -270,12 +271,15 @@ class RegistrationResource(resources.Resource):
         self.seen_ids: dict[str, int] = {}
         self.rows: list[RegistrationRow] = []
         self.total = self.checked = self.imported = 0
+        self.tables = None
 
     # --- import ---------------------------------------------------------------------------
 
     def before_import(self, dataset, **kwargs) -> None:
         self.seen_ids, self.rows = {}, []
         self.total, self.checked, self.imported = len(dataset), 0, 0
+        # Once per file, not per row: the rules of every row read the same approved tables.
+        self.tables = load_policy_tables()
         if self.progress is not None:  # inside the import's transaction: the job is ours
             self.progress(0, self.total)
 
@@ -343,7 +347,11 @@ class RegistrationResource(resources.Resource):
                 account=account,
             )
             problems = registration_errors(
-                data=row.data, today=self.today, initial_load=self.initial_load, user=self.user
+                data=row.data,
+                today=self.today,
+                initial_load=self.initial_load,
+                user=self.user,
+                tables=self.tables,
             )
             for field_name, field_errors in problems.by_field.items():
                 for problem in field_errors:

@@ -28,6 +28,7 @@ from beneficiaries.models import (
     DisabilityLevel,
     Sex,
 )
+from beneficiaries.policy import PolicyTables
 from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.inputs import (
     ChangeInput,
@@ -201,11 +202,17 @@ def _duplicate_message(data: RegistrationInput, other: Beneficiary, user) -> str
 
 
 def registration_errors(
-    *, data: RegistrationInput, today: datetime.date, initial_load: bool = False, user=None
+    *,
+    data: RegistrationInput,
+    today: datetime.date,
+    initial_load: bool = False,
+    user=None,
+    tables: PolicyTables | None = None,
 ) -> FieldErrors:
     """Every problem with a registration, by field, coded, in Vietnamese (database checks
     included). The start month is bounded (`month_bounds`; older for an initial load). A
-    duplicate ID number names the other person only to a `user` whose scope holds them."""
+    duplicate ID number names the other person only to a `user` whose scope holds them. A caller
+    checking many rows (the import) passes the policy `tables` it loaded once."""
     errors = FieldErrors()
     if not data.full_name.strip():
         errors.add("full_name", Code.REQUIRED, _("Enter the full name."))
@@ -241,7 +248,7 @@ def registration_errors(
         ),
     )
     if not errors.by_field.get("categories") and not errors.by_field.get("date_of_birth"):
-        errors.extend("categories", category_age_errors(data))
+        errors.extend("categories", category_age_errors(data, tables=tables))
     if not data.decision_number.strip():
         errors.add("decision_number", Code.REQUIRED, _("Enter the number of the decision."))
     errors.extend(
@@ -273,12 +280,14 @@ def registration_errors(
     return errors
 
 
-def category_age_errors(data: RegistrationInput) -> list[ValidationError]:
+def category_age_errors(
+    data: RegistrationInput, *, tables: PolicyTables | None = None
+) -> list[ValidationError]:
     """A category whose age conditions the person does not meet in the start month (K5C under
     80, K1 at 16 or over, ...) is a data error the officer must see (`rules.category_age_errors`,
     the same rule a category or disability change runs in its effective month)."""
     return rules.category_age_errors(
-        tables=load_policy_tables(),
+        tables=tables if tables is not None else load_policy_tables(),
         categories=data.categories,
         date_of_birth=data.date_of_birth,
         month=data.start_month,
