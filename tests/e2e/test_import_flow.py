@@ -51,6 +51,11 @@ def test_upload_progress_preview_confirm_result(
     assert page.locator("[data-job-file]").get_attribute("data-job-file") == "sai.csv"
     assert page.locator("table.import-errors td.mono").all_inner_texts() == ["gender"]
     screenshot("import-preview-refused")
+    # On a commune officer's phone the report needs no sideways scrolling.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("import-preview-refused-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     data[1]["gender"] = "F"
     page.goto(f"{live_server.url}/doi-tuong/nhap/")
