@@ -30,8 +30,9 @@ def add_problems(errors: FieldErrors, problems: dict[str, list[ValidationError]]
 
 def id_number_recorded_dead(number: str) -> bool:
     """Does this ID number (current or old CMND) belong to someone the register records as dead
-    (a date of death, or an approved stop for death)?"""
-    if not number:
+    (a date of death, or an approved stop for death)? Only a number made of ASCII digits is
+    looked up: anything else is refused by the format rule, and PostgreSQL refuses a NUL."""
+    if not (number and rules.ascii_digits(number)):
         return False
     return (
         Beneficiary.objects.filter(Q(id_number=number) | Q(legacy_id_number=number))

@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.portal import ApplicationRefused, application_receive
@@ -291,6 +291,7 @@ def test_the_portal_api_refuses_it_with_the_rulebooks_message(case, officers, hu
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(number=st.text(max_size=16))
+@example(number="\x00")  # PostgreSQL refuses a NUL in a statement: it must not reach one
 def test_any_recipient_id_number_gets_coded_refusals_never_an_exception(
     number, officers, hue_units
 ):

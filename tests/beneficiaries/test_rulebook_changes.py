@@ -261,3 +261,14 @@ def test_the_admin_writes_nothing_of_the_register(officers, client):
     client.force_login(officers["admin"])
     for model in ("beneficiary", "authorizedrecipient", "changerecord"):
         assert client.get(f"/admin/beneficiaries/{model}/add/").status_code == 403, model
+
+
+@pytest.mark.parametrize("number", ["\x00", "0460\x0012345678", "０４６", "abc"])
+def test_a_number_that_is_not_digits_is_never_looked_up(number, django_assert_num_queries):
+    """Hypothesis on PostgreSQL found it: a recipient ID number holding a NUL reached the
+    "recorded dead?" query and PostgreSQL refused the statement (a 500 instead of a coded
+    refusal). The format rule refuses such a number; the register is not asked."""
+    from beneficiaries.services.rulebook import id_number_recorded_dead
+
+    with django_assert_num_queries(0):
+        assert id_number_recorded_dead(number) is False
