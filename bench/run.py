@@ -8,6 +8,9 @@ month's list of each of its closing units in this process, one after the other. 
 (--national): 3.3 million beneficiaries over the 34 provinces of the two-tier list, one task per
 closing unit fanned out over Celery workers (Redis broker), each worker's peak RSS sampled.
 
+The province also times the official xlsx of its largest list (bench.exports: against the same
+cells written by xlsxwriter's constant-memory mode without styles).
+
 Each benchmark prints one line on stdout (progress goes to stderr):
 
     BENCH name=<name> n=<rows> seconds=<s> floor_seconds=<s> ratio=<seconds/floor> peak_rss_mb=<MB>
@@ -685,6 +688,24 @@ def bench_province() -> tuple[str, list]:
     return bench_line("payment_list_generate", lines, seconds, floor, peak_mb), periods
 
 
+def bench_xlsx(url: str, periods) -> str:
+    """The largest closed list's official xlsx, timed in its own process (bench.exports) so
+    that its peak RSS is the export's own."""
+    largest = max(periods, key=lambda period: period.payment_list.line_count)
+    log(f"xlsx: the official list of {largest.unit.name} in its own process.")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.exports", "--list", str(largest.payment_list.pk)],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"bench.exports failed ({done.returncode}).")
+    return done.stdout.strip().splitlines()[-1]
+
+
 # --- Providers ------------------------------------------------------------------------------
 
 MOCK_CONFIG = {
@@ -1184,6 +1205,7 @@ def main(argv: list[str] | None = None) -> int:
             line, periods = bench_province()
             print(line, flush=True)
             print(bench_providers(periods), flush=True)
+            print(bench_xlsx(url, periods), flush=True)
             print(
                 bench_coverage_page(PROVINCE_CODE, periods[0].month, "coverage_page_province"),
                 flush=True,

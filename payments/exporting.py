@@ -22,13 +22,9 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
+import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from org.downloads import cell_text, neutralise
 from org.models import AdministrativeUnit
@@ -106,6 +102,29 @@ NOT_SIGNED = "—"
 
 # A zip entry's timestamp is part of the file's bytes; a fixed one keeps exports reproducible.
 ZIP_DATE_TIME = (2020, 1, 1, 0, 0, 0)
+
+# The official list's layout (0-based rows as xlsxwriter counts): title block, a blank row,
+# then the column headers.
+HEADER_ROW = 4
+# The footer names who prepared the list (generated it) and who approved it (closed it).
+PREPARER_LABEL = "Người lập"
+APPROVER_LABEL = "Người duyệt"
+APPROVER_OFFSET = 10  # columns from the preparer's to the approver's (B to L)
+SUMMARY_SHEET = "Tổng hợp"
+SUMMARY_TITLE = "Tổng hợp theo xã"
+SUMMARY_HEADERS: tuple[str, ...] = (
+    "STT",
+    "Xã",
+    "Số dòng",
+    "Qua tài khoản",
+    "Tiền mặt",
+    "Trợ cấp hằng tháng",
+    "Truy lĩnh",
+    "Hỗ trợ mai táng",
+    "Kỳ trước chuyển sang",
+    "Tổng cộng",
+)
+SUMMARY_COLUMN_WIDTHS = (6, 26, 10, 12, 10, 16, 14, 14, 14, 16)
 
 INVALID_SHEET_TITLE_RE = re.compile(r"[\\*?:/\[\]]")
 SHEET_TITLE_MAX = 31
@@ -203,10 +222,13 @@ def _person(user) -> str:
     return str(user) if user is not None else ""
 
 
-def _sheet_titles(communes: Iterable[AdministrativeUnit]) -> list[str]:
-    """One sheet title per commune: its name, made valid, cut to 31 characters, unique."""
+def _sheet_titles(
+    communes: Iterable[AdministrativeUnit], *, reserved: frozenset[str] = frozenset()
+) -> list[str]:
+    """One sheet title per commune: its name, made valid, cut to 31 characters, unique (also
+    against the `reserved` titles, casefolded)."""
     titles: list[str] = []
-    taken: set[str] = set()
+    taken: set[str] = set(reserved)
     for commune in communes:
         base = INVALID_SHEET_TITLE_RE.sub("-", commune.name).strip("' ") or commune.code
         title = base[:SHEET_TITLE_MAX]
@@ -230,117 +252,236 @@ def _export_moment(payment_list: PaymentList) -> datetime.datetime:
     return moment.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
+class _Formats:
+    """The workbook's cell formats, made once per workbook (xlsxwriter shares them)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        border = {"border": 1}
+        centre = {"align": "center", "valign": "vcenter", "text_wrap": True}
+        wrap = {"valign": "vcenter", "text_wrap": True}
+        self.title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
+        self.month = wb.add_format({"bold": True, "align": "center"})
+        self.place = wb.add_format({"italic": True, "align": "center"})
+        self.bold = wb.add_format({"bold": True})
+        self.header = wb.add_format({"bold": True, **centre, **border})
+        self.total = wb.add_format({"bold": True, **border})
+        self.total_money = wb.add_format({"bold": True, "num_format": MONEY_FORMAT, **border})
+        centred = wb.add_format({**centre, **border})
+        wrapped = wb.add_format({**wrap, **border})
+        money = wb.add_format({**wrap, **border, "num_format": MONEY_FORMAT})
+        coefficient = wb.add_format({**centre, **border, "num_format": "0.00"})
+        self.line = tuple(
+            money
+            if col in XLSX_AMOUNT_COLUMNS
+            else coefficient
+            if col == 5
+            else centred
+            if col in (1, 14, XLSX_SIGNATURE_COLUMN)
+            else wrapped
+            for col in range(1, len(XLSX_HEADERS) + 1)
+        )
+
+
+def _line_values(stt: int, line: PaymentLine, identifiers: Identifiers) -> tuple:
+    return (
+        stt,
+        cell_text(line.full_name),
+        cell_text(identifiers.id_number(line.beneficiary_id_number)),
+        cell_text(line.categories),
+        float(line.coefficient),
+        int(line.amount_regular),
+        int(line.amount_arrears),
+        cell_text(line.arrears_months),
+        int(line.amount_funeral),
+        int(line.amount_carried_over),
+        int(line.amount_total),
+        cell_text(line.payee_name),
+        cell_text(identifiers.id_number(line.payee_id_number)),
+        CHANNEL_LABELS.get(line.channel, line.channel),
+        cell_text(line.provider.name),
+        cell_text(identifiers.account(line.account_number)),
+        None if line.channel == Channel.CASH else NOT_SIGNED,
+    )
+
+
+def _write_title_block(ws, fmt: _Formats, payment_list: PaymentList, place: str) -> None:
+    last = len(XLSX_HEADERS) - 1
+    rows = (
+        (XLSX_TITLE, fmt.title),
+        (f"Tháng {payment_list.period.month:%m/%Y}", fmt.month),
+        (cell_text(place), fmt.place),
+    )
+    for row, (text, cell_format) in enumerate(rows):
+        ws.merge_range(row, 0, row, last, text, cell_format)
+
+
+def _write_header(ws, fmt: _Formats) -> None:
+    for col, width in enumerate(XLSX_COLUMN_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.set_row(HEADER_ROW, 45)
+    ws.write_row(HEADER_ROW, 0, XLSX_HEADERS, fmt.header)
+
+
+def _write_signatures(ws, fmt: _Formats, payment_list: PaymentList, row: int, col: int) -> None:
+    """Who prepared (generated) the list and who approved (closed) it, and the seal."""
+    ws.write(row, col, PREPARER_LABEL, fmt.bold)
+    ws.write(row, col + APPROVER_OFFSET, APPROVER_LABEL, fmt.bold)
+    for offset, user in ((0, payment_list.generated_by), (APPROVER_OFFSET, payment_list.closed_by)):
+        if user is not None:
+            ws.write_string(row + 3, col + offset, cell_text(_person(user)))
+    if payment_list.closed_at is not None:
+        closed = timezone.localtime(payment_list.closed_at)
+        ws.write_string(
+            row + 5,
+            col,
+            f"Chốt danh sách lúc {closed:%H:%M %d/%m/%Y}. "
+            f"Mã kiểm tra nội dung (SHA-256): {payment_list.content_hash}",
+        )
+
+
+def _page_setup(ws, header_row: int) -> None:
+    ws.freeze_panes(header_row + 1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+
+
 def _write_commune_sheet(
-    ws: Worksheet,
+    ws,
+    fmt: _Formats,
     payment_list: PaymentList,
     commune: AdministrativeUnit,
     lines: list[PaymentLine],
     identifiers: Identifiers,
 ) -> None:
-    period = payment_list.period
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    bold = Font(bold=True)
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    wrap = Alignment(vertical="center", wrap_text=True)
-    last_col = get_column_letter(len(XLSX_HEADERS))
-
-    title_rows = (
-        (XLSX_TITLE, Font(bold=True, size=14)),
-        (f"Tháng {period.month:%m/%Y}", bold),
-        (cell_text(f"{commune.name}, {period.unit.name}"), Font(italic=True)),
-    )
-    for row, (text, font) in enumerate(title_rows, start=1):
-        ws.cell(row=row, column=1, value=text).font = font
-        ws.cell(row=row, column=1).alignment = Alignment(horizontal="center")
-        ws.merge_cells(f"A{row}:{last_col}{row}")
-
-    header_row = 5
-    for col, (label, width) in enumerate(zip(XLSX_HEADERS, XLSX_COLUMN_WIDTHS, strict=True), 1):
-        cell = ws.cell(row=header_row, column=col, value=label)
-        cell.font = bold
-        cell.alignment = centre
-        cell.border = border
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[header_row].height = 45
-
-    row = header_row
+    _write_title_block(ws, fmt, payment_list, f"{commune.name}, {payment_list.period.unit.name}")
+    _write_header(ws, fmt)
+    row = HEADER_ROW
+    line_formats = fmt.line
     for stt, line in enumerate(lines, start=1):
         row += 1
-        is_cash = line.channel == Channel.CASH
-        values = (
-            stt,
-            cell_text(line.full_name),
-            cell_text(identifiers.id_number(line.beneficiary_id_number)),
-            cell_text(line.categories),
-            line.coefficient,
-            int(line.amount_regular),
-            int(line.amount_arrears),
-            cell_text(line.arrears_months),
-            int(line.amount_funeral),
-            int(line.amount_carried_over),
-            int(line.amount_total),
-            cell_text(line.payee_name),
-            cell_text(identifiers.id_number(line.payee_id_number)),
-            CHANNEL_LABELS.get(line.channel, line.channel),
-            cell_text(line.provider.name),
-            cell_text(identifiers.account(line.account_number)),
-            None if is_cash else NOT_SIGNED,
-        )
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
-            cell.border = border
-            cell.alignment = centre if col in (1, 5, 14, XLSX_SIGNATURE_COLUMN) else wrap
-            if col in XLSX_AMOUNT_COLUMNS:
-                cell.number_format = MONEY_FORMAT
-            elif col == 5:
-                cell.number_format = "0.00"
-        if is_cash:
-            ws.row_dimensions[row].height = 36  # room for a signature
+        if line.channel == Channel.CASH:
+            ws.set_row(row, 36)  # room for a signature
+        for col, value in enumerate(_line_values(stt, line, identifiers)):
+            if value is None:
+                ws.write_blank(row, col, None, line_formats[col])
+            elif isinstance(value, str):
+                ws.write_string(row, col, value, line_formats[col])
+            else:
+                ws.write_number(row, col, value, line_formats[col])
 
-    total_row = row + 1
-    totals = {
-        6: sum(line.amount_regular for line in lines),
-        7: sum(line.amount_arrears for line in lines),
-        9: sum(line.amount_funeral for line in lines),
-        10: sum(line.amount_carried_over for line in lines),
-        11: sum(line.amount_total for line in lines),
+    row += 1
+    totals = _totals(lines)
+    for col in range(len(XLSX_HEADERS)):
+        if col + 1 in totals:
+            ws.write_number(row, col, totals[col + 1], fmt.total_money)
+        elif col == 1:
+            ws.write_string(row, col, f"Tổng cộng ({len(lines)} người)", fmt.total)
+        else:
+            ws.write_blank(row, col, None, fmt.total)
+    _write_signatures(ws, fmt, payment_list, row + 2, 1)
+    _page_setup(ws, HEADER_ROW)
+
+
+def _totals(lines: list[PaymentLine]) -> dict[int, int]:
+    """The amount columns' sums (1-based column -> VND)."""
+    return {
+        6: int(sum(line.amount_regular for line in lines)),
+        7: int(sum(line.amount_arrears for line in lines)),
+        9: int(sum(line.amount_funeral for line in lines)),
+        10: int(sum(line.amount_carried_over for line in lines)),
+        11: int(sum(line.amount_total for line in lines)),
     }
-    for col in range(1, len(XLSX_HEADERS) + 1):
-        cell = ws.cell(row=total_row, column=col)
-        cell.border = border
-        cell.font = bold
-        if col in totals:
-            cell.value = int(totals[col])
-            cell.number_format = MONEY_FORMAT
-    ws.cell(row=total_row, column=2, value=f"Tổng cộng ({len(lines)} người)")
 
-    footer = total_row + 2
-    ws.cell(row=footer, column=2, value="Người lập").font = bold
-    ws.cell(row=footer, column=12, value="Người duyệt").font = bold
-    for col, user in ((2, payment_list.generated_by), (12, payment_list.closed_by)):
-        if user is not None:
-            ws.cell(row=footer + 3, column=col, value=cell_text(_person(user)))
-    if payment_list.closed_at is not None:
-        closed = timezone.localtime(payment_list.closed_at)
-        ws.cell(
-            row=footer + 5,
-            column=2,
-            value=f"Chốt danh sách lúc {closed:%H:%M %d/%m/%Y}. "
-            f"Mã kiểm tra nội dung (SHA-256): {payment_list.content_hash}",
-        )
 
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+def _write_summary_sheet(ws, fmt: _Formats, payment_list: PaymentList, groups: list) -> None:
+    """The closing unit's summary: one row per commune (lines, account and cash lines, the
+    amount columns' totals), a total row, and who prepared and who approved the list."""
+    _write_title_block(ws, fmt, payment_list, f"{SUMMARY_TITLE}, {payment_list.period.unit.name}")
+    for col, width in enumerate(SUMMARY_COLUMN_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.set_row(HEADER_ROW, 45)
+    ws.write_row(HEADER_ROW, 0, SUMMARY_HEADERS, fmt.header)
+    grand = [0] * (len(SUMMARY_HEADERS) - 2)
+    row = HEADER_ROW
+    for stt, (unit, lines) in enumerate(groups, start=1):
+        row += 1
+        cash = sum(1 for line in lines if line.channel == Channel.CASH)
+        totals = _totals(lines)
+        figures = [len(lines), len(lines) - cash, cash, *(totals[c] for c in sorted(totals))]
+        grand = [a + b for a, b in zip(grand, figures, strict=True)]
+        ws.write_number(row, 0, stt, fmt.line[0])
+        ws.write_string(row, 1, cell_text(unit.name), fmt.line[1])
+        for col, value in enumerate(figures, start=2):
+            ws.write_number(row, col, value, fmt.line[5])
+    row += 1
+    ws.write_blank(row, 0, None, fmt.total)
+    ws.write_string(row, 1, f"Tổng cộng ({len(groups)} xã)", fmt.total)
+    for col, value in enumerate(grand, start=2):
+        ws.write_number(row, col, value, fmt.total_money)
+    _write_signatures(ws, fmt, payment_list, row + 2, 1)
+    _page_setup(ws, HEADER_ROW)
+
+
+def payment_list_xlsx(
+    payment_list: PaymentList,
+    *,
+    commune: AdministrativeUnit | None = None,
+    identifiers: Identifiers = WHOLE,
+) -> bytes:
+    """The official list (danh sách chi trả) as an xlsx workbook: a summary sheet of the closing
+    unit, then one sheet per commune.
+
+    The summary ("Tổng hợp") has one row per commune (lines, account and cash lines, amounts)
+    and a total row. Each commune's sheet has the title block (title, month, commune and closing
+    unit), Vietnamese column headers, one row per line in line-number order, a bold total row.
+    Both end with who prepared (generated) and who approved (closed) the list and, once closed,
+    its content hash. Cash lines leave the "Ký nhận" cell empty for a signature; account lines
+    show "—". Only `commune`'s sheet, without the summary, when given; ID and account numbers
+    as `identifiers` shows them. Written row by row by xlsxwriter's constant-memory mode.
+    Reads the database, writes nothing; the same list gives the same bytes (document dates
+    come from the list, xlsxwriter fixes the zip entries' dates).
+    """
+    by_commune: dict[int, tuple[AdministrativeUnit, list[PaymentLine]]] = {}
+    for line in _lines(payment_list, commune):
+        by_commune.setdefault(line.commune_id, (line.commune, []))[1].append(line)
+    if commune is not None and not by_commune:
+        by_commune[commune.pk] = (commune, [])
+    groups = sorted(by_commune.values(), key=lambda group: group[0].path)
+
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "tmpdir": None, "strings_to_numbers": False}
+    )
+    fmt = _Formats(wb)
+    if commune is None and groups:
+        _write_summary_sheet(wb.add_worksheet(SUMMARY_SHEET), fmt, payment_list, groups)
+    titles = _sheet_titles((g[0] for g in groups), reserved=frozenset({SUMMARY_SHEET.casefold()}))
+    for title, (unit, lines) in zip(titles, groups, strict=True):
+        _write_commune_sheet(wb.add_worksheet(title), fmt, payment_list, unit, lines, identifiers)
+    if not groups:
+        ws = wb.add_worksheet("Danh sách")
+        ws.write_column(0, 0, [XLSX_TITLE, f"Tháng {payment_list.period.month:%m/%Y}"])
+        ws.write_string(2, 0, cell_text(payment_list.period.unit.name))
+        ws.write_row(HEADER_ROW, 0, XLSX_HEADERS)
+
+    moment = _export_moment(payment_list)
+    wb.set_properties(
+        {
+            "title": f"{XLSX_TITLE} {payment_list.period.month:%m/%Y}",
+            "author": cell_text(_person(payment_list.generated_by)),
+            "manager": cell_text(_person(payment_list.closed_by)),
+            "created": moment,
+        }
+    )
+    wb.close()
+    return buffer.getvalue()
 
 
 def _reproducible_zip(data: bytes) -> bytes:
-    """Re-pack a zip with one fixed timestamp per entry, keeping the entries' order."""
+    """Re-pack a zip with one fixed timestamp per entry, keeping the entries' order (for the
+    openpyxl workbooks of the settlement)."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -352,55 +493,6 @@ def _reproducible_zip(data: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, source.read(info.filename))
     return out.getvalue()
-
-
-def payment_list_xlsx(
-    payment_list: PaymentList,
-    *,
-    commune: AdministrativeUnit | None = None,
-    identifiers: Identifiers = WHOLE,
-) -> bytes:
-    """The official list (danh sách chi trả) as an xlsx workbook, one sheet per commune.
-
-    Each sheet has the title block (title, month, commune and closing unit), Vietnamese column
-    headers, one row per line in line-number order, a bold total row, and a footer with who
-    generated and who closed the list and, once closed, its content hash. Cash lines leave the
-    "Ký nhận" cell empty for a signature; account lines show "—". Only `commune`'s sheet when
-    given; ID and account numbers as `identifiers` shows them. Reads the database, writes
-    nothing; the same list gives the same bytes (document
-    dates come from the list, zip entry dates are fixed).
-    """
-    by_commune: dict[int, tuple[AdministrativeUnit, list[PaymentLine]]] = {}
-    for line in _lines(payment_list, commune):
-        by_commune.setdefault(line.commune_id, (line.commune, []))[1].append(line)
-    if commune is not None and not by_commune:
-        by_commune[commune.pk] = (commune, [])
-    groups = sorted(by_commune.values(), key=lambda group: group[0].path)
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, (unit, lines) in zip(_sheet_titles(g[0] for g in groups), groups, strict=True):
-        _write_commune_sheet(wb.create_sheet(title=title), payment_list, unit, lines, identifiers)
-    if not groups:
-        ws = wb.create_sheet(title="Danh sách")
-        ws.append([XLSX_TITLE])
-        ws.append([f"Tháng {payment_list.period.month:%m/%Y}"])
-        ws.append([cell_text(payment_list.period.unit.name)])
-        ws.append([])
-        ws.append(list(XLSX_HEADERS))
-
-    moment = _export_moment(payment_list)
-    wb.properties.created = moment
-    wb.properties.modified = moment
-    wb.properties.creator = cell_text(_person(payment_list.generated_by))
-    wb.properties.lastModifiedBy = cell_text(_person(payment_list.closed_by))
-    wb.properties.title = f"{XLSX_TITLE} {payment_list.period.month:%m/%Y}"
-
-    # Workbook.save() stamps "modified" with the current time; the writer itself does not.
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
-    return _reproducible_zip(buffer.getvalue())
 
 
 def signature_list_context(

@@ -310,7 +310,8 @@ def test_closed_list_exports_are_byte_identical(payment_list, officers, monkeypa
     assert csv_1 == csv_2
     assert xlsx_1 == xlsx_2
     with zipfile.ZipFile(io.BytesIO(xlsx_1)) as archive:
-        assert {info.date_time for info in archive.infolist()} == {(2020, 1, 1, 0, 0, 0)}
+        # xlsxwriter gives every entry one fixed date (31/01/1980), not the time of writing.
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 31, 0, 0, 0)}
     props = load_xlsx(xlsx_1).properties
     assert props.created == props.modified == CLOSED_AT.replace(tzinfo=None)
 
@@ -447,7 +448,7 @@ def test_xlsx_has_a_sheet_per_commune_with_title_block_and_headers(payment_list,
     wb = load_xlsx(payment_list_xlsx(payment_list))
 
     commune, neighbour = hue_units["commune"], hue_units["neighbour"]
-    assert wb.sheetnames == [commune.name[:31], neighbour.name[:31]]
+    assert wb.sheetnames == ["Tổng hợp", commune.name[:31], neighbour.name[:31]]
     ws = wb[commune.name[:31]]
     assert ws["A1"].value == "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI HẰNG THÁNG"
     assert ws["A2"].value == "Tháng 12/2026"
@@ -546,12 +547,82 @@ def test_xlsx_sheet_titles_are_cut_to_31_characters_and_unique(payment_list, hue
     communes = [hue_units["commune"], hue_units["neighbour"]]
     AdministrativeUnit.objects.filter(pk__in=[c.pk for c in communes]).update(name=long_name)
 
-    titles = load_xlsx(payment_list_xlsx(payment_list)).sheetnames
+    summary, *titles = load_xlsx(payment_list_xlsx(payment_list)).sheetnames
 
+    assert summary == "Tổng hợp"
     assert titles[0] == "Xã Một Cái Tên Rất Dài Để Thử C"
     assert len(titles[1]) == 31
     assert titles[1].endswith(" (2)")
     assert len(set(titles)) == 2
+
+
+def summary_rows(ws) -> list[tuple]:
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "STT")
+    rows = []
+    for r in range(header + 1, ws.max_row + 1):
+        rows.append(tuple(ws.cell(r, c).value for c in range(1, 11)))
+        if str(rows[-1][1]).startswith("Tổng cộng"):
+            break
+    return rows
+
+
+def test_xlsx_summary_sheet_has_a_row_per_commune_and_the_district_total(payment_list, hue_units):
+    wb = load_xlsx(payment_list_xlsx(payment_list))
+    ws = wb["Tổng hợp"]
+
+    assert wb.sheetnames[0] == "Tổng hợp"
+    assert ws["A1"].value == "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI HẰNG THÁNG"
+    assert hue_units["district"].name in ws["A3"].value
+    commune, neighbour, total = summary_rows(ws)
+    # name, lines, by account, in cash, regular, arrears, funeral, carried over, total
+    assert commune[1:] == (
+        hue_units["commune"].name,
+        3,
+        1,
+        2,
+        2_000_000,
+        1_500_000,
+        0,
+        750_000,
+        4_250_000,
+    )
+    assert neighbour[1:3] == (hue_units["neighbour"].name, 2)
+    assert neighbour[9] == 12_000_000
+    assert total[1] == "Tổng cộng (2 xã)"
+    assert total[2:] == tuple(a + b for a, b in zip(commune[2:], neighbour[2:], strict=True))
+    # The district's figures are the sum of the commune sheets' total rows.
+    for unit, row in ((hue_units["commune"], commune), (hue_units["neighbour"], neighbour)):
+        *_, sheet_total = table(wb[unit.name[:31]])[1]
+        assert sheet_total[10] == row[9]
+
+
+def test_xlsx_for_one_commune_has_no_district_summary(payment_list, hue_units):
+    sheets = load_xlsx(payment_list_xlsx(payment_list, commune=hue_units["commune"])).sheetnames
+
+    assert sheets == [hue_units["commune"].name[:31]]
+
+
+def test_xlsx_names_preparer_and_approver_as_two_people_on_every_sheet(
+    payment_list, officers, hue_units
+):
+    """Maker-checker: who generated the list prepared it, who closed it approved it."""
+    plist = close(payment_list, officers["province"])
+    preparer, approver = str(plist.generated_by), str(officers["province"])
+    assert preparer != approver
+    wb = load_xlsx(payment_list_xlsx(plist))
+
+    for ws in wb.worksheets:
+        cells = {
+            (r, c): ws.cell(r, c).value
+            for r in range(1, ws.max_row + 1)
+            for c in range(1, 18)
+            if ws.cell(r, c).value is not None
+        }
+        (prep_row, prep_col) = next(k for k, v in cells.items() if v == "Người lập")
+        (appr_row, appr_col) = next(k for k, v in cells.items() if v == "Người duyệt")
+        assert prep_row == appr_row and prep_col < appr_col
+        assert cells[(prep_row + 3, prep_col)] == preparer
+        assert cells[(appr_row + 3, appr_col)] == approver
 
 
 # Cash signature list

@@ -84,7 +84,9 @@ def test_lines_and_every_export_follow_the_vietnamese_order(hue_units, officers,
     rows = list(csv.reader(io.StringIO(payment_list_csv(payment_list).decode("utf-8-sig"))))
     assert [row[3] for row in rows[1:] if row[1] == commune.code] == EXPECTED
 
-    sheet = openpyxl.load_workbook(io.BytesIO(payment_list_xlsx(payment_list))).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(payment_list_xlsx(payment_list))).worksheets[
+        1
+    ]  # after the summary
     names = [sheet.cell(row=r, column=2).value for r in range(6, 6 + len(EXPECTED))]
     assert names == EXPECTED
 
