@@ -98,8 +98,8 @@ def defer_confirmation(*, user, period: PaymentPeriod, change: ChangeRecord) -> 
     return Confirmation(
         title=_("Defer to next month"),
         sentence=_(
-            "Defer the change “%(kind)s” of %(name)s to the list %(to)s: it will not be in the "
-            "list %(month)s."
+            "Defer the decision on the change “%(kind)s” of %(name)s to the list %(to)s: the list "
+            "%(month)s closes without it; approved later, it is paid as arrears."
         )
         % {
             "kind": change.get_kind_display(),
@@ -108,6 +108,6 @@ def defer_confirmation(*, user, period: PaymentPeriod, change: ChangeRecord) -> 
             "month": month_label(period.month),
         },
         token=confirmation_token(
-            "defer", user, period.pk, change.pk, change.status, change.effective_month
+            "defer", user, period.pk, change.pk, change.status, change.deferred_until
         ),
     )
