@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries import population, selectors
+from beneficiaries.change_review import change_review
 from beneficiaries.confirmations import bulk_approval_figures
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.exporting import register_workbook
@@ -245,6 +246,9 @@ def change_detail(request, pk: int):
         {
             "title": change.get_kind_display(),
             "change": change,
+            "review": change_review(user=request.user, change=change)
+            if change.status in OPEN_STATUSES
+            else None,
             "warnings": population.change_warnings(change)
             if change.status in OPEN_STATUSES
             else [],
