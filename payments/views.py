@@ -166,6 +166,8 @@ def period_close(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     confirmation = confirmations.close_confirmation(user=request.user, period=period)
     if request.method == "GET":
+        if not _can_manage(request.user, period):
+            return redirect("payments:review", pk=period.pk)  # nothing for them to confirm
         return _confirm_page(request, period, confirmation, back="payments:review")
     if _unconfirmed(request, confirmation):
         return redirect("payments:close", pk=period.pk)
@@ -187,6 +189,8 @@ def change_defer(request, pk: int, change_pk: int):
     change = change_get(user=request.user, pk=change_pk)
     confirmation = confirmations.defer_confirmation(user=request.user, period=period, change=change)
     if request.method == "GET":
+        if not _can_manage(request.user, period):
+            return redirect("payments:review", pk=period.pk)  # nothing for them to confirm
         return _confirm_page(request, period, confirmation, back="payments:review")
     if _unconfirmed(request, confirmation):
         return redirect("payments:defer", pk=period.pk, change_pk=change.pk)
@@ -359,6 +363,8 @@ def period_submit(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     confirmation = confirmations.submit_confirmation(user=request.user, period=period)
     if request.method == "GET":
+        if not _can_manage(request.user, period):
+            return redirect("payments:review", pk=period.pk)  # nothing for them to confirm
         return _confirm_page(request, period, confirmation, back="payments:review")
     if _unconfirmed(request, confirmation):
         return redirect("payments:submit", pk=period.pk)

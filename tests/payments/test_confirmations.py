@@ -197,3 +197,14 @@ def test_the_confirmation_posted_twice_at_once_closes_once(hue_units, officers):
     assert period.payment_list.batches.count() == 1
     # One officer is told the list is closed, the other who closed it: never two closings.
     assert sum("Đã chốt danh sách." in p for p in pages) == 1, pages
+
+
+@pytest.mark.django_db
+def test_only_the_closing_officer_is_asked_to_confirm(client, hue_units, officers):
+    _people(hue_units, 1)
+    period = _generated(hue_units)
+    client.force_login(officers["commune"])
+    for name in ("payments:close", "payments:submit"):
+        response = client.get(reverse(name, args=[period.pk]))
+        assert response.status_code == 302, name
+        assert response["Location"] == reverse("payments:review", args=[period.pk])
