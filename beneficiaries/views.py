@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries import population, selectors
+from beneficiaries.change_review import change_review
+from beneficiaries.confirmations import bulk_approval_figures
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.exporting import register_workbook
 from beneficiaries.forms import (
@@ -36,6 +41,7 @@ from beneficiaries.services.checks import OPEN_STATUSES
 from beneficiaries.services.import_file import MAX_FILE_BYTES, template_workbook
 from beneficiaries.services.import_jobs import import_job_confirm, import_job_create
 from beneficiaries.services.registration import beneficiary_register as register_service
+from core.confirm import confirmation_token, token_is
 from core.errors import AppError, AppForbidden
 from core.web import flash_refusal, id_param
 from org.downloads import attachment, export_logged
@@ -240,6 +246,9 @@ def change_detail(request, pk: int):
         {
             "title": change.get_kind_display(),
             "change": change,
+            "review": change_review(user=request.user, change=change)
+            if change.status in OPEN_STATUSES
+            else None,
             "warnings": population.change_warnings(change)
             if change.status in OPEN_STATUSES
             else [],
@@ -320,20 +329,36 @@ def change_cancel(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def change_bulk_approve(request):
-    """Approve the ticked changes; each is decided on its own, failures are listed."""
+    """Approve the ticked changes; each is decided on its own, failures are listed. The ticked
+    ids come first to a confirmation (GET, how many of which kind); only its POST, with the
+    token of those changes, approves."""
     _require_role(request.user, Role.DISTRICT_OFFICER)
-    ids = [i for i in map(id_param, request.POST.getlist("change")) if i is not None]
-    changes = selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,)).filter(
-        pk__in=ids
+    data = request.GET if request.method == "GET" else request.POST
+    ids = [i for i in map(id_param, data.getlist("change")) if i is not None]
+    changes = list(
+        selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,))
+        .filter(pk__in=ids)
+        .order_by("pk")
     )
-    if not ids:
+    if not changes:
         messages.error(request, _("Tick the changes to approve first."))
         return redirect("beneficiaries:change_queue")
-    approved, failures = change_records_approve_bulk(
-        changes=list(changes), approved_by=request.user
-    )
+    token = confirmation_token("bulk_approve", request.user, *(c.pk for c in changes))
+    if request.method == "GET":
+        return render(
+            request,
+            "beneficiaries/change_bulk_confirm.html",
+            {"title": _("Approve the ticked changes"), "token": token}
+            | bulk_approval_figures(changes),
+        )
+    if not token_is(token, request.POST.get("confirm")):
+        return redirect(
+            f"{reverse('beneficiaries:change_bulk_approve')}?"
+            + urlencode([("change", c.pk) for c in changes])
+        )
+    approved, failures = change_records_approve_bulk(changes=changes, approved_by=request.user)
     if approved:
         messages.success(request, _("%(n)s changes approved.") % {"n": approved})
     for failure in failures:

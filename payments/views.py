@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries.selectors import change_get
 from core.months import add_months, month_label, month_parse
@@ -19,7 +19,8 @@ from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import identifiers_for
 from org.text import search_key
-from payments import dispatch, exporting, selectors, services
+from payments import confirmations, dispatch, exporting, selectors, services
+from payments.confirmations import token_matches
 from payments.models import LineStatus, PeriodStatus, Reconciliation
 from payments.months import month_window
 from payments.reconciliation import period_reconcile as period_reconcile_service
@@ -139,10 +140,37 @@ def period_generate(request, pk: int):
     return redirect("payments:review", pk=period.pk)
 
 
+def _confirm_page(request, period, confirmation, back: str):
+    return render(
+        request,
+        "payments/confirm.html",
+        {"title": confirmation.title, "period": period, "c": confirmation, "back": back},
+    )
+
+
+def _unconfirmed(request, confirmation) -> bool:
+    """A POST without the token of the figures as they are now: the officer has not seen them."""
+    if token_matches(confirmation, request.POST.get("confirm")):
+        return False
+    if request.POST.get("confirm"):
+        messages.error(
+            request, _("The figures changed since the page was shown: check them again.")
+        )
+    return True
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def period_close(request, pk: int):
+    """GET: the confirmation with the list's figures. POST with its token: close the list."""
     period = selectors.period_get(user=request.user, pk=pk)
+    confirmation = confirmations.close_confirmation(user=request.user, period=period)
+    if request.method == "GET":
+        if not _can_manage(request.user, period):
+            return redirect("payments:review", pk=period.pk)  # nothing for them to confirm
+        return _confirm_page(request, period, confirmation, back="payments:review")
+    if _unconfirmed(request, confirmation):
+        return redirect("payments:close", pk=period.pk)
     try:
         services.payment_list_close(period=period, closed_by=request.user)
     except REFUSALS as error:
@@ -153,11 +181,19 @@ def period_close(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def change_defer(request, pk: int, change_pk: int):
-    """Defer the decision on a change to next month's list, so that this list can close."""
+    """Defer the decision on a change to next month's list, so that this list can close. GET:
+    the confirmation; POST with its token: defer."""
     period = selectors.period_get(user=request.user, pk=pk)
     change = change_get(user=request.user, pk=change_pk)
+    confirmation = confirmations.defer_confirmation(user=request.user, period=period, change=change)
+    if request.method == "GET":
+        if not _can_manage(request.user, period):
+            return redirect("payments:review", pk=period.pk)  # nothing for them to confirm
+        return _confirm_page(request, period, confirmation, back="payments:review")
+    if _unconfirmed(request, confirmation):
+        return redirect("payments:defer", pk=period.pk, change_pk=change.pk)
     try:
         services.change_record_defer(
             change=change, user=request.user, month=add_months(period.month, 1)
@@ -320,10 +356,18 @@ def signature_list(request, pk: int, commune_pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def period_submit(request, pk: int):
-    """Send the closed list to its providers: one Celery task per provider batch."""
+    """Send the closed list to its providers: one Celery task per provider batch. GET: the
+    confirmation with the batches' control totals; POST with its token: send."""
     period = selectors.period_get(user=request.user, pk=pk)
+    confirmation = confirmations.submit_confirmation(user=request.user, period=period)
+    if request.method == "GET":
+        if not _can_manage(request.user, period):
+            return redirect("payments:review", pk=period.pk)  # nothing for them to confirm
+        return _confirm_page(request, period, confirmation, back="payments:review")
+    if _unconfirmed(request, confirmation):
+        return redirect("payments:submit", pk=period.pk)
     try:
         dispatch.payment_list_submit(period=period, user=request.user)
     except REFUSALS as error:

@@ -36,3 +36,14 @@ def reconciled_with_a_discrepancy_per_line(period, status: str = "mismatched"):
         for line in lines
     )
     return reconciliation
+
+
+def confirmed_post(client, url: str, data: dict | None = None, **kwargs):
+    """POST to an action that asks for a confirmation first, as the officer does: open the
+    confirmation page (GET, with `data` as the query), take its token, and post it back."""
+    import re
+
+    page = client.get(url, data or {})
+    found = re.search(r'name="confirm" value="([0-9a-f]+)"', page.content.decode())
+    token = found.group(1) if found else ""
+    return client.post(url, {**(data or {}), "confirm": token}, **kwargs)

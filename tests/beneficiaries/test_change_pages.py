@@ -14,6 +14,7 @@ from tests.factories import (
     BeneficiaryFactory,
     RecipientFactory,
 )
+from tests.helpers import confirmed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,9 @@ def test_a_death_with_its_scanned_decision_then_approval_in_the_queue(
     client.force_login(officers["district"])
     queue = client.get(reverse("beneficiaries:change_queue")).content.decode()
     assert person.full_name in queue and f'value="{change.pk}"' in queue
-    response = client.post(reverse("beneficiaries:change_bulk_approve"), {"change": [change.pk]})
+    response = confirmed_post(
+        client, reverse("beneficiaries:change_bulk_approve"), {"change": [change.pk]}
+    )
     assert response.status_code == 302
     change.refresh_from_db()
     person.refresh_from_db()

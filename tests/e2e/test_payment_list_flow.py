@@ -43,7 +43,20 @@ def test_generate_on_a_worker_review_close_export(
     assert page.locator("[data-figure=lines]").inner_text() == "2"
     assert page.locator("[data-figure=total]").inner_text() == "1.750.000 ₫"  # 500.000 + 1.250.000
     screenshot("payment-list-review")
-    page.click("button:has-text('Chốt danh sách')")
+    # Closing goes through its confirmation, which says what will happen with the figures.
+    page.click("a.button:has-text('Chốt danh sách')")
+    sentence = page.locator("[data-sentence]").inner_text()
+    assert sentence == (
+        f"Chốt danh sách 12/2026 của {district.name}: 2 dòng, 1.750.000 ₫. "
+        "Sau khi chốt không sửa được."
+    )
+    assert PaymentPeriod.objects.get().status == "generated"  # nothing before confirming
+    screenshot("confirm-close")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("confirm-close-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("[data-confirm-button]")
     page.wait_for_selector("[data-hash]")
     period = PaymentPeriod.objects.get()
     assert period.status == "closed"

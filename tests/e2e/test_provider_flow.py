@@ -68,7 +68,9 @@ def test_send_watch_and_reconcile_against_the_ledger(
         page.fill("#id_password", login.password)
         page.click("button[type=submit]")
         page.goto(f"{live_server.url}/chi-tra/{period.pk}/")
-        page.click("button:has-text('Gửi tổ chức dịch vụ chi trả')")
+        page.click("a.button:has-text('Gửi tổ chức dịch vụ chi trả')")
+        assert "tới 2 đơn vị chi trả" in page.locator("[data-sentence]").inner_text()
+        page.click("[data-confirm-button]")
         page.wait_for_selector("text=Đang gửi danh sách")
         # The progress table polls every 3 s; one row per provider.
         for code in ("VIETTELPAY", "VNPOST"):

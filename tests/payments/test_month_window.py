@@ -28,6 +28,7 @@ from payments.services import (
 from payments.tasks import generate_payment_list
 from tests.api.conftest import auth, tokens  # noqa: F401 - the fixture
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.helpers import confirmed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -116,11 +117,11 @@ def test_generate_close_and_send_refuse_a_period_outside_the_window(
     # Generated and closed before the window existed: it still cannot be closed nor sent.
     PaymentPeriod.objects.filter(pk=period.pk).update(status=PeriodStatus.GENERATED)
     PaymentList.objects.filter(period=period).update(generated_at=timezone.now())
-    response = client.post(reverse("payments:close", args=[period.pk]), follow=True)
+    response = confirmed_post(client, reverse("payments:close", args=[period.pk]), follow=True)
     assert "01/2031" in response.content.decode()
     assert PaymentPeriod.objects.get(pk=period.pk).status == PeriodStatus.GENERATED
     PaymentPeriod.objects.filter(pk=period.pk).update(status=PeriodStatus.CLOSED)
-    response = client.post(reverse("payments:submit", args=[period.pk]), follow=True)
+    response = confirmed_post(client, reverse("payments:submit", args=[period.pk]), follow=True)
     assert "01/2031" in response.content.decode()
     assert PaymentPeriod.objects.get(pk=period.pk).status == PeriodStatus.CLOSED
 

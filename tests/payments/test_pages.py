@@ -10,6 +10,7 @@ from beneficiaries.models import Category
 from payments.models import PaymentPeriod
 from reports.models import ExportLog
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.helpers import confirmed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_district_officer_opens_generates_reviews_closes_and_exports(
     html = client.get(response["Location"]).content.decode()
     assert 'data-figure="lines">6<' in html
     assert "3.000.000 ₫" in html
-    response = client.post(reverse("payments:close", args=[period.pk]))
+    response = confirmed_post(client, reverse("payments:close", args=[period.pk]))
     period.refresh_from_db()
     assert period.status == "closed"
     html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
@@ -77,7 +78,7 @@ def test_commune_officer_sees_only_their_commune_and_cannot_close(
     assert (
         hue_units["commune"].code + "-0" in html and hue_units["neighbour"].code + "-0" not in html
     )
-    client.post(reverse("payments:close", args=[period.pk]))
+    confirmed_post(client, reverse("payments:close", args=[period.pk]))
     period.refresh_from_db()
     assert period.status == "generated"
     other = client.get(

@@ -13,6 +13,7 @@ from payments.models import PaymentPeriod
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers.models import Provider
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.helpers import confirmed_post
 from tests.providers.test_batch_submission import SECRET, ledger, mock_url, post  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -93,14 +94,14 @@ def test_the_button_queues_one_task_per_batch_and_shows_progress(
     from config.celery import app
 
     client.force_login(officers["commune"])
-    client.post(reverse("payments:submit", args=[closed.pk]))
+    confirmed_post(client, reverse("payments:submit", args=[closed.pk]))
     closed.refresh_from_db()
     assert closed.status == "closed"  # a commune officer cannot send
     client.force_login(officers["district"])
     app.conf.task_always_eager = True
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("payments:submit", args=[closed.pk]))
+            confirmed_post(client, reverse("payments:submit", args=[closed.pk]))
     finally:
         app.conf.task_always_eager = False
     html = client.get(reverse("payments:batches", args=[closed.pk])).content.decode()

@@ -332,6 +332,11 @@ OTHER_METHOD = {name: 405 for name in MATRIX} | {
     "beneficiaries:change_create": 403,
     "beneficiaries:import": 403,  # a commune officer's or the administrator's form
     "metrics": 404,  # absent to anyone without the token, whatever the method
+    # The irreversible steps: GET is their confirmation page, with the figures.
+    "payments:close": 200,
+    "payments:submit": 200,
+    "payments:defer": 200,
+    "beneficiaries:change_bulk_approve": 302,  # nothing ticked: back to the queue
 }
 
 
