@@ -14,6 +14,8 @@ from beneficiaries.services.changes import change_record_create
 from beneficiaries.services.inputs import ChangeInput
 from org.models import AdministrativeUnit, Role
 from payments.services import payment_list_generate, payment_period_open
+from reports.coverage import coverage_refresh
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import (
     AccountFactory,
     BeneficiaryCategoryFactory,
@@ -55,6 +57,7 @@ def build():
     AccountFactory(beneficiary=people[1])
     period = payment_period_open(unit=district, month=DEC)
     payment_list_generate(period=period, generated_by=None)
+    coverage_refresh(month=DEC)
     change = change_record_create(
         beneficiary=people[0],
         data=ChangeInput(kind="suspend", reason="not_collected", effective_month=DEC),
@@ -102,8 +105,15 @@ def pages_of(data, role):
     else:
         pages += [
             ("batches", f"/chi-tra/{period.pk}/to-chuc-chi-tra/"),
+            ("coverage-commune", f"/reports/{data['commune'].code}/"),
         ]
     return pages
+
+
+def first_screen(page, name):
+    """What the officer sees on opening the page: small files, fit to commit in docs/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def overflow(page) -> int:
@@ -123,9 +133,10 @@ def test_every_officer_page_fits_a_phone(page, live_server, screenshot):
             width = overflow(page)
             if width > PHONE["width"]:
                 too_wide[f"{role} {path}"] = width
-            screenshot(f"phone-{role}-{name}-390")
+            screenshot(f"phone-{role}-{name}-390-full")
+            first_screen(page, f"phone-{role}-{name}-390")
             page.set_viewport_size(DESKTOP)
-            screenshot(f"phone-{role}-{name}-1280")
+            first_screen(page, f"phone-{role}-{name}-1280")
     assert too_wide == {}
 
 
@@ -142,7 +153,7 @@ def test_the_header_folds_into_a_menu_that_opens_without_script(browser, live_se
         nav_link = nav.locator("a[href='/bien-dong/']")
         assert nav_link.is_visible()
         assert overflow(page) <= PHONE["width"]
-        page.screenshot(path=str(_menu_path()))
+        first_screen(page, "phone-commune-menu-open-390")
         nav_link.click()
         page.wait_for_url(f"{live_server.url}/bien-dong/")
         # On a desktop the same header shows the links with no menu button.
@@ -151,10 +162,3 @@ def test_the_header_folds_into_a_menu_that_opens_without_script(browser, live_se
         assert not page.locator("label.navtoggle-button").is_visible()
     finally:
         context.close()
-
-
-def _menu_path():
-    from tests.e2e.conftest import ARTIFACTS
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS / "phone-commune-menu-open-390.png"
