@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean bench bench-national bench-import load
+.PHONY: help setup run test e2e lint fmt worker migrate seed mock messages clean bench bench-national bench-import load screenshots
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -38,6 +38,18 @@ test: setup ## Run the test suite (SQLite unless DATABASE_URL/REDIS_URL are set)
 
 e2e: setup ## Run only the browser tests (needs /usr/bin/chromium)
 	$(PY) -m pytest -m e2e
+
+# The phone views next to the desktop ones, in docs/screenshots/ (a chosen set: the suite takes
+# every page into test-results/).
+SHOTS := commune-home commune-register commune-person commune-registration commune-queue \
+	commune-import commune-payment-list commune-lines commune-coverage district-home \
+	district-queue district-change district-payment-list district-lines district-coverage
+screenshots: setup ## Walk the officers' pages at 390 and 1280 px and refresh docs/screenshots/
+	$(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_phone_pages.py
+	mkdir -p docs/screenshots
+	cp test-results/phone-commune-menu-open-390.png docs/screenshots/commune-menu-open-390.png
+	for s in $(SHOTS); do for w in 390 1280; do \
+		cp test-results/phone-$$s-$$w.png docs/screenshots/$$s-$$w.png; done; done
 
 lint: setup ## Check style (ruff), the layers (import-linter) and migrations (makemigrations --check)
 	$(VENV)/bin/ruff check .

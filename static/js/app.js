@@ -7,3 +7,20 @@ document.addEventListener("change", (event) => {
     document.querySelectorAll(`input[name="${name}"]`).forEach((c) => { c.checked = box.checked; });
   }
 });
+
+// On a phone a data table's rows become cards: each cell shows its column's header as a label.
+function labelCells(root) {
+  root.querySelectorAll("table.data").forEach((table) => {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    if (!heads.length) return;
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      let column = 0;
+      Array.from(row.children).forEach((cell) => {
+        if (!cell.hasAttribute("data-label") && heads[column]) cell.setAttribute("data-label", heads[column]);
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelCells(document));
+document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target));

@@ -1,0 +1,169 @@
+"""On a commune officer's phone (390 × 844): every page the commune and the district officer can
+reach needs no sideways scrolling, and the header folds into a menu that opens with no script.
+Each page is photographed at 390 and at 1280 px into test-results/ (`make screenshots` copies
+them into docs/screenshots/)."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from beneficiaries.models import Category, ChangeRecord
+from beneficiaries.services.changes import change_record_create
+from beneficiaries.services.inputs import ChangeInput
+from org.models import AdministrativeUnit, Role
+from payments.models import PaymentLine
+from payments.services import payment_list_generate, payment_period_open
+from reports.coverage import coverage_refresh
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import (
+    AccountFactory,
+    BeneficiaryCategoryFactory,
+    BeneficiaryFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+TODAY = datetime.date(2026, 11, 21)
+DEC = datetime.date(2026, 12, 1)
+
+PEOPLE = [
+    ("Nguyễn Thị Hoa", datetime.date(1940, 1, 1), "F", ["K5C"]),
+    ("Trần Văn Đức", datetime.date(1950, 6, 15), "M", ["K5A"]),
+    ("Lê Thị Ánh Tuyết", datetime.date(2024, 1, 1), "F", ["K1"]),
+    ("Phạm Quốc Bảo", datetime.date(1988, 3, 9), "M", ["K4"]),
+    ("Hoàng Thị Mỹ Duyên", datetime.date(1962, 9, 30), "F", ["K3"]),
+]
+
+
+def build():
+    from tests.conftest import THREE_TIER
+
+    call_command("load_units", str(THREE_TIER), province="46", stdout=io.StringIO())
+    district = AdministrativeUnit.objects.get(code="474", code_version="2025-01")
+    commune = district.children.order_by("code").first()
+    xa = UserFactory(username="xa", role=Role.COMMUNE_OFFICER, unit=commune)
+    UserFactory(username="huyen", role=Role.DISTRICT_OFFICER, unit=district)
+    people = []
+    for name, born, sex, codes in PEOPLE:
+        b = BeneficiaryFactory(commune=commune, full_name=name, date_of_birth=born, sex=sex)
+        for code in codes:
+            BeneficiaryCategoryFactory(beneficiary=b, category=Category.objects.get(code=code))
+        people.append(b)
+    AccountFactory(beneficiary=people[1])
+    period = payment_period_open(unit=district, month=DEC)
+    payment_list_generate(period=period, generated_by=None)
+    coverage_refresh(month=DEC)
+    change = change_record_create(
+        beneficiary=people[0],
+        data=ChangeInput(kind="suspend", reason="not_collected", effective_month=DEC),
+        maker=xa,
+        today=TODAY,
+    )
+    return {"commune": commune, "person": people[0], "period": period, "change": change}
+
+
+def login(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "mat-khau-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def pages_of(data, role):
+    person, period, change = data["person"], data["period"], data["change"]
+    pages = [
+        ("home", "/"),
+        ("register", "/doi-tuong/"),
+        ("person", f"/doi-tuong/{person.pk}/"),
+        ("queue", "/bien-dong/"),
+        ("change", f"/bien-dong/{change.pk}/"),
+        ("payment-lists", "/chi-tra/"),
+        ("payment-list", f"/chi-tra/{period.pk}/"),
+        ("lines", f"/chi-tra/{period.pk}/dong/"),
+        ("coverage", "/reports/"),
+        ("units", "/don-vi/"),
+        ("policy", "/chinh-sach/"),
+    ]
+    # Not walked: the cash signature list (/chi-tra/<id>/ky-nhan/...) is an A4 landscape paper
+    # form printed for the post office, not a screen.
+    if role == "commune":
+        pages += [
+            ("registration", "/doi-tuong/dang-ky/"),
+            ("import", "/doi-tuong/nhap/"),
+        ]
+        pages += [
+            (f"change-{kind}", f"/doi-tuong/{person.pk}/bien-dong/{kind}/")
+            for kind in ("stop", "change_category", "move", "set_recipient", "set_account")
+        ]
+    else:
+        pages += [
+            ("batches", f"/chi-tra/{period.pk}/to-chuc-chi-tra/"),
+            ("coverage-commune", f"/reports/{data['commune'].code}/"),
+        ]
+    return pages
+
+
+def first_screen(page, name):
+    """What the officer sees on opening the page: small files, fit to commit in docs/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_every_officer_page_fits_a_phone(page, live_server, screenshot):
+    data = build()
+    assert ChangeRecord.objects.filter(status="submitted").count() == 1
+    too_wide = {}
+    for role, username in (("commune", "xa"), ("district", "huyen")):
+        login(page, live_server, username)
+        for name, path in pages_of(data, role):
+            page.set_viewport_size(PHONE)
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.status == 200, (role, path, response.status)
+            width = overflow(page)
+            if width > PHONE["width"]:
+                too_wide[f"{role} {path}"] = width
+            if name == "lines":
+                # Each line is a card whose cells carry their column's name.
+                names = page.locator("table.data td[data-label='Họ và tên']")
+                lines = PaymentLine.objects.filter(payment_list__period=data["period"])
+                assert names.count() == lines.count() > 0
+            screenshot(f"phone-{role}-{name}-390-full")
+            first_screen(page, f"phone-{role}-{name}-390")
+            page.set_viewport_size(DESKTOP)
+            first_screen(page, f"phone-{role}-{name}-1280")
+    assert too_wide == {}
+
+
+def test_the_header_folds_into_a_menu_that_opens_without_script(browser, live_server):
+    build()
+    context = browser.new_context(viewport=PHONE, locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        login(page, live_server, "xa")
+        nav = page.locator("nav.mainnav")
+        assert not nav.is_visible()
+        page.click("label.navtoggle-button")
+        assert nav.is_visible()
+        nav_link = nav.locator("a[href='/bien-dong/']")
+        assert nav_link.is_visible()
+        assert overflow(page) <= PHONE["width"]
+        first_screen(page, "phone-commune-menu-open-390")
+        nav_link.click()
+        page.wait_for_url(f"{live_server.url}/bien-dong/")
+        # On a desktop the same header shows the links with no menu button.
+        page.set_viewport_size(DESKTOP)
+        assert page.locator("nav.mainnav").is_visible()
+        assert not page.locator("label.navtoggle-button").is_visible()
+    finally:
+        context.close()
