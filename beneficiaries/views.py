@@ -490,11 +490,9 @@ def import_confirm(request, job):
 @login_required
 @require_GET
 def import_job_errors(request, job):
-    """The refused file's problems as a .csv to work through: row, column (its Vietnamese
-    label), problem, and the column's key and the problem's code."""
+    """An upload's problems as a .csv to work through: row, column (its Vietnamese label),
+    problem, and the column's key and the problem's code (the uploader's alone, like the job)."""
     job = selectors.import_job_get(user=request.user, job_uuid=job)
-    if not job.row_errors:
-        raise Http404
     return attachment(
         import_job_error_report(job=job), f"loi-nhap-{job.uuid}.csv", "text/csv; charset=utf-8"
     )
