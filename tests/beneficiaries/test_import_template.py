@@ -126,6 +126,7 @@ def test_the_untouched_template_imports_nothing_and_says_so(officers):
         today=TODAY,
     )
     assert [e.code for e in result.errors] == [Code.IMPORT_NO_ROWS]
+    assert "không có dòng" in result.errors[0].message
     assert result.imported == 0 and Beneficiary.objects.count() == 0
 
 
