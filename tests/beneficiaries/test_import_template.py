@@ -327,3 +327,21 @@ def test_a_commune_outside_the_area_is_refused_even_as_a_choice(officers, hue_un
     data = rows(hue_units["commune"].code, 1)
     data[0]["commune_code"] = f"{far.code} — {far.name}"
     assert errors_of(officers, data) == {(2, "commune_code", Code.COMMUNE_INVALID)}
+
+
+@pytest.mark.parametrize(
+    ("cell", "codes"),
+    [
+        ("K1 — Trẻ em dưới 16 tuổi không có nguồn nuôi dưỡng", ("K1",)),
+        (
+            "K5C — Người từ 80 tuổi trở lên; K4 — Người đơn thân thuộc hộ nghèo, cận nghèo",
+            ("K5C", "K4"),
+        ),
+        ("k5c; K6", ("K5C", "K6")),
+        ("K5C,K6", ("K5C", "K6")),
+    ],
+)
+def test_categories_are_read_from_codes_or_the_drop_downs_values(cell, codes):
+    from beneficiaries.resources import CategoriesCell
+
+    assert CategoriesCell(required=True).clean(cell) == codes
