@@ -105,6 +105,7 @@ class BeneficiaryErrorCode(StrEnum):
     IMPORT_TOO_MANY_ROWS = "import_too_many_rows"
     IMPORT_NO_ROWS = "import_no_rows"
     IMPORT_BAD_VALUE = "import_bad_value"
+    IMPORT_FORMULA = "import_formula"
     IMPORT_DUPLICATE_ID = "import_duplicate_id"
     IMPORT_ROW_FAILED = "import_row_failed"
     IMPORT_FILE_RATIO = "import_file_ratio"

@@ -40,11 +40,14 @@ from beneficiaries.services.import_file import (
     ROW_COLUMN,
     _digits_cell,
     _text,
+    choice_code,
     column_for,
+    is_formula,
     parse_date,
     parse_disability,
     parse_gender,
     parse_month,
+    parse_recipient_kind,
 )
 from beneficiaries.services.inputs import AccountInput, RecipientInput, RegistrationInput
 from beneficiaries.services.registration import (
@@ -57,6 +60,19 @@ from org.text import search_key
 from providers.models import ProviderCode
 
 Progress = Callable[[int, int], None]
+# What an officer may write for a provider or a holder besides the code.
+PROVIDER_NAMES = {
+    "viettel pay": ProviderCode.VIETTELPAY,
+    "viettel money": ProviderCode.VIETTELPAY,
+    "viettel pay (viettel money)": ProviderCode.VIETTELPAY,
+    "vietinbank": ProviderCode.VIETINBANK,
+}
+HOLDER_WORDS = {
+    "doi tuong": AccountHolder.BENEFICIARY,
+    "nguoi nhan thay": AccountHolder.RECIPIENT,
+    "nguoi nhan thay / giam ho": AccountHolder.RECIPIENT,
+    "nguoi giam ho": AccountHolder.RECIPIENT,
+}
 
 
 class CellError(ValueError):
@@ -75,6 +91,7 @@ class Cell(widgets.Widget):
         self.required = required
 
     def clean(self, value, row=None, **kwargs):
+        refuse_formula(value)
         if _text(value) == "":
             if self.required:
                 raise CellError(_("This column is required."), Code.REQUIRED)
@@ -89,6 +106,14 @@ class Cell(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else value
+
+
+def refuse_formula(value) -> None:
+    if is_formula(value):
+        raise CellError(
+            _("This cell holds a formula; type (or paste as values) the value itself."),
+            Code.IMPORT_FORMULA,
+        )
 
 
 class DateCell(Cell):
@@ -129,6 +154,18 @@ class DisabilityCell(Cell):
             raise CellError(_("Write severe or extremely_severe (nặng / đặc biệt nặng).")) from exc
 
 
+class ChoiceCell(Cell):
+    """A drop-down column read by its code: "VIETTELPAY — Viettel Pay" is VIETTELPAY."""
+
+    def read(self, value):
+        return choice_code(value)
+
+
+class RecipientKindCell(Cell):
+    def read(self, value):
+        return parse_recipient_kind(value)
+
+
 class ChildrenCell(Cell):
     def empty(self):
         return None
@@ -152,6 +189,7 @@ class DigitsCell(Cell):
         return ""
 
     def clean(self, value, row=None, **kwargs):
+        refuse_formula(value)
         return self.normalize(_digits_cell(value, self.width))
 
 
@@ -160,9 +198,13 @@ class CategoriesCell(Cell):
         return ()
 
     def read(self, value):
-        return tuple(
-            c.strip().upper() for c in _text(value).replace(",", ";").split(";") if c.strip()
-        )
+        """Codes separated by ; or , ("K5C;K6"), or the drop-down's "K1 — name" (whose name may
+        hold a comma), one or several."""
+        codes = []
+        for part in _text(value).split(";"):
+            code = choice_code(part)
+            codes.extend([code] if code != part.strip() else code.split(","))
+        return tuple(c.strip().upper() for c in codes if c.strip())
 
 
 class CommuneCell(Cell):
@@ -176,7 +218,7 @@ class CommuneCell(Cell):
         return None
 
     def read(self, value):
-        code = _text(value)
+        code = choice_code(value)
         commune = self.communes.get(code.zfill(5))
         if commune is None:
             raise CellError(
@@ -236,13 +278,14 @@ class RegistrationResource(resources.Resource):
     decision_number = _field("decision_number")
     decision_date = _field("decision_date", DateCell(required=True))
     start_month = _field("start_month", MonthCell(required=True))
+    recipient_kind = _field("recipient_kind", RecipientKindCell())
     recipient_full_name = _field("recipient_full_name")
     recipient_id_number = _field("recipient_id_number", _id_cell())
     recipient_relationship = _field("recipient_relationship")
     recipient_phone = _field("recipient_phone", _phone_cell())
-    account_provider = _field("account_provider")
+    account_provider = _field("account_provider", ChoiceCell())
     account_number = _field("account_number")
-    account_holder = _field("account_holder")
+    account_holder = _field("account_holder", ChoiceCell())
 
     class Meta:
         fields = COLUMNS
@@ -364,13 +407,16 @@ class RegistrationResource(resources.Resource):
             raise ValidationError(errors)
 
     def _recipient(self, row: RegistrationRow) -> RecipientInput | None:
+        """The recipient columns as the form's recipient: a kind alone is a recipient still to
+        be named (the rulebook says so); no kind is a guardian for a child, else authorized."""
         others = (row.recipient_id_number, row.recipient_relationship, row.recipient_phone)
-        if not row.recipient_full_name and not any(others):
+        if not row.recipient_kind and not row.recipient_full_name and not any(others):
             return None
         dob, start = row.date_of_birth, row.start_month
         is_child = dob is not None and start is not None and (start.year - dob.year) < 16
         return RecipientInput(
-            kind=RecipientKind.GUARDIAN if is_child else RecipientKind.AUTHORIZED,
+            kind=row.recipient_kind
+            or (RecipientKind.GUARDIAN if is_child else RecipientKind.AUTHORIZED),
             full_name=row.recipient_full_name,
             id_number=row.recipient_id_number,
             relationship=row.recipient_relationship,
@@ -378,7 +424,9 @@ class RegistrationResource(resources.Resource):
         )
 
     def _account(self, row: RegistrationRow, recipient, bad) -> AccountInput | None:
-        provider = row.account_provider.upper().replace(" ", "")
+        provider = PROVIDER_NAMES.get(search_key(row.account_provider)) or (
+            row.account_provider.upper().replace(" ", "")
+        )
         number = row.account_number
         if not provider and not number:
             return None
@@ -391,10 +439,7 @@ class RegistrationResource(resources.Resource):
         holder = search_key(row.account_holder) or (
             AccountHolder.RECIPIENT if recipient else AccountHolder.BENEFICIARY
         )
-        holder = {
-            "doi tuong": AccountHolder.BENEFICIARY,
-            "nguoi nhan thay": AccountHolder.RECIPIENT,
-        }.get(holder, holder)
+        holder = HOLDER_WORDS.get(holder, holder)
         if holder not in AccountHolder.values:
             bad("account_holder", _("Write beneficiary or recipient."), Code.ACCOUNT_HOLDER_INVALID)
         if provider == ProviderCode.VIETTELPAY:
@@ -476,6 +521,10 @@ class RegistrationResource(resources.Resource):
 
     def _recipient_of(self, b: Beneficiary):
         return b.active_recipients[0] if b.active_recipients else None
+
+    def dehydrate_recipient_kind(self, b: Beneficiary) -> str:
+        r = self._recipient_of(b)
+        return r.kind if r else ""
 
     def dehydrate_recipient_full_name(self, b: Beneficiary) -> str:
         r = self._recipient_of(b)

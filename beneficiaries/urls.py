@@ -11,6 +11,7 @@ urlpatterns = [
     path("doi-tuong/nhap/<uuid:job>/", views.import_job, name="import_job"),
     path("doi-tuong/nhap/<uuid:job>/tien-do/", views.import_job_progress, name="import_progress"),
     path("doi-tuong/nhap/<uuid:job>/xac-nhan/", views.import_confirm, name="import_confirm"),
+    path("doi-tuong/nhap/<uuid:job>/loi.csv", views.import_job_errors, name="import_errors"),
     path("doi-tuong/nhap/mau.xlsx", views.import_template, name="import_template"),
     path("doi-tuong/xuat.xlsx", views.register_export, name="export"),
     path("doi-tuong/<int:pk>/", views.beneficiary_detail, name="detail"),

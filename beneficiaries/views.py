@@ -38,8 +38,13 @@ from beneficiaries.services.changes import (
     change_records_approve_bulk,
 )
 from beneficiaries.services.checks import OPEN_STATUSES
-from beneficiaries.services.import_file import MAX_FILE_BYTES, template_workbook
-from beneficiaries.services.import_jobs import import_job_confirm, import_job_create
+from beneficiaries.services.import_file import MAX_FILE_BYTES, column_label
+from beneficiaries.services.import_jobs import (
+    import_job_confirm,
+    import_job_create,
+    import_job_error_report,
+)
+from beneficiaries.services.import_template import import_template_workbook
 from beneficiaries.services.registration import beneficiary_register as register_service
 from core.confirm import confirmation_token, token_is
 from core.errors import AppError, AppForbidden
@@ -445,6 +450,8 @@ def _job_context(request, job) -> dict:
         "title": _("Import of %(name)s") % {"name": job.file_name},
         "job": job,
         "polling": job.running,
+        # Each problem names its column as the template's header does (the key stays with it).
+        "row_errors": [{**e, "label": column_label(e["column"])} for e in job.row_errors or []],
     }
 
 
@@ -482,8 +489,21 @@ def import_confirm(request, job):
 
 @login_required
 @require_GET
+def import_job_errors(request, job):
+    """An upload's problems as a .csv to work through: row, column (its Vietnamese label),
+    problem, and the column's key and the problem's code (the uploader's alone, like the job)."""
+    job = selectors.import_job_get(user=request.user, job_uuid=job)
+    return attachment(
+        import_job_error_report(job=job), f"loi-nhap-{job.uuid}.csv", "text/csv; charset=utf-8"
+    )
+
+
+@login_required
+@require_GET
 def import_template(request):
-    return attachment(template_workbook(), "mau-nhap-doi-tuong.xlsx")
+    """The import template for this user: Vietnamese headers, drop-down lists (their own
+    communes among them), an example sheet and a guide."""
+    return attachment(import_template_workbook(user=request.user), "mau-nhap-doi-tuong.xlsx")
 
 
 @login_required

@@ -13,6 +13,7 @@ import csv
 import datetime
 import io
 import time
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,12 +21,11 @@ from pathlib import Path
 
 import tablib
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from beneficiaries.errors import BeneficiaryErrorCode as Code
-from beneficiaries.models import DisabilityLevel, Sex
+from beneficiaries.models import DisabilityLevel, RecipientKind, Sex
 from org.text import search_key
 
 COLUMNS = [
@@ -44,6 +44,7 @@ COLUMNS = [
     "decision_number",
     "decision_date",
     "start_month",
+    "recipient_kind",
     "recipient_full_name",
     "recipient_id_number",
     "recipient_relationship",
@@ -80,6 +81,7 @@ LABELS = {
     "decision_number": "Số quyết định",
     "decision_date": "Ngày quyết định",
     "start_month": "Tháng bắt đầu hưởng",
+    "recipient_kind": "Loại người nhận thay",
     "recipient_full_name": "Họ tên người nhận thay",
     "recipient_id_number": "Số định danh người nhận thay",
     "recipient_relationship": "Quan hệ với đối tượng",
@@ -99,28 +101,45 @@ EXTRA_ALIASES = {
     "so con": "dependent_children",
     "thang bat dau": "start_month",
     "don vi chi tra": "account_provider",
+    "nguoi nhan thay la": "recipient_kind",
+    "loai nguoi nhan": "recipient_kind",
 }
 HEADER_ALIASES = {
     **{search_key(c): c for c in COLUMNS},
+    **{search_key(c.replace("_", " ")): c for c in COLUMNS},
     **{search_key(label): column for column, label in LABELS.items()},
     **EXTRA_ALIASES,
 }
 HELP = {
     "external_id": "Mã trong hệ thống cũ (không bắt buộc)",
-    "date_of_birth": "YYYY-MM-DD hoặc DD/MM/YYYY",
-    "gender": "M/F hoặc Nam/Nữ",
-    "id_number": "12 chữ số",
+    "full_name": "Họ và tên đầy đủ, có dấu",
+    "date_of_birth": "Ngày/tháng/năm, ví dụ 15/03/1940 (hoặc 1940-03-15)",
+    "gender": "Chọn trong danh sách: M — Nam hoặc F — Nữ",
+    "ethnicity": "Để trống là Kinh",
+    "id_number": "12 chữ số trên thẻ căn cước (giữ số 0 ở đầu)",
     "phone": "10 chữ số, bắt đầu bằng 0",
-    "commune_code": "Mã xã theo Tổng cục Thống kê, ví dụ 19777",
-    "category": "K1…K8, K5A…K5D; nhiều diện cách nhau bằng ;",
-    "disability_level": "severe (nặng) hoặc extremely_severe (đặc biệt nặng), bắt buộc với K6",
-    "dependent_children": "Bắt buộc với K4",
-    "decision_date": "YYYY-MM-DD hoặc DD/MM/YYYY",
-    "start_month": "YYYY-MM",
-    "account_provider": "VIETTELPAY hoặc VIETINBANK; để trống nếu nhận tiền mặt",
-    "account_number": "Số ví Viettel Pay là số điện thoại Viettel của chủ ví",
-    "account_holder": "beneficiary (đối tượng) hoặc recipient (người nhận thay)",
+    "commune_code": "Chọn xã trong danh sách (mã xã theo Tổng cục Thống kê)",
+    "address": "Thôn, tổ dân phố",
+    "category": "Chọn trong danh sách; nhiều diện thì ghi các mã cách nhau bằng ; (ví dụ K5C;K6)",
+    "disability_level": "Chọn trong danh sách; bắt buộc với diện K6",
+    "dependent_children": "Số con đang nuôi; bắt buộc với diện K4",
+    "decision_number": "Số quyết định hưởng trợ cấp, ví dụ 123/QĐ-UBND",
+    "decision_date": "Ngày/tháng/năm ký quyết định",
+    "start_month": "Tháng bắt đầu hưởng: năm-tháng, ví dụ 2024-07 (hoặc 07/2024)",
+    "recipient_kind": (
+        "Chọn trong danh sách: người được ủy quyền (nhận thay) hoặc người giám hộ; để trống "
+        "thì trẻ em dưới 16 tuổi là người giám hộ, người khác là người được ủy quyền"
+    ),
+    "recipient_full_name": "Để trống nếu đối tượng tự nhận tiền",
+    "recipient_id_number": "12 chữ số trên thẻ căn cước của người nhận thay",
+    "recipient_relationship": "Ví dụ: con gái, cháu nội",
+    "recipient_phone": "10 chữ số, bắt đầu bằng 0",
+    "account_provider": "Chọn trong danh sách; để trống nếu nhận tiền mặt qua bưu điện",
+    "account_number": "Số tài khoản; số ví Viettel Money là số điện thoại Viettel của chủ ví",
+    "account_holder": "Chọn trong danh sách: tài khoản của đối tượng hay của người nhận thay",
 }
+# The drop-down's values are "code — name"; the reader takes the code before the separator.
+CHOICE_SEPARATORS = (" — ", " – ", " - ")
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # What one part of an .xlsx (a sheet, the shared strings) may unpack to: 20,000 rows of the
@@ -142,7 +161,7 @@ FIELD_TO_COLUMN = {
     "sex": "gender",
     "commune": "commune_code",
     "categories": "category",
-    "recipient_kind": "recipient_full_name",
+    "recipient_kind": "recipient_kind",
     "account_provider": "account_provider",
     "account_number": "account_number",
     "account_holder": "account_holder",
@@ -160,9 +179,9 @@ class RowError:
     code: str = Code.IMPORT_BAD_VALUE
 
     def __str__(self) -> str:
-        return _("Row %(row)s, column %(column)s: %(message)s") % {
+        return _("Row %(row)s, column «%(column)s»: %(message)s") % {
             "row": self.row,
-            "column": self.column,
+            "column": column_label(self.column),
             "message": self.message,
         }
 
@@ -227,37 +246,56 @@ def read_dataset(name: str, content: bytes, *, budget: Budget | None = None) -> 
     return dataset
 
 
+def header_key(label: str) -> str:
+    """A header cell as it is compared: Unicode-normalised (NFC and NFD spellings are one),
+    without case, diacritics, repeated spaces or the `*` that marks a required column."""
+    return search_key(unicodedata.normalize("NFC", label).replace("*", " "))
+
+
+def column_label(column: str) -> str:
+    """The column's Vietnamese label, as the template's header shows it (the key if none)."""
+    return LABELS.get(column, column)
+
+
 def header_columns(header: list) -> dict[int, str]:
-    """The header row's cells mapped to the contract's columns (by key or Vietnamese label)."""
+    """The header row's cells mapped to the contract's columns (by key or Vietnamese label).
+    A header it does not know, a column twice, or a required column missing refuses the file."""
     columns: dict[int, str] = {}
     unknown = []
     for index, cell in enumerate(header):
         label = _text(cell)
         if not label:
             continue
-        column = HEADER_ALIASES.get(search_key(label))
+        column = HEADER_ALIASES.get(header_key(label))
         if column is None:
-            unknown.append(label[:60])
+            unknown.append(f"«{label[:60]}»")
         elif column in columns.values():
             raise ImportFileError(
-                _("Column %(column)s appears twice in the header.") % {"column": column},
+                _("Column «%(column)s» appears twice in the header; keep one.")
+                % {"column": column_label(column)},
                 Code.IMPORT_HEADER_INVALID,
             )
         else:
             columns[index] = column
-    missing = sorted(REQUIRED - set(columns.values()))
+    if unknown:
+        raise ImportFileError(
+            _(
+                "Unknown columns in the header: %(columns)s. Use the column names of the "
+                "template (or the keys listed on its «Hướng dẫn» sheet)."
+            )
+            % {"columns": ", ".join(unknown[:10])},
+            Code.IMPORT_HEADER_INVALID,
+        )
+    missing = [
+        column for column in COLUMNS if column in REQUIRED and column not in columns.values()
+    ]
     if missing:
         raise ImportFileError(
             _(
                 "The header row lacks the columns: %(columns)s. Download the template to "
                 "see them all."
             )
-            % {"columns": ", ".join(missing)},
-            Code.IMPORT_HEADER_INVALID,
-        )
-    if unknown:
-        raise ImportFileError(
-            _("Unknown columns in the header: %(columns)s.") % {"columns": ", ".join(unknown)},
+            % {"columns": ", ".join(f"«{column_label(c)}» ({c})" for c in missing)},
             Code.IMPORT_HEADER_INVALID,
         )
     return columns
@@ -292,7 +330,9 @@ def read_table(name: str, content: bytes, *, budget: Budget) -> Iterator[tuple[i
 def _xlsx_rows(content: bytes, budget: Budget) -> Iterator[tuple[int, list]]:
     _check_xlsx_container(content, budget)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its formula ("=…"), which the resource refuses,
+        # never as the value a spreadsheet program computed and cached for it.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ImportFileError(_("This is not a readable .xlsx file.")) from exc
     try:
@@ -429,8 +469,24 @@ def parse_month(value) -> datetime.date:
     raise ValueError
 
 
+def choice_code(value) -> str:
+    """A drop-down's "code — name" as its code; any other text as it is."""
+    text = _text(value)
+    for separator in CHOICE_SEPARATORS:
+        if separator in text:
+            return text.split(separator, 1)[0].strip()
+    return text
+
+
+def is_formula(value) -> bool:
+    """A cell a spreadsheet would run (or ran) as a formula: the reader never evaluates one."""
+    if isinstance(value, (ArrayFormula, DataTableFormula)):
+        return True
+    return isinstance(value, str) and value.lstrip().startswith("=")
+
+
 def parse_gender(value) -> str:
-    key = search_key(_text(value))
+    key = search_key(choice_code(value))
     if key in ("m", "nam", "male"):
         return Sex.MALE
     if key in ("f", "nu", "female"):
@@ -439,7 +495,7 @@ def parse_gender(value) -> str:
 
 
 def parse_disability(value) -> str:
-    key = search_key(_text(value)).replace(" ", "_")
+    key = search_key(choice_code(value)).replace(" ", "_")
     if key in ("", "none"):
         return ""
     if key in ("severe", "nang"):
@@ -449,47 +505,24 @@ def parse_disability(value) -> str:
     raise ValueError
 
 
+RECIPIENT_KIND_WORDS = {
+    "authorized": RecipientKind.AUTHORIZED,
+    "nguoi nhan thay": RecipientKind.AUTHORIZED,
+    "nhan thay": RecipientKind.AUTHORIZED,
+    "nguoi duoc uy quyen": RecipientKind.AUTHORIZED,
+    "uy quyen": RecipientKind.AUTHORIZED,
+    "guardian": RecipientKind.GUARDIAN,
+    "nguoi giam ho": RecipientKind.GUARDIAN,
+    "giam ho": RecipientKind.GUARDIAN,
+}
+
+
+def parse_recipient_kind(value) -> str:
+    """The recipient's kind (authorized recipient or guardian) by code or Vietnamese name; an
+    unknown word is returned as typed, for the rulebook to refuse as the form's would be."""
+    text = choice_code(value)
+    return RECIPIENT_KIND_WORDS.get(search_key(text), text)
+
+
 def column_for(field_name: str) -> str:
     return FIELD_TO_COLUMN.get(field_name, field_name)
-
-
-def template_workbook() -> bytes:
-    """The downloadable template: the header row of the contract, and a sheet that explains
-    every column in Vietnamese."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "doi_tuong"
-    sheet.append(COLUMNS)
-    bold = Font(bold=True)
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = bold
-        if column in REQUIRED:
-            cell.fill = PatternFill("solid", fgColor="FFF3D6")
-        sheet.column_dimensions[get_column_letter(index)].width = max(14, len(column) + 2)
-        # Keep numbers with leading zeros as text.
-        if column in (
-            "id_number",
-            "phone",
-            "recipient_id_number",
-            "recipient_phone",
-            "account_number",
-            "commune_code",
-        ):
-            for row in range(2, 1002):
-                sheet.cell(row=row, column=index).number_format = "@"
-    guide = workbook.create_sheet("huong_dan")
-    guide.append(
-        ["Cột", "Tên tiếng Việt (cũng được chấp nhận làm tiêu đề)", "Bắt buộc", "Cách ghi"]
-    )
-    for cell in guide[1]:
-        cell.font = bold
-    for column in COLUMNS:
-        guide.append(
-            [column, LABELS[column], "có" if column in REQUIRED else "", HELP.get(column, "")]
-        )
-    for letter, width in zip("ABCD", (24, 40, 10, 70), strict=True):
-        guide.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -14,8 +14,10 @@ confirms that job, a worker imports it. No request reads a spreadsheet.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 import logging
 import uuid
 from pathlib import Path
@@ -28,13 +30,19 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import ImportJob, ImportJobStatus
-from beneficiaries.services.import_file import MAX_FILE_BYTES, Budget, ImportFileError
+from beneficiaries.services.import_file import (
+    MAX_FILE_BYTES,
+    Budget,
+    ImportFileError,
+    column_label,
+)
 from beneficiaries.services.importing import (
     ImportResult,
     beneficiaries_import,
     import_permission_check,
 )
 from core.errors import AppError, ApplicationError
+from org.downloads import neutralise
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +118,26 @@ def import_job_confirm(*, job: ImportJob, user) -> ImportJob:
     logger.info("import job confirmed", extra={"job": str(job.uuid), "user_id": user.pk})
     job.refresh_from_db()
     return job
+
+
+def import_job_error_report(*, job: ImportJob) -> str:
+    """The job's recorded problems as CSV text (with a BOM, for Excel): row, the column by its
+    Vietnamese label, the problem, then the column's key and the problem's code. Text a
+    spreadsheet would run as a formula is neutralised (a message may quote a typed value)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Row"), _("Column"), _("Problem"), _("Column key"), _("Error code")])
+    for e in job.row_errors or []:
+        writer.writerow(
+            [
+                e["row"],
+                column_label(e["column"]),
+                neutralise(str(e["message"])),
+                e["column"],
+                e.get("code", ""),
+            ]
+        )
+    return "\ufeff" + out.getvalue()
 
 
 def _claim(job_id: int, task_id: str | None, status: str) -> ImportJob | None:

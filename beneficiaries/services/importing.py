@@ -188,6 +188,12 @@ def _no_rows(result: ImportResult) -> None:
     if not result.errors and result.total_rows == 0:
         result.errors.append(
             RowError(
-                2, "full_name", _("The file has no rows below the header."), Code.IMPORT_NO_ROWS
+                2,
+                "full_name",
+                _(
+                    "The file has no rows below the header. Fill in the list from row 2 of the "
+                    "first sheet (the template's example sheet is never imported)."
+                ),
+                Code.IMPORT_NO_ROWS,
             )
         )

@@ -88,7 +88,7 @@ def test_one_bad_row_among_thousands_imports_nothing_then_the_fixed_file_imports
             "import_beneficiaries", str(path), "--as", "xa", stdout=io.StringIO(), stderr=err
         )
     # Row 1236: the header is row 1, so data[1234] is the 1236th line of the sheet.
-    assert "1236" in err.getvalue() and "id_number" in err.getvalue()
+    assert "Dòng 1236, cột «Số định danh cá nhân»:" in err.getvalue()
     assert Beneficiary.objects.count() == 0
 
     data[1234]["id_number"] = id_number_for(
@@ -229,7 +229,8 @@ def test_every_kind_of_bad_row_is_named(tmp_path, officers, hue_units):
         (8, "id_number"),
         (9, "start_month"),
     ]:
-        assert f"Dòng {row}, cột {column}:" in report, (row, column, report)
+        # The column by its Vietnamese label, as the template's header names it.
+        assert f"Dòng {row}, cột «{LABELS[column]}»:" in report, (row, column, report)
     assert Beneficiary.objects.count() == 0
 
 
@@ -294,9 +295,9 @@ def test_browser_import_previews_then_confirms(client, officers, hue_units, tmp_
     client.force_login(officers["commune"])
     template = client.get(reverse("beneficiaries:import_template"))
     header = next(
-        load_workbook(io.BytesIO(template.content))["doi_tuong"].iter_rows(values_only=True)
+        load_workbook(io.BytesIO(template.content))["Danh sách"].iter_rows(values_only=True)
     )
-    assert list(header) == COLUMNS
+    assert list(header) == [LABELS[c] for c in COLUMNS]
 
     data = rows(hue_units["commune"].code, 5)
     data[2]["decision_date"] = "hôm qua"

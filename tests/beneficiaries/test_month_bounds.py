@@ -184,7 +184,7 @@ def test_the_import_names_the_row_with_a_start_month_years_ahead(tmp_path, offic
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 bad rows of 3"):
         call_command("import_beneficiaries", str(path), "--as", "xa", stdout=err, stderr=err)
-    assert "Dòng 3, cột start_month:" in err.getvalue()
+    assert "Dòng 3, cột «Tháng bắt đầu hưởng»:" in err.getvalue()
     assert not Beneficiary.objects.exists()
 
 

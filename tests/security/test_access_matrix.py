@@ -132,6 +132,10 @@ def urls(w, units):
             post,
             reverse("beneficiaries:import_confirm", args=[w["job"].uuid]),
         ),
+        "beneficiaries:import_errors": (
+            get,
+            reverse("beneficiaries:import_errors", args=[w["job"].uuid]),
+        ),
         "beneficiaries:import_template": (get, reverse("beneficiaries:import_template")),
         "beneficiaries:export": (get, reverse("beneficiaries:export")),
         "beneficiaries:detail": (get, reverse("beneficiaries:detail", args=[pk])),
@@ -208,6 +212,7 @@ MATRIX = {
     "beneficiaries:import_job": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:import_progress": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:import_confirm": (302, 302, 404, 404, 404, 404, 404),
+    "beneficiaries:import_errors": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:import_template": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:export": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:detail": (302, 200, 404, 200, 404, 200, 200),
