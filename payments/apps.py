@@ -24,3 +24,9 @@ class PaymentsConfig(AppConfig):
         from payments.months import last_closed_month
 
         last_closed_month_register(last_closed_month)
+
+        # The person's page in the register shows their payment history: our panel.
+        from beneficiaries.person_summary import person_panel_register
+        from payments.person_history import payment_history_panel
+
+        person_panel_register("payment_history", payment_history_panel)
