@@ -30,10 +30,12 @@ from org.text import format_vnd
 
 
 def format_coefficient(value: Decimal | None) -> str:
-    """Decimal("1.50") -> "1,5"; None -> "—" (the Vietnamese decimal comma)."""
+    """Decimal("1.50") -> "1,5", Decimal("2") -> "2,0"; None -> "—" (the decimal comma)."""
     if value is None:
         return "—"
     text = format(Decimal(value).normalize(), "f")
+    if "." not in text:
+        text += ".0"
     return text.replace(".", ",")
 
 

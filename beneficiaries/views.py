@@ -111,12 +111,8 @@ def beneficiary_detail(request, pk: int):
         {
             "title": beneficiary.full_name,
             "b": beneficiary,
-            "this_month": person_summary.month_amount(
-                beneficiary, month, tables=tables, held=held
-            ),
-            "age_outlook": person_summary.age_outlook(
-                beneficiary, month, tables=tables, held=held
-            ),
+            "this_month": person_summary.month_amount(beneficiary, month, tables=tables, held=held),
+            "age_outlook": person_summary.age_outlook(beneficiary, month, tables=tables, held=held),
             "waiting": person_summary.changes_waiting(beneficiary),
             "panels": person_summary.person_panels(
                 user=request.user, beneficiary=beneficiary, params=request.GET
