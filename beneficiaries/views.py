@@ -232,6 +232,8 @@ def change_create(request, pk: int, kind: str):
                 )
             else:
                 messages.success(request, _("Saved as a draft. Submit it when it is complete."))
+            if change.month_moved_text:  # the officer asked for another month: say why
+                messages.warning(request, change.month_moved_text)
             return redirect("beneficiaries:detail", pk=beneficiary.pk)
     return render(
         request,
