@@ -284,3 +284,31 @@ def test_the_death_form_has_death_fields_prefilled_and_the_other_stop_has_none(
     change = ChangeRecord.objects.get()
     assert change.effective_month == datetime.date(2026, 11, 1)
     assert change.funeral_payee_name == guardian.full_name
+
+
+# --- A moved month is explained ------------------------------------------------------------------
+
+
+def test_an_age_proposal_before_the_allowance_started_says_why_it_moved(hue_units):
+    from beneficiaries.services.proposals import age_changes_propose
+
+    # Turned 16 on 15/10/2026 (K1 ends from 11/2026), but paid only from 12/2026.
+    child = BeneficiaryFactory(
+        commune=hue_units["commune"],
+        date_of_birth=datetime.date(2010, 10, 15),
+        id_number="",
+        start_month=DEC,
+    )
+    BeneficiaryCategoryFactory(
+        beneficiary=child, category=Category.objects.get(code="K1"), start_month=DEC
+    )
+    assert age_changes_propose(month=DEC, rule="first_day") == 1
+    change = ChangeRecord.objects.get()
+    assert (change.effective_month, change.requested_month, change.month_moved) == (
+        DEC,
+        datetime.date(2026, 11, 1),
+        "before_start",
+    )
+    assert change.month_moved_text == (
+        "Tháng hiệu lực chuyển từ 11/2026 sang 12/2026 vì trợ cấp bắt đầu từ 12/2026."
+    )
