@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -312,3 +313,27 @@ def test_an_age_proposal_before_the_allowance_started_says_why_it_moved(hue_unit
     assert change.month_moved_text == (
         "Tháng hiệu lực chuyển từ 11/2026 sang 12/2026 vì trợ cấp bắt đầu từ 12/2026."
     )
+
+
+def test_the_service_refuses_what_the_menu_does_not_offer(hue_units, officers):
+    """Every door (the page, the portal, the import) reaches `change_record_create`: it asks the
+    same question as the menu."""
+    from beneficiaries.services.changes import change_record_create
+    from beneficiaries.services.inputs import ChangeInput
+    from core.errors import error_codes
+
+    pending = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"], status="pending")
+    active = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
+    for b, kind, code in (
+        (pending, "suspend", "beneficiary_pending"),
+        (active, "resume", "not_suspended"),
+        (active, "close_account", "no_active_account"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            change_record_create(
+                beneficiary=b,
+                data=ChangeInput(kind=kind, reason="other", effective_month=DEC),
+                maker=officers["commune"],
+            )
+        assert error_codes(refused.value)["kind"] == [code], kind
+    assert not ChangeRecord.objects.exists()
