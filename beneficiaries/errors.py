@@ -64,6 +64,7 @@ class BeneficiaryErrorCode(StrEnum):
     CHANGE_KIND_INVALID = "change_kind_invalid"
     CHANGE_REASON_INVALID = "change_reason_invalid"
     BENEFICIARY_CLOSED = "beneficiary_closed"
+    BENEFICIARY_PENDING = "beneficiary_pending"
     DATE_OF_DEATH_FUTURE = "date_of_death_future"
     DATE_OF_DEATH_BEFORE_BIRTH = "date_of_death_before_birth"
     EFFECTIVE_BEFORE_START = "effective_before_start"

@@ -336,18 +336,31 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
         "decision_file",
     )
 
-    def __init__(self, *args, kind: str, beneficiary, communes=None, **kwargs):
+    def __init__(self, *args, kind: str, beneficiary, communes=None, death=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        keep = set(self.COMMON) | set(CHANGE_FIELDS[kind])
+        # A stop is either a death (its date, the funeral support's payee; the month is the one
+        # after the death) or another reason (a month; no death fields): two forms, no script.
+        self.death = kind == ChangeKind.STOP and death
+        fields = CHANGE_FIELDS[kind]
+        common = self.COMMON
+        if kind == ChangeKind.STOP and not self.death:
+            fields = []
+        if self.death:
+            common = tuple(name for name in common if name != "effective_month")
+        keep = set(common) | set(fields)
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
-        self.order_fields(["reason", *CHANGE_FIELDS[kind], *self.COMMON[1:]])
-        self.fields["reason"].choices = [(r.value, r.label) for r in CHANGE_REASONS[kind]]
+        self.order_fields(["reason", *fields, *common[1:]])
+        reasons = CHANGE_REASONS[kind]
         if kind == ChangeKind.STOP:
-            self.fields["effective_month"].help_text = _(
-                "For a death, the month after the death is used."
+            reasons = [r for r in reasons if (r == ChangeReason.DEATH) == self.death]
+        self.fields["reason"].choices = [(r.value, r.label) for r in reasons]
+        if self.death:
+            self.fields["reason"].initial = ChangeReason.DEATH
+            self.fields["date_of_death"].help_text = _(
+                "The allowance stops from the month after the death."
             )
         if "old_category" in self.fields:
             held = beneficiary.categories.filter(active=True).select_related("category")
@@ -359,7 +372,7 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
             self.fields["new_commune"].queryset = communes
 
         self.current_recipient = None
-        if kind == ChangeKind.STOP:
+        if self.death:
             self._offer_current_recipient(beneficiary)
 
     def _offer_current_recipient(self, beneficiary) -> None:
@@ -385,7 +398,11 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
             ],
             required=False,
             widget=forms.RadioSelect,
+            initial="recipient",  # prefilled: the person who collects for them usually does
         )
+        self.fields["funeral_payee_name"].initial = current.full_name
+        self.fields["funeral_payee_id_number"].initial = current.id_number
+        self.fields["funeral_payee_relationship"].initial = current.relationship
         self.order_fields(["reason", "date_of_death", "funeral_payee_from"])
 
     def clean(self):

@@ -248,6 +248,13 @@ class ChangeSource(models.TextChoices):
     POPULATION_DB = "population_db", _("Population database check")
 
 
+class MonthMoved(models.TextChoices):
+    """Why a change takes effect later than the month it was entered for."""
+
+    LIST_CLOSED = "list_closed", _("The list of that month was already closed")
+    BEFORE_START = "before_start", _("The allowance started later")
+
+
 def decision_upload_to(instance: ChangeRecord, filename: str) -> str:
     """A generated name: what the uploader called the file never reaches the disk or a URL
     (the extension is checked against the content before saving: checks.check_decision_file)."""
@@ -278,6 +285,12 @@ class ChangeRecord(models.Model):
     reason = models.CharField(_("reason"), max_length=16, choices=ChangeReason.choices)
     reason_detail = models.TextField(_("details"), blank=True)
     effective_month = models.DateField(_("effective from (month)"))
+    # When the service moved the effective month: the month asked for and why (the change's
+    # page and the confirmation say so).
+    requested_month = models.DateField(_("month asked for"), null=True, blank=True)
+    month_moved = models.CharField(
+        _("why the month was moved"), max_length=16, choices=MonthMoved.choices, blank=True
+    )
     decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
     decision_file = models.FileField(
@@ -411,6 +424,33 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.beneficiary}"
+
+    @property
+    def month_moved_text(self) -> str:
+        """ "Takes effect from 12/2026 instead of 11/2026: the list of 11/2026 is already
+        closed." (empty when the month was not moved)."""
+        if not self.requested_month or not self.month_moved:
+            return ""
+        params = {
+            "asked": f"{self.requested_month:%m/%Y}",
+            "month": f"{self.effective_month:%m/%Y}",
+            "start": f"{self.effective_month:%m/%Y}",
+        }
+        if self.month_moved == MonthMoved.LIST_CLOSED:
+            return (
+                _(
+                    "The effective month moved from %(asked)s to %(month)s because the list of "
+                    "%(asked)s is already closed."
+                )
+                % params
+            )
+        return (
+            _(
+                "The effective month moved from %(asked)s to %(month)s because the allowance "
+                "started in %(start)s."
+            )
+            % params
+        )
 
 
 class FuneralSupportStatus(models.TextChoices):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from beneficiaries import population, selectors
+from beneficiaries import person_summary, population, selectors
 from beneficiaries.change_review import change_review
 from beneficiaries.confirmations import bulk_approval_figures
 from beneficiaries.errors import BeneficiaryErrorCode as Code
@@ -29,6 +29,8 @@ from beneficiaries.forms import (
     RejectForm,
 )
 from beneficiaries.models import ChangeKind, ChangeReason, ChangeStatus
+from beneficiaries.policy_tables import load_policy_tables
+from beneficiaries.services.applicable import PersonFacts, applicable_kinds, kind_refusal
 from beneficiaries.services.changes import (
     change_record_approve,
     change_record_cancel,
@@ -102,14 +104,24 @@ def register_list(request):
 @login_required
 @require_GET
 def beneficiary_detail(request, pk: int):
+    """A person's page: what they get this month and how, their payment history (a panel the
+    payments app adds), the changes waiting and the next change age brings, then the record."""
     beneficiary = selectors.beneficiary_get(user=request.user, pk=pk)
-    can_change = request.user.role == Role.COMMUNE_OFFICER
+    month = timezone.localdate().replace(day=1)
+    held = person_summary.categories_held(beneficiary, month)
+    tables = load_policy_tables()
     return render(
         request,
         "beneficiaries/beneficiary_detail.html",
         {
             "title": beneficiary.full_name,
             "b": beneficiary,
+            "this_month": person_summary.month_amount(beneficiary, month, tables=tables, held=held),
+            "age_outlook": person_summary.age_outlook(beneficiary, month, tables=tables, held=held),
+            "waiting": person_summary.changes_waiting(beneficiary),
+            "panels": person_summary.person_panels(
+                user=request.user, beneficiary=beneficiary, params=request.GET
+            ),
             "categories": beneficiary.categories.select_related("category").order_by(
                 "-active", "start_month"
             ),
@@ -124,9 +136,25 @@ def beneficiary_detail(request, pk: int):
                 beneficiary=beneficiary, identifiers=identifiers_for(request.user)
             ),
             "population_checks": beneficiary.population_checks.order_by("-checked_at")[:5],
-            "change_kinds": [(k, ChangeKind(k).label) for k in CHANGE_FIELDS] if can_change else [],
+            "change_menu": _change_menu(beneficiary)
+            if request.user.role == Role.COMMUNE_OFFICER
+            else [],
         },
     )
+
+
+def _change_menu(beneficiary) -> list[tuple[str, str]]:
+    """(address, label) of each change that makes sense for this person (`applicable_kinds`,
+    the same answer the server gives); a death has its own form."""
+    menu = []
+    for kind in applicable_kinds(beneficiary):
+        url = reverse("beneficiaries:change_create", args=[beneficiary.pk, kind])
+        if kind == ChangeKind.STOP:
+            menu.append((f"{url}?reason={ChangeReason.DEATH}", _("Report a death")))
+            menu.append((url, _("Stop (another reason)")))
+        else:
+            menu.append((url, ChangeKind(kind).label))
+    return menu
 
 
 @login_required
@@ -172,6 +200,12 @@ def change_create(request, pk: int, kind: str):
     beneficiary = selectors.beneficiary_get(user=request.user, pk=pk)
     if kind not in CHANGE_FIELDS:
         raise Http404
+    # Only a kind that applies to this person now (the menu's answer): a refusal page with its
+    # code otherwise, whether the form is asked for or posted straight here.
+    refusal = kind_refusal(PersonFacts.of(beneficiary), kind)
+    if refusal is not None:
+        raise AppError(refusal.code, refusal.message)
+    death = kind == ChangeKind.STOP and request.GET.get("reason") == ChangeReason.DEATH
     communes = (
         selectors.move_destinations(beneficiary=beneficiary) if kind == ChangeKind.MOVE else None
     )
@@ -181,6 +215,7 @@ def change_create(request, pk: int, kind: str):
         kind=kind,
         beneficiary=beneficiary,
         communes=communes,
+        death=death,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,11 +237,18 @@ def change_create(request, pk: int, kind: str):
                 )
             else:
                 messages.success(request, _("Saved as a draft. Submit it when it is complete."))
+            if change.month_moved_text:  # the officer asked for another month: say why
+                messages.warning(request, change.month_moved_text)
             return redirect("beneficiaries:detail", pk=beneficiary.pk)
     return render(
         request,
         "beneficiaries/change_form.html",
-        {"title": ChangeKind(kind).label, "form": form, "b": beneficiary, "kind": kind},
+        {
+            "title": _("Report a death") if death else ChangeKind(kind).label,
+            "form": form,
+            "b": beneficiary,
+            "kind": kind,
+        },
     )
 
 

@@ -24,3 +24,15 @@ class PaymentsConfig(AppConfig):
         from payments.months import last_closed_month
 
         last_closed_month_register(last_closed_month)
+
+        # The person's page in the register shows their payment history: our panel.
+        from beneficiaries.person_summary import person_panel_register
+        from payments.person_history import payment_history_panel
+
+        person_panel_register("payment_history", payment_history_panel)
+
+        # A change entered for a month whose list is closed moves to the next open month.
+        from beneficiaries.services.closed_months import closed_month_finder_register
+        from payments.selectors import last_closed_month_of_commune
+
+        closed_month_finder_register(last_closed_month_of_commune)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -246,3 +247,13 @@ def communes_with_closed_lists(commune_ids: Iterable[int]) -> set[int]:
         ).values_list("period__unit_id", flat=True)
     )
     return {commune for commune, parent in parents.items() if parent in closed}
+
+
+def last_closed_month_of_commune(commune_id: int) -> datetime.date | None:
+    """The last month whose list for this commune's closing unit (its parent) is closed, or
+    None. Registered with beneficiaries in PaymentsConfig.ready: a change that can no longer
+    reach that list moves to the month after (beneficiaries.services.closed_months)."""
+    parent = AdministrativeUnit.objects.filter(pk=commune_id).values("parent_id")
+    return PaymentList.objects.filter(
+        closed_at__isnull=False, period__unit_id__in=Subquery(parent)
+    ).aggregate(last=Max("period__month"))["last"]

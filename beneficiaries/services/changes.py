@@ -32,6 +32,7 @@ from beneficiaries.models import (
     ChangeSource,
     ChangeStatus,
     FuneralSupport,
+    MonthMoved,
 )
 from beneficiaries.policy import funeral_support_amount
 from beneficiaries.policy_tables import load_policy_tables
@@ -45,6 +46,7 @@ from beneficiaries.services.checks import (
     require_maker,
     tag,
 )
+from beneficiaries.services.closed_months import first_open_month
 from beneficiaries.services.inputs import ChangeInput
 from beneficiaries.services.registration import account_write
 from beneficiaries.services.rulebook import stored_change_errors
@@ -100,6 +102,10 @@ def change_record_create(
         if data.reason == ChangeReason.DEATH
         else data.effective_month
     )
+    requested = effective
+    effective = first_open_month(
+        kind=data.kind, reason=data.reason, commune_id=beneficiary.commune_id, month=effective
+    )
     recipient = None
     account = None
     if data.kind == ChangeKind.SET_RECIPIENT:
@@ -135,6 +141,8 @@ def change_record_create(
         reason=data.reason,
         reason_detail=data.reason_detail.strip(),
         effective_month=effective,
+        requested_month=requested if effective != requested else None,
+        month_moved=MonthMoved.LIST_CLOSED if effective != requested else "",
         date_of_death=data.date_of_death if data.reason == ChangeReason.DEATH else None,
         funeral_payee_name=data.funeral_payee_name.strip(),
         funeral_payee_id_number=data.funeral_payee_id_number,

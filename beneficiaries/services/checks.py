@@ -15,12 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from accounts.models import AccountStatus
 from beneficiaries import rules, validation
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import (
     Beneficiary,
-    BeneficiaryStatus,
     ChangeKind,
     ChangeReason,
     ChangeRecord,
@@ -30,6 +28,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.policy import PolicyTables
 from beneficiaries.policy_tables import load_policy_tables
+from beneficiaries.services.applicable import PersonFacts, kind_refusal
 from beneficiaries.services.inputs import (
     ChangeInput,
     RegistrationInput,
@@ -312,12 +311,10 @@ def change_errors(
         return errors
     if data.reason not in ChangeReason.values:
         errors.add("reason", Code.CHANGE_REASON_INVALID, _("Choose a reason."))
-    if beneficiary.status in (BeneficiaryStatus.STOPPED, BeneficiaryStatus.REJECTED):
-        errors.add(
-            "kind",
-            Code.BENEFICIARY_CLOSED,
-            _("This beneficiary no longer receives the allowance: no change can be made."),
-        )
+    # Whether this kind applies to this person at all: the same answer the page's menu gives.
+    refusal = kind_refusal(PersonFacts.of(beneficiary), data.kind)
+    if refusal is not None:
+        errors.add("kind", refusal.code, refusal.message)
     _check_death_or_month(errors, beneficiary, data, today=today)
     if data.kind == ChangeKind.STOP and data.reason not in STOP_REASONS:
         errors.add(
@@ -328,12 +325,6 @@ def change_errors(
                 "imprisoned, age reached."
             ),
         )
-    if data.kind == ChangeKind.SUSPEND and beneficiary.status != BeneficiaryStatus.ACTIVE:
-        errors.add(
-            "kind", Code.NOT_ACTIVE, _("Only a beneficiary who is receiving can be suspended.")
-        )
-    if data.kind == ChangeKind.RESUME and beneficiary.status != BeneficiaryStatus.SUSPENDED:
-        errors.add("kind", Code.NOT_SUSPENDED, _("Only a suspended beneficiary can resume."))
     if data.kind == ChangeKind.CHANGE_CATEGORY:
         _check_category_change(errors, beneficiary, data)
     if data.kind == ChangeKind.CHANGE_DISABILITY:
@@ -379,34 +370,12 @@ def change_errors(
                 today=today,
                 beneficiary_id_numbers=own_id_numbers(beneficiary),
             )
-    if (
-        data.kind == ChangeKind.REMOVE_RECIPIENT
-        and not beneficiary.recipients.filter(active=True).exists()
-    ):
-        errors.add(
-            "kind", Code.NO_RECIPIENT, _("The beneficiary has no recipient or guardian to remove.")
-        )
     if data.kind == ChangeKind.SET_ACCOUNT:
         if data.account is None:
             errors.add("account_number", Code.REQUIRED, _("Enter the new account."))
         else:
             has_recipient = beneficiary.recipients.filter(active=True).exists()
             check_account(errors, data.account, has_recipient=has_recipient)
-    if (
-        data.kind == ChangeKind.CLOSE_ACCOUNT
-        and not beneficiary.accounts.filter(status=AccountStatus.ACTIVE).exists()
-    ):
-        errors.add(
-            "kind", Code.NO_ACTIVE_ACCOUNT, _("The beneficiary has no active account to close.")
-        )
-    if ChangeRecord.objects.filter(
-        beneficiary=beneficiary, kind=data.kind, status__in=OPEN_STATUSES
-    ).exists():
-        errors.add(
-            "kind",
-            Code.CHANGE_ALREADY_OPEN,
-            _("A change of this kind is already waiting for this beneficiary."),
-        )
     return errors
 
 

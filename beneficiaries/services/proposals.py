@@ -20,6 +20,7 @@ from beneficiaries.models import (
     ChangeRecord,
     ChangeSource,
     ChangeStatus,
+    MonthMoved,
 )
 from beneficiaries.policy import age_in_month
 from beneficiaries.services.checks import OPEN_STATUSES
@@ -98,6 +99,11 @@ def age_changes_propose(*, month: datetime.date, rule: str | None = None) -> int
             reason=ChangeReason.AGE,
             reason_detail=detail,
             effective_month=max(effective, b.start_month or effective),
+            # The age was reached before the allowance started: from its start, and why.
+            requested_month=effective if b.start_month and effective < b.start_month else None,
+            month_moved=MonthMoved.BEFORE_START
+            if b.start_month and effective < b.start_month
+            else "",
             status=ChangeStatus.PROPOSED,
             source=ChangeSource.SYSTEM,
             source_reference=reference,

@@ -211,7 +211,7 @@ def test_a_proposed_death_is_submitted_only_with_a_complete_payee(person, office
 def test_the_death_form_offers_the_current_recipient_as_the_funeral_payee(person, officers, client):
     current = RecipientFactory(beneficiary=person, kind="guardian", relationship="Con trai")
     client.force_login(officers["commune"])
-    url = reverse("beneficiaries:change_create", args=[person.pk, "stop"])
+    url = reverse("beneficiaries:change_create", args=[person.pk, "stop"]) + "?reason=death"
     page = client.get(url).content.decode()
     assert 'name="funeral_payee_from" value="recipient"' in page
     assert current.full_name in page

@@ -102,6 +102,7 @@ def pages_of(data, role):
             (f"change-{kind}", f"/doi-tuong/{person.pk}/bien-dong/{kind}/")
             for kind in ("stop", "change_category", "move", "set_recipient", "set_account")
         ]
+        pages += [("change-death", f"/doi-tuong/{person.pk}/bien-dong/stop/?reason=death")]
     else:
         pages += [
             ("batches", f"/chi-tra/{period.pk}/to-chuc-chi-tra/"),

@@ -141,7 +141,8 @@ def urls(w, units):
         "beneficiaries:detail": (get, reverse("beneficiaries:detail", args=[pk])),
         "beneficiaries:change_create": (
             get,
-            reverse("beneficiaries:change_create", args=[pk, "stop"]),
+            # Not "stop": one is already waiting for this person, so its form is refused (400).
+            reverse("beneficiaries:change_create", args=[pk, "suspend"]),
         ),
         "beneficiaries:change_queue": (get, reverse("beneficiaries:change_queue")),
         "beneficiaries:change_bulk_approve": (post, reverse("beneficiaries:change_bulk_approve")),
