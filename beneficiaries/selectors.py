@@ -323,7 +323,14 @@ class HistoryEntry:
     reason: str
 
 
-HIDDEN_HISTORY_FIELDS = {"search_name", "updated_at", "created_at", "id", "beneficiary"}
+HIDDEN_HISTORY_FIELDS = {
+    "search_name",
+    "name_sort_key",
+    "updated_at",
+    "created_at",
+    "id",
+    "beneficiary",
+}
 
 
 def _display(record, field_name: str, identifiers: Identifiers) -> str:
