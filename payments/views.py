@@ -22,7 +22,7 @@ from org.privacy import identifiers_for
 from payments import confirmations, dispatch, exporting, line_search, selectors, services
 from payments.confirmations import token_matches
 from payments.models import LineStatus, PeriodStatus, Reconciliation
-from payments.months import month_window
+from payments.months import month_due, month_window
 from payments.reconciliation import period_reconcile as period_reconcile_service
 from payments.reconciliation import reconciliation_context, refused_results
 from payments.settlement import settlement_xlsx
@@ -46,7 +46,10 @@ def period_list(request):
             "title": _("Payment lists"),
             "page": Paginator(periods, 50).get_page(request.GET.get("page")),
             "closing_unit": closing_unit,
-            "next_month": add_months(timezone.localdate().replace(day=1), 1),
+            # The month whose list is due (after the unit's last closed list), not just "next".
+            "next_month": month_due(closing_unit)
+            if closing_unit
+            else add_months(timezone.localdate().replace(day=1), 1),
             "month_first": month_first,
             "month_last": month_last,
         },
