@@ -24,3 +24,9 @@ class PaymentsConfig(AppConfig):
         from payments.months import last_closed_month
 
         last_closed_month_register(last_closed_month)
+
+        # The overview's shortcuts to today's work: the list due, failed payments, people to call.
+        from beneficiaries.shortcuts import shortcuts_register
+        from payments.shortcuts import payment_shortcuts
+
+        shortcuts_register(payment_shortcuts)
