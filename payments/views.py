@@ -21,7 +21,7 @@ from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import identifiers_for
 from payments import confirmations, dispatch, exporting, line_search, selectors, services
 from payments.confirmations import token_matches
-from payments.models import LineStatus, PeriodStatus, Reconciliation
+from payments.models import LineStatus, PaymentBatch, PeriodStatus, Reconciliation
 from payments.months import month_due, month_window
 from payments.reconciliation import period_reconcile as period_reconcile_service
 from payments.reconciliation import reconciliation_context, refused_results
@@ -369,15 +369,27 @@ def period_batches(request, pk: int):
     return render(
         request,
         "payments/_batches.html",
-        {"period": period, "batches": batches, "polling": _still_moving(period, batches)},
+        {
+            "period": period,
+            "batches": batches,
+            "polling": _still_moving(period, batches),
+            "fragment": True,  # also swap the period's status at the top of the page
+        },
     )
+
+
+_FINAL_BATCH = (PaymentBatch.Status.COMPLETED, PaymentBatch.Status.REJECTED)
 
 
 def _still_moving(period, batches) -> bool:
-    """Sent, and some batch not yet acknowledged or some line not yet final."""
-    return period.status == PeriodStatus.SUBMITTED and any(
-        p["waiting"] or p["batch"].status in ("ready", "submitting") for p in batches
-    )
+    """Sent and not reconciled yet: some batch or line not final, or every batch complete and
+    the reconciliation that follows on its way (the page then shows "reconciled" by itself).
+    A batch the provider rejected stops it: the officer has to act."""
+    if period.status != PeriodStatus.SUBMITTED or not batches:
+        return False
+    moving = any(p["waiting"] or p["batch"].status not in _FINAL_BATCH for p in batches)
+    complete = all(p["batch"].status == PaymentBatch.Status.COMPLETED for p in batches)
+    return moving or complete
 
 
 @login_required
