@@ -100,6 +100,7 @@ def period_review(request, pk: int):
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
+        context["category_names"] = line_search.category_names()
     if payment_list.closed_at:
         context["batches"] = selectors.batch_progress(period)
         context["polling"] = _still_moving(period, context["batches"])
