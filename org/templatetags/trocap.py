@@ -106,17 +106,18 @@ def sort_th(context, column: str, label: str, css_class: str = ""):
     if query is not None:
         query["sort"] = target
         href = f"?{query.urlencode()}"
-    arrow = ("▼" if descending else "▲") if current else ""
+    arrow = ("▼" if descending else "▲") if current else "↕"
     aria = ("descending" if descending else "ascending") if current else "none"
     return format_html(
         '<th{} data-label="{}" aria-sort="{}"><a class="sort-link" href="{}" data-sort="{}">{}'
-        '<span class="sort-arrow" aria-hidden="true">{}</span></a></th>',
+        '<span class="sort-arrow{}" aria-hidden="true">{}</span></a></th>',
         format_html(' class="{}"', css_class) if css_class else "",
         label,
         aria,
         href,
         column,
         label,
+        "" if current else " idle",
         arrow,
     )
 
