@@ -4,6 +4,7 @@ org.text.name_sort_key on SQLite and on PostgreSQL."""
 
 import random
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -94,3 +95,26 @@ def test_the_register_page_sorts_by_column_in_the_database(client, hue_units, of
     html = client.get(reverse("beneficiaries:list"), {"sort": "-name"}).content.decode()
     assert 'aria-sort="descending"' in html
     assert "▼" in html
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_the_key_of_people_already_registered(hue_units):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("beneficiaries.migrations.0007_beneficiary_name_sort_key")
+    for name in EXPECTED:
+        BeneficiaryFactory(commune=hue_units["commune"], full_name=name)
+    Beneficiary.objects.update(name_sort_key="")
+    # The step only uses the editor's connection (SQLite opens no editor inside a test's
+    # transaction).
+    migration.fill_name_sort_key(apps, SimpleNamespace(connection=connection))
+    for full_name, key in Beneficiary.objects.values_list("full_name", "name_sort_key"):
+        assert key == name_collation_key(full_name)  # the frozen copy agrees with org.text
+    assert (
+        list(
+            Beneficiary.objects.order_by("name_sort_key", "pk").values_list("full_name", flat=True)
+        )
+        == EXPECTED
+    )
