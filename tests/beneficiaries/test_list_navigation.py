@@ -138,3 +138,12 @@ def test_bulk_approval_returns_to_the_filtered_queue(client, officers, hue_units
     response = client.post(url, {"change": [c.pk for c in changes], "next": back, "confirm": token})
     assert response["Location"] == back
     assert set(ChangeRecord.objects.values_list("status", flat=True)) == {"approved"}
+
+
+def test_the_category_filter_names_the_categories(client, officers, hue_units):
+    from beneficiaries.models import Category
+
+    client.force_login(officers["commune"])
+    html = client.get(reverse("beneficiaries:list")).content.decode()
+    name = Category.objects.get(code="K1").name
+    assert f'<option value="K1">K1 – {name[:39]}' in html
