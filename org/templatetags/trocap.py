@@ -5,6 +5,7 @@ import datetime
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from org.privacy import identifiers_for
 from org.text import format_number, format_vnd
@@ -132,4 +133,26 @@ def named_codes(codes, names):
         "; ",
         '<span class="named-code" title="{}" data-code="{}">{}</span>',
         ((code, code, names.get(code, code)) for code in parts),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_select(context, *pairs: str):
+    """A "Sort by" select for a filter form (on a phone the table's header is hidden): `pairs`
+    are sort values and labels, alternately; the current sort is selected."""
+    sort = context.get("sort")
+    current = sort.param if sort is not None else ""
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value == current else "", label)
+            for value, label in zip(pairs[::2], pairs[1::2], strict=True)
+        ),
+    )
+    return format_html(
+        '<label class="filter sort-select">{} <select name="sort" data-sort-select>{}</select>'
+        "</label>",
+        _("Sort by"),
+        options,
     )
