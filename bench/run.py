@@ -381,6 +381,7 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
     from beneficiaries.models import BeneficiaryStatus, Category
     from demo.generator import demo_people
     from demo.seed import demo_communes
+    from org.text import name_collation_key
     from providers.models import Provider
 
     people = demo_people(
@@ -401,8 +402,8 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
         _copy(
             cur,
             "beneficiaries_beneficiary",
-            "id external_id full_name search_name date_of_birth sex ethnicity id_number "
-            "legacy_id_number phone commune_id address status disability_level "
+            "id external_id full_name search_name name_sort_key date_of_birth sex ethnicity "
+            "id_number legacy_id_number phone commune_id address status disability_level "
             "dependent_children start_month end_month date_of_death created_at updated_at "
             "created_by_id",
             [
@@ -411,6 +412,7 @@ def seed_copy(*, province, count: int, seed: int, as_of, used_ids: set[str]) -> 
                     p.external_id,
                     p.full_name,
                     p.search_name,
+                    name_collation_key(p.full_name),
                     p.date_of_birth,
                     p.sex,
                     p.ethnicity,

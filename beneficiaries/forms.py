@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountHolder
@@ -504,9 +505,15 @@ class RegisterFilterForm(forms.Form):
 
     def __init__(self, *args, communes=None, **kwargs):
         super().__init__(*args, **kwargs)
+        names = dict(
+            Category.objects.filter(code__in=validation.CATEGORY_CODES).values_list("code", "name")
+        )
         self.fields["category"].choices = [
             ("", _("All")),
-            *[(c, c) for c in validation.CATEGORY_CODES],
+            *[
+                (c, f"{c} – {Truncator(names.get(c, c)).chars(40)}")
+                for c in validation.CATEGORY_CODES
+            ],
         ]
         if communes is not None:
             self.fields["commune"].queryset = communes

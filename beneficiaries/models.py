@@ -26,7 +26,7 @@ from beneficiaries.policy_models import (  # noqa: F401
     StandardLevel,
 )
 from org.models import AdministrativeUnit
-from org.text import search_key
+from org.text import NAME_COLLATION_KEY_LENGTH, name_collation_key, search_key
 
 
 class Sex(models.TextChoices):
@@ -51,6 +51,11 @@ class Beneficiary(models.Model):
     )
     full_name = models.CharField(_("full name"), max_length=120)
     search_name = models.CharField(max_length=120, editable=False, db_index=True)
+    # The name in Vietnamese alphabetical order, given name first (org.text.name_collation_key):
+    # the register and the lists sort on it in the database.
+    name_sort_key = models.CharField(
+        max_length=NAME_COLLATION_KEY_LENGTH, editable=False, default="", db_default=""
+    )
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=40, default="Kinh")
@@ -117,6 +122,7 @@ class Beneficiary(models.Model):
         ]
         indexes = [
             models.Index(fields=["commune", "status"], name="beneficiary_commune_status"),
+            models.Index(fields=["name_sort_key", "id"], name="beneficiary_name_order"),
         ]
 
     def __str__(self) -> str:
@@ -124,6 +130,9 @@ class Beneficiary(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_name = search_key(self.full_name)
+        self.name_sort_key = name_collation_key(self.full_name)
+        if kwargs.get("update_fields") is not None and "full_name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name", "name_sort_key"}
         super().save(*args, **kwargs)
 
 

@@ -23,6 +23,7 @@ from beneficiaries.models import (
     ImportJob,
     StandardLevel,
 )
+from core.lists import Sort, SortColumns
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import MASKED_FIELDS, Identifiers
 from org.review import ReviewStatus
@@ -155,6 +156,19 @@ def category_coefficients(*, approved: bool = True) -> QuerySet[CategoryCoeffici
 # --- The register ---------------------------------------------------------------------------
 
 
+# The register's sortable columns: by name is by given name in Vietnamese order (tên, then họ and
+# tên đệm; org.text.name_collation_key), as officers read their lists.
+REGISTER_SORTS = SortColumns(
+    {
+        "name": ("name_sort_key",),
+        "birth": ("date_of_birth",),
+        "commune": ("commune__code",),
+        "status": ("status",),
+    },
+    default="name",
+)
+
+
 @dataclass(frozen=True)
 class RegisterFilters:
     q: str = ""
@@ -165,9 +179,13 @@ class RegisterFilters:
     commune_id: int | None = None
 
 
-def register_search(*, user, filters: RegisterFilters) -> QuerySet[Beneficiary]:
+def register_search(
+    *, user, filters: RegisterFilters, sort: Sort | None = None
+) -> QuerySet[Beneficiary]:
     """The register as the user may see it, filtered, ready for a page: the commune, the active
-    account and recipient and the held categories come in a fixed number of queries."""
+    account and recipient and the held categories come in a fixed number of queries. Sorted
+    by `sort` (one of REGISTER_SORTS; by default by given name in Vietnamese order), in the
+    database."""
     qs = beneficiary_list(user=user)
     query = filters.q.strip()
     if query:
@@ -225,7 +243,7 @@ def register_search(*, user, filters: RegisterFilters) -> QuerySet[Beneficiary]:
                 to_attr="active_recipients",
             ),
         )
-        .order_by("search_name", "id")
+        .order_by(*REGISTER_SORTS.order_by(sort or REGISTER_SORTS.parse("")))
     )
 
 
@@ -262,9 +280,26 @@ def move_destinations(*, beneficiary: Beneficiary) -> QuerySet[AdministrativeUni
 # --- Changes ------------------------------------------------------------------------------------
 
 
-def change_queue(*, user, statuses: tuple[str, ...] | None = None) -> QuerySet[ChangeRecord]:
+# The queue's sortable columns; by default the oldest submission first (first come, first served).
+CHANGE_QUEUE_SORTS = SortColumns(
+    {
+        "submitted": ("submitted_at", "created_at"),
+        "name": ("beneficiary__name_sort_key",),
+        "kind": ("kind",),
+        "month": ("effective_month",),
+        "commune": ("commune__code",),
+        "status": ("status",),
+    },
+    default="submitted",
+)
+
+
+def change_queue(
+    *, user, statuses: tuple[str, ...] | None = None, sort: Sort | None = None
+) -> QuerySet[ChangeRecord]:
     """The changes the user may see; by default what waits on them: a commune officer's drafts,
-    proposals and rejected changes, a district officer's submitted changes."""
+    proposals and rejected changes, a district officer's submitted changes. Sorted by `sort`
+    (one of CHANGE_QUEUE_SORTS; by default the oldest submission first)."""
     qs = scope_queryset(ChangeRecord.objects.all(), user=user, unit_field="commune")
     if statuses is None:
         if user.role == Role.COMMUNE_OFFICER:
@@ -280,7 +315,7 @@ def change_queue(*, user, statuses: tuple[str, ...] | None = None) -> QuerySet[C
         qs = qs.filter(status__in=statuses)
     return qs.select_related(
         "beneficiary", "commune", "maker", "checker", "new_category", "old_category", "new_commune"
-    ).order_by("submitted_at", "created_at", "id")
+    ).order_by(*CHANGE_QUEUE_SORTS.order_by(sort or CHANGE_QUEUE_SORTS.parse("")))
 
 
 def change_get(*, user, pk: int) -> ChangeRecord:
@@ -323,7 +358,14 @@ class HistoryEntry:
     reason: str
 
 
-HIDDEN_HISTORY_FIELDS = {"search_name", "updated_at", "created_at", "id", "beneficiary"}
+HIDDEN_HISTORY_FIELDS = {
+    "search_name",
+    "name_sort_key",
+    "updated_at",
+    "created_at",
+    "id",
+    "beneficiary",
+}
 
 
 def _display(record, field_name: str, identifiers: Identifiers) -> str:

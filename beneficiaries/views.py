@@ -50,6 +50,7 @@ from beneficiaries.services.import_template import import_template_workbook
 from beneficiaries.services.registration import beneficiary_register as register_service
 from core.confirm import confirmation_token, token_is
 from core.errors import AppError, AppForbidden
+from core.lists import page_of, safe_next
 from core.web import flash_refusal, id_param
 from org.downloads import attachment, export_logged
 from org.models import Role
@@ -81,9 +82,13 @@ def register_list(request):
             recipient=d["recipient"],
             commune_id=d["commune"].pk if d.get("commune") else None,
         )
-    page = Paginator(
-        selectors.register_search(user=request.user, filters=filters), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    sort = selectors.REGISTER_SORTS.parse(request.GET.get("sort"))
+    page = page_of(
+        Paginator(
+            selectors.register_search(user=request.user, filters=filters, sort=sort), PAGE_SIZE
+        ),
+        request.GET.get("page"),
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -94,6 +99,7 @@ def register_list(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "sort": sort,
             "can_register": request.user.role == Role.COMMUNE_OFFICER,
             "show_commune": many_communes,
             "can_import": request.user.role in (Role.COMMUNE_OFFICER, Role.ADMIN),
@@ -263,8 +269,9 @@ def change_queue(request):
         statuses = ()
     elif show in ChangeStatus.values:
         statuses = (show,)
-    changes = selectors.change_queue(user=request.user, statuses=statuses)
-    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = selectors.CHANGE_QUEUE_SORTS.parse(request.GET.get("sort"))
+    changes = selectors.change_queue(user=request.user, statuses=statuses, sort=sort)
+    page = page_of(Paginator(changes, PAGE_SIZE), request.GET.get("page"))
     return render(
         request,
         "beneficiaries/change_queue.html",
@@ -272,7 +279,9 @@ def change_queue(request):
             "title": _("Changes"),
             "page": page,
             "show": show,
-            "query": f"show={show}" if show else "",
+            "sort": sort,
+            # Where a decision brings the officer back: this very page of the queue.
+            "here": request.get_full_path(),
             "statuses": ChangeStatus.choices,
             "can_decide": request.user.role == Role.DISTRICT_OFFICER,
             # What the population database disputes, for the commune to look into.
@@ -293,6 +302,7 @@ def change_detail(request, pk: int):
         {
             "title": change.get_kind_display(),
             "change": change,
+            "next": safe_next(request, request.GET.get("next")),
             "review": change_review(user=request.user, change=change)
             if change.status in OPEN_STATUSES
             else None,
@@ -315,7 +325,10 @@ def change_detail(request, pk: int):
 
 
 def _decide(request, pk: int, action) -> object:
+    """Run `action` on the change; done, back to the list the officer came from (`next`, a
+    filtered queue), refused, back to the change with the message."""
     change = selectors.change_get(user=request.user, pk=pk)
+    back = safe_next(request, request.POST.get("next"))
     try:
         action(change)
     except ValidationError as error:
@@ -323,7 +336,11 @@ def _decide(request, pk: int, action) -> object:
             messages.error(request, message)
     except PermissionDenied as error:
         messages.error(request, str(error))
-    return redirect("beneficiaries:change_detail", pk=change.pk)
+    else:
+        if back:
+            return redirect(back)
+    detail = reverse("beneficiaries:change_detail", kwargs={"pk": change.pk})
+    return redirect(f"{detail}?{urlencode({'next': back})}" if back else detail)
 
 
 @login_required
@@ -384,6 +401,7 @@ def change_bulk_approve(request):
     _require_role(request.user, Role.DISTRICT_OFFICER)
     data = request.GET if request.method == "GET" else request.POST
     ids = [i for i in map(id_param, data.getlist("change")) if i is not None]
+    back = safe_next(request, data.get("next"))
     changes = list(
         selectors.change_queue(user=request.user, statuses=(ChangeStatus.SUBMITTED,))
         .filter(pk__in=ids)
@@ -391,26 +409,26 @@ def change_bulk_approve(request):
     )
     if not changes:
         messages.error(request, _("Tick the changes to approve first."))
-        return redirect("beneficiaries:change_queue")
+        return redirect(back or "beneficiaries:change_queue")
     token = confirmation_token("bulk_approve", request.user, *(c.pk for c in changes))
     if request.method == "GET":
         return render(
             request,
             "beneficiaries/change_bulk_confirm.html",
-            {"title": _("Approve the ticked changes"), "token": token}
+            {"title": _("Approve the ticked changes"), "token": token, "next": back}
             | bulk_approval_figures(changes),
         )
     if not token_is(token, request.POST.get("confirm")):
         return redirect(
             f"{reverse('beneficiaries:change_bulk_approve')}?"
-            + urlencode([("change", c.pk) for c in changes])
+            + urlencode([("change", c.pk) for c in changes] + ([("next", back)] if back else []))
         )
     approved, failures = change_records_approve_bulk(changes=changes, approved_by=request.user)
     if approved:
         messages.success(request, _("%(n)s changes approved.") % {"n": approved})
     for failure in failures:
         messages.error(request, failure)
-    return redirect("beneficiaries:change_queue")
+    return redirect(back or "beneficiaries:change_queue")
 
 
 @login_required

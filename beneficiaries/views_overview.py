@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from beneficiaries import selectors as beneficiary_selectors
+from beneficiaries.shortcuts import shortcuts_for
 from org import selectors
 from org.models import Role, UnitLevel
 
@@ -35,6 +36,7 @@ def home(request):
             "figures": figures,
             "breakdown": breakdown,
             "is_commune": root is not None and root.level == UnitLevel.COMMUNE,
+            "shortcuts": shortcuts_for(user=user),
             "Role": Role,
         },
     )

@@ -31,6 +31,7 @@ from demo.generator import DemoCommune, demo_people, month_of
 from demo.history import history_plan
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
 from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
+from org.text import name_collation_key
 from providers.models import Provider, ProviderCode, ProviderContract
 
 
@@ -243,6 +244,7 @@ def demo_seed(
                     external_id=p.external_id,
                     full_name=p.full_name,
                     search_name=p.search_name,
+                    name_sort_key=name_collation_key(p.full_name),
                     date_of_birth=p.date_of_birth,
                     sex=p.sex,
                     ethnicity=p.ethnicity,

@@ -94,3 +94,55 @@ def name_sort_key(full_name: str) -> tuple:
     given, rest = vietnamese_sort_key(words[-1:]), vietnamese_sort_key(words[:-1])
     # Letter case only decides between names otherwise the same.
     return (given[:2], rest[:2], given[2], rest[2])
+
+
+# --- The same order as a stored string -----------------------------------------------------------
+# A database sorts a column, not a Python key: `name_collation_key` writes `name_sort_key` as ASCII
+# digits, so that comparing two keys character by character (SQLite's BINARY, and any PostgreSQL
+# collation: digits have no secondary weights) gives the order of `name_sort_key`. Each letter is
+# a two-digit code (digits 01-10, the alphabet 11-43), any other character "99" and its code point
+# in five digits; "00" ends a word and "00" after a word's end ends the words (every code is above
+# it, so a shorter name sorts first). Tones and case are one digit a character: by the time they
+# are compared, both names have the same letters, so they line up.
+
+_WORD_END = "00"
+
+
+def _letters_code(words: list[tuple[int, ...]]) -> str:
+    out = []
+    for letters in words:
+        for code in letters:
+            if code < 1000:  # a digit (0-9) or a letter of the alphabet (ranks 10-42)
+                out.append(f"{code + 1:02d}")
+            else:
+                out.append(f"99{min(code - 1000, 99999):05d}")
+        out.append(_WORD_END)
+    out.append(_WORD_END)
+    return "".join(out)
+
+
+def _level_code(words: list[tuple[int, ...]]) -> str:
+    return "".join(str(value) for letters in words for value in letters)
+
+
+NAME_COLLATION_KEY_LENGTH = 600
+
+
+def name_collation_key(full_name: str) -> str:
+    """`name_sort_key` as a string of digits a database can sort and index (the column
+    `Beneficiary.name_sort_key`): by given name, then the family and middle names, letters
+    first (a ă â b ... d đ ... u ư ...), tones second, case last. Cut to
+    NAME_COLLATION_KEY_LENGTH characters (names that long are then in the order of their first
+    letters)."""
+    words = full_name.split()
+    given = [_collation_word(word) for word in words[-1:]]
+    rest = [_collation_word(word) for word in words[:-1]]
+    key = (
+        _letters_code([w[0] for w in given])
+        + _level_code([w[1] for w in given])
+        + _letters_code([w[0] for w in rest])
+        + _level_code([w[1] for w in rest])
+        + _level_code([w[2] for w in given])
+        + _level_code([w[2] for w in rest])
+    )
+    return key[:NAME_COLLATION_KEY_LENGTH]

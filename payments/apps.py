@@ -36,3 +36,9 @@ class PaymentsConfig(AppConfig):
         from payments.selectors import last_closed_month_of_commune
 
         closed_month_finder_register(last_closed_month_of_commune)
+
+        # The overview's shortcuts to today's work: the list due, failed payments, people to call.
+        from beneficiaries.shortcuts import shortcuts_register
+        from payments.shortcuts import payment_shortcuts
+
+        shortcuts_register(payment_shortcuts)

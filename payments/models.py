@@ -5,8 +5,11 @@ draft, closed (lines frozen, content hash), split into one batch per provider an
 Every line carries a stable reference, the idempotency key the providers see.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -48,6 +51,23 @@ class PaymentPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.month:%m/%Y}"
+
+    @property
+    def closing_deadline(self) -> datetime.date:
+        """The day the list must be closed by: the 25th of the month before (DESIGN.md, Art. 34:
+        before the 25th the list for next month goes to the payment organisation)."""
+        if self.deadline is not None:
+            return self.deadline
+        previous = self.month.replace(day=1) - datetime.timedelta(days=1)
+        return previous.replace(day=25)
+
+    @property
+    def past_deadline(self) -> bool:
+        """Still open (not closed) after its closing deadline, by the local date."""
+        return (
+            self.status in (PeriodStatus.DRAFT, PeriodStatus.GENERATED)
+            and timezone.localdate() > self.closing_deadline
+        )
 
 
 class PaymentList(models.Model):

@@ -142,3 +142,23 @@ def last_closed_month(*, province_code: str | None = None) -> datetime.date | No
     if province_code:
         lists = lists.filter(period__unit__path__regex=rf"^[^/]+/{province_code}/")
     return lists.aggregate(last=Max("period__month"))["last"]
+
+
+def month_due(
+    unit: AdministrativeUnit | int, *, today: datetime.date | None = None
+) -> datetime.date:
+    """The month whose list `unit` should make next: the month after its last closed list, or,
+    if it has closed none, the month whose list is due by the coming 25th (next month until the
+    25th, the month after from the 26th); kept inside the window (`month_window`), so the page
+    proposes a month it will accept."""
+    today = today or timezone.localdate()
+    first, last = month_window(today=today)
+    unit_id = unit if isinstance(unit, int) else unit.pk
+    last_closed = PaymentList.objects.filter(
+        period__unit_id=unit_id, closed_at__isnull=False
+    ).aggregate(last=Max("period__month"))["last"]
+    if last_closed is not None:
+        due = add_months(last_closed, 1)
+    else:
+        due = add_months(today.replace(day=1), 1 if today.day <= 25 else 2)
+    return min(max(due, first), last)

@@ -65,6 +65,26 @@ def _totals(qs, field: str, labels=None) -> list[Totals]:
     ]
 
 
+CHANNEL_LABELS = {Channel.ACCOUNT: "Tài khoản", Channel.CASH: "Tiền mặt"}
+
+
+def _district_figures(user, payment_list: PaymentList) -> dict:
+    """For a commune officer, whose review shows their own commune's lines first: the whole
+    list's figures (lines, amount, by channel) after them. Two aggregate queries."""
+    if not (user.unit_id and user.unit.level == UnitLevel.COMMUNE):
+        return {}
+    whole = payment_list.lines.all()
+    return {
+        "own_commune": user.unit,
+        "district_totals": whole.aggregate(
+            n=Count("id"),
+            total=Sum("amount_total"),
+            by_account=Count("id", filter=Q(channel="account")),
+        ),
+        "district_by_channel": _totals(whole, "channel", CHANNEL_LABELS),
+    }
+
+
 def review(*, user, period: PaymentPeriod) -> dict:
     """Everything the review page shows: totals by commune, channel, provider and category; what
     changed since last month; warnings. A fixed number of aggregate queries."""
@@ -72,7 +92,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
     lines = lines_for(user=user, payment_list=payment_list)
     communes = dict(lines.values_list("commune_id", "commune__name").distinct())
     by_commune = _totals(lines, "commune_id", communes)
-    by_channel = _totals(lines, "channel", {Channel.ACCOUNT: "Tài khoản", Channel.CASH: "Tiền mặt"})
+    by_channel = _totals(lines, "channel", CHANNEL_LABELS)
     by_provider = _totals(lines, "provider__name")
     by_category = _totals(lines, "categories")
     totals = lines.aggregate(
@@ -128,6 +148,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
         .values("line_no", "full_name", "commune__name", "cannot_compute_reason")[:200]
     )
     return {
+        **_district_figures(user, payment_list),
         "totals": totals,
         "by_commune": by_commune,
         "by_channel": by_channel,

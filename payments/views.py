@@ -13,16 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries.selectors import change_get
+from core.lists import page_of
 from core.months import add_months, month_label, month_parse
 from core.web import REFUSALS, flash_refusal, id_param
 from org.downloads import attachment, export_logged
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import identifiers_for
-from org.text import search_key
-from payments import confirmations, dispatch, exporting, selectors, services
+from payments import confirmations, dispatch, exporting, line_search, selectors, services
 from payments.confirmations import token_matches
-from payments.models import LineStatus, PeriodStatus, Reconciliation
-from payments.months import month_window
+from payments.models import LineStatus, PaymentBatch, PeriodStatus, Reconciliation
+from payments.months import month_due, month_window
 from payments.reconciliation import period_reconcile as period_reconcile_service
 from payments.reconciliation import reconciliation_context, refused_results
 from payments.settlement import settlement_xlsx
@@ -46,7 +46,10 @@ def period_list(request):
             "title": _("Payment lists"),
             "page": Paginator(periods, 50).get_page(request.GET.get("page")),
             "closing_unit": closing_unit,
-            "next_month": add_months(timezone.localdate().replace(day=1), 1),
+            # The month whose list is due (after the unit's last closed list), not just "next".
+            "next_month": month_due(closing_unit)
+            if closing_unit
+            else add_months(timezone.localdate().replace(day=1), 1),
             "month_first": month_first,
             "month_last": month_last,
         },
@@ -97,6 +100,7 @@ def period_review(request, pk: int):
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
+        context["category_names"] = line_search.category_names()
     if payment_list.closed_at:
         context["batches"] = selectors.batch_progress(period)
         context["polling"] = _still_moving(period, context["batches"])
@@ -206,49 +210,29 @@ def change_defer(request, pk: int, change_pk: int):
 @login_required
 @require_GET
 def period_lines(request, pk: int):
+    """The lines of a list, 100 a page: filters (commune, result, provider, name or ID number)
+    and the sort in the address, kept by every link of the page."""
     period = selectors.period_get(user=request.user, pk=pk)
-    lines = selectors.lines_for(user=request.user, payment_list=period.payment_list).order_by(
-        "line_no"
+    filters = line_search.LineFilters.from_query(request.GET)
+    sort = line_search.LINE_SORTS.parse(request.GET.get("sort"))
+    lines = line_search.lines_search(
+        user=request.user, payment_list=period.payment_list, filters=filters, sort=sort
     )
-    commune = request.GET.get("commune", "")
-    if id_param(commune) is not None:
-        lines = lines.filter(commune_id=id_param(commune))
-    else:
-        commune = ""
-    status = request.GET.get("status", "")
-    if status in LineStatus.values:
-        lines = lines.filter(status=status)
-    else:
-        status = ""
-    provider = request.GET.get("provider", "")
-    if provider:
-        lines = lines.filter(provider__code=provider)
-    query = request.GET.get("q", "").strip()
-    if query:
-        key = search_key(query)
-        if key.replace(" ", "").isdigit():
-            lines = lines.filter(beneficiary_id_number__startswith=key.replace(" ", ""))
-        else:
-            lines = lines.filter(beneficiary__search_name__contains=key)
+    choices = line_search.line_filter_choices(user=request.user, payment_list=period.payment_list)
     return render(
         request,
         "payments/lines.html",
         {
-            "title": _("Lines"),
+            "title": _("Payment list lines: %(unit)s, %(month)s")
+            % {"unit": period.unit.name, "month": month_label(period.month)},
             "period": period,
-            "page": Paginator(lines, 100).get_page(request.GET.get("page")),
+            "page": page_of(Paginator(lines, 100), request.GET.get("page")),
             "statuses": LineStatus.choices,
-            "status": status,
-            "query": "&".join(
-                f"{k}={v}"
-                for k, v in (
-                    ("commune", commune),
-                    ("status", status),
-                    ("provider", provider),
-                    ("q", query),
-                )
-                if v
-            ),
+            "filters": filters,
+            "sort": sort,
+            "communes": choices["communes"] if len(choices["communes"]) > 1 else [],
+            "providers": choices["providers"],
+            "category_names": line_search.category_names(),
         },
     )
 
@@ -386,15 +370,27 @@ def period_batches(request, pk: int):
     return render(
         request,
         "payments/_batches.html",
-        {"period": period, "batches": batches, "polling": _still_moving(period, batches)},
+        {
+            "period": period,
+            "batches": batches,
+            "polling": _still_moving(period, batches),
+            "fragment": True,  # also swap the period's status at the top of the page
+        },
     )
+
+
+_FINAL_BATCH = (PaymentBatch.Status.COMPLETED, PaymentBatch.Status.REJECTED)
 
 
 def _still_moving(period, batches) -> bool:
-    """Sent, and some batch not yet acknowledged or some line not yet final."""
-    return period.status == PeriodStatus.SUBMITTED and any(
-        p["waiting"] or p["batch"].status in ("ready", "submitting") for p in batches
-    )
+    """Sent and not reconciled yet: some batch or line not final, or every batch complete and
+    the reconciliation that follows on its way (the page then shows "reconciled" by itself).
+    A batch the provider rejected stops it: the officer has to act."""
+    if period.status != PeriodStatus.SUBMITTED or not batches:
+        return False
+    moving = any(p["waiting"] or p["batch"].status not in _FINAL_BATCH for p in batches)
+    complete = all(p["batch"].status == PaymentBatch.Status.COMPLETED for p in batches)
+    return moving or complete
 
 
 @login_required

@@ -21,7 +21,7 @@ from org.downloads import attachment, cell_text
 from org.privacy import identifiers_for
 from org.scoping import user_can_see_unit
 from payments.models import LineStatus, PaymentLine
-from providers.models import Provider
+from providers.models import Provider, ProviderChannel
 from reports import charts, coverage
 from reports.completeness import CLOSED_LIST, NO_LIST, OPEN, completeness
 from reports.models import CoverageSnapshot
@@ -51,7 +51,9 @@ def dashboard(request, code: str | None = None):
         raise Http404
     done = completeness(unit)
     month = _month(request, unit, done)
-    providers = list(Provider.objects.order_by("code").values_list("code", "name"))
+    providers = list(Provider.objects.order_by("code").values_list("code", "name", "channel"))
+    cash_providers = {code for code, _name, channel in providers if channel == ProviderChannel.CASH}
+    providers = [(code, name) for code, name, _channel in providers]
     categories = list(
         Category.objects.filter(kind="allowance")
         .order_by("sort_order", "code")
@@ -67,6 +69,10 @@ def dashboard(request, code: str | None = None):
         "month": month,
         "provider": provider,
         "category": category,
+        # Shown by name in the page's heading; a cash provider has no accounts to count.
+        "provider_name": dict(providers).get(provider, ""),
+        "category_name": dict(categories).get(category, ""),
+        "accounts_na": provider in cash_providers,
         "providers": providers,
         "categories": categories,
         "months": list(

@@ -11,7 +11,7 @@ document.addEventListener("change", (event) => {
 // On a phone a data table's rows become cards: each cell shows its column's header as a label.
 function labelCells(root) {
   root.querySelectorAll("table.data").forEach((table) => {
-    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.dataset.label || th.textContent.trim());
     if (!heads.length) return;
     table.querySelectorAll("tbody tr").forEach((row) => {
       let column = 0;

@@ -55,8 +55,11 @@ def test_search_works_with_or_without_diacritics(client, officers, register):
     html = get(client, officers["commune"], reverse("beneficiaries:list"), q="046040123")
     assert "Nguyễn Văn Ấn" in html
     # The far commune's namesake is not in the commune officer's register.
-    assert "An Xa" not in get(client, officers["commune"], reverse("beneficiaries:list"), q="an")
-    assert "An Xa" in get(client, officers["province"], reverse("beneficiaries:list"), q="an")
+    # (By given name, "Xa" comes after the page of "Bưởi"s: the search narrows to the two.)
+    assert "An Xa" not in get(
+        client, officers["commune"], reverse("beneficiaries:list"), q="van an"
+    )
+    assert "An Xa" in get(client, officers["province"], reverse("beneficiaries:list"), q="van an")
 
 
 def test_filters_by_account_and_recipient(client, officers, register):
