@@ -103,7 +103,7 @@ def test_the_migration_fills_the_key_of_people_already_registered(hue_units):
 
     from django.apps import apps
 
-    migration = importlib.import_module("beneficiaries.migrations.0007_beneficiary_name_sort_key")
+    migration = importlib.import_module("beneficiaries.migrations.0008_beneficiary_name_sort_key")
     for name in EXPECTED:
         BeneficiaryFactory(commune=hue_units["commune"], full_name=name)
     Beneficiary.objects.update(name_sort_key="")
