@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import ChangeKind, ChangeReason, ChangeRecord, ChangeStatus
 from core.months import add_months
+from core.reference_text import translated
 from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import scope_queryset
 from org.text import name_sort_key
@@ -71,8 +72,10 @@ def review(*, user, period: PaymentPeriod) -> dict:
     lines = lines_for(user=user, payment_list=payment_list)
     communes = dict(lines.values_list("commune_id", "commune__name").distinct())
     by_commune = _totals(lines, "commune_id", communes)
-    by_channel = _totals(lines, "channel", {Channel.ACCOUNT: "Tài khoản", Channel.CASH: "Tiền mặt"})
-    by_provider = _totals(lines, "provider__name")
+    by_channel = _totals(lines, "channel", {c.value: c.label for c in Channel})
+    by_provider = [
+        Totals(translated(t.label), t.count, t.amount) for t in _totals(lines, "provider__name")
+    ]
     by_category = _totals(lines, "categories")
     totals = lines.aggregate(
         n=Count("id"),

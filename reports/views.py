@@ -51,12 +51,11 @@ def dashboard(request, code: str | None = None):
         raise Http404
     done = completeness(unit)
     month = _month(request, unit, done)
-    providers = list(Provider.objects.order_by("code").values_list("code", "name"))
-    categories = list(
-        Category.objects.filter(kind="allowance")
-        .order_by("sort_order", "code")
-        .values_list("code", "name")
-    )
+    providers = [(p.code, p.display_name) for p in Provider.objects.order_by("code")]
+    categories = [
+        (c.code, c.display_name)
+        for c in Category.objects.filter(kind="allowance").order_by("sort_order", "code")
+    ]
     provider = request.GET.get("provider", "")
     provider = provider if provider in dict(providers) else ""
     category = request.GET.get("category", "")
