@@ -65,6 +65,13 @@ def _totals(qs, field: str, labels=None) -> list[Totals]:
     ]
 
 
+def provider_totals(lines) -> list[Totals]:
+    """Count and amount of `lines` by provider, each named in the interface's language."""
+    return [
+        Totals(translated(t.label), t.count, t.amount) for t in _totals(lines, "provider__name")
+    ]
+
+
 def review(*, user, period: PaymentPeriod) -> dict:
     """Everything the review page shows: totals by commune, channel, provider and category; what
     changed since last month; warnings. A fixed number of aggregate queries."""
@@ -73,9 +80,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
     communes = dict(lines.values_list("commune_id", "commune__name").distinct())
     by_commune = _totals(lines, "commune_id", communes)
     by_channel = _totals(lines, "channel", {c.value: c.label for c in Channel})
-    by_provider = [
-        Totals(translated(t.label), t.count, t.amount) for t in _totals(lines, "provider__name")
-    ]
+    by_provider = provider_totals(lines)
     by_category = _totals(lines, "categories")
     totals = lines.aggregate(
         n=Count("id"),

@@ -20,7 +20,9 @@ from beneficiaries.models import Category
 from beneficiaries.services.changes import change_record_create
 from beneficiaries.services.inputs import ChangeInput
 from org.models import AdministrativeUnit, Role
+from payments.models import PaymentLine
 from payments.services import payment_list_generate, payment_period_open
+from providers.adapters.base import failure_reason_vi
 from providers.models import Provider
 from reports.coverage import coverage_refresh
 from tests.factories import (
@@ -150,6 +152,12 @@ def build():
     RecipientFactory(beneficiary=people[2], full_name="Le Van Binh", relationship="Uncle")
     period = payment_period_open(unit=district, month=DEC)
     payment_list_generate(period=period, generated_by=None)
+    # A provider's failure, recorded as the adapters record it: its code and Vietnamese reason.
+    PaymentLine.objects.filter(payment_list__period=period, line_no=1).update(
+        status="failed",
+        failure_code="WALLET_LOCKED",
+        failure_reason=failure_reason_vi("WALLET_LOCKED"),
+    )
     coverage_refresh(month=DEC)
     change = change_record_create(
         beneficiary=people[0],
@@ -184,6 +192,12 @@ def pages_of(data, role):
         f"/reports/{data['commune'].code}/",
         "/don-vi/",
         "/chinh-sach/",
+        f"/chi-tra/{period.pk}/tao/",
+        f"/chi-tra/{period.pk}/chot/",
+        f"/chi-tra/{period.pk}/gui/",
+        f"/bien-dong/duyet/?change={change.pk}",
+        f"/bien-dong/{change.pk}/duyet/",
+        f"/bien-dong/{change.pk}/tu-choi/",
     ]
     if role == "commune":
         pages += ["/doi-tuong/dang-ky/", "/doi-tuong/nhap/"]
@@ -209,14 +223,23 @@ def test_every_officer_page_is_english_in_english_mode(english_client):
         client.force_login(user)
         for path in pages_of(data, role):
             response = client.get(path)
-            if response.status_code in (403, 404) or response.status_code in (301, 302):
+            if response.status_code in (301, 302, 403, 404, 405):
                 continue  # not this role's page
             assert response.status_code == 200, (role, path, response.status_code)
             visited += 1
             for text in untranslated(response.content.decode()):
                 found.setdefault(text, f"{role} {path}")
+    lines = client.get(f"/chi-tra/{data['period'].pk}/dong/").content.decode()
+    assert "The wallet is locked" in lines  # the provider's message, in English
+    client.logout()  # the test client forgets every cookie: choose English again
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for path in ("/dang-nhap/", "/doi-tuong/"):  # the sign-in page, and the way to it
+        response = client.get(path, follow=True)
+        assert response.status_code == 200
+        for text in untranslated(response.content.decode()):
+            found.setdefault(text, f"anonymous {path}")
     assert visited > 40
-    assert "Overview" in client.get("/").content.decode()  # English, not only un-Vietnamese
+    assert "Sign in" in client.get("/dang-nhap/").content.decode()  # English, not only ASCII
     assert found == {}, "\n".join(f"{page}: {text}" for text, page in sorted(found.items()))
 
 
@@ -262,3 +285,17 @@ def test_the_policy_engine_explains_in_the_active_language():
     with translation.override("vi"):
         notes = {p.code: p.note for p in monthly_entitlement(tables, young, DEC, "46").parts}
     assert notes["K5C"] == "Không đủ điều kiện tuổi trong tháng"
+
+
+def test_a_provider_failure_reads_in_the_active_language():
+    from providers.messages import failure_reason_text
+
+    stored = failure_reason_vi("WALLET_LOCKED")
+    with translation.override("en"):
+        assert failure_reason_text("WALLET_LOCKED", stored) == "The wallet is locked"
+        assert failure_reason_text("X9", "Nhà cung cấp từ chối (mã X9)") == (
+            "The provider refused it (code X9)"
+        )
+        assert failure_reason_text("", "ghi chú") == "ghi chú"
+    with translation.override("vi"):
+        assert failure_reason_text("WALLET_LOCKED", stored) == stored == "Ví đang bị khóa"
