@@ -3,6 +3,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
 from beneficiaries import views_overview as overview_views
@@ -15,6 +16,7 @@ admin.site.site_title = _("Social allowance payments")
 admin.site.index_title = _("System administration")
 
 
+@require_safe
 def favicon(request):
     """Browsers and bookmarks ask for /favicon.ico whatever the page links: send them to the
     static icon (resolved per request: production's manifest storage names it by its hash)."""
