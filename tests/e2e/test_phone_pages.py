@@ -142,6 +142,11 @@ def test_every_officer_page_fits_a_phone(page, live_server, screenshot):
                 # Each cash line is a card carrying its column names.
                 cards = page.locator("table.lines td.name[data-label]")
                 assert cards.count() > 0 and cards.first.is_visible()
+                assert not page.locator("table.lines thead").is_visible()
+                # Printed, even from a phone, it is the A4 table with its header row.
+                page.emulate_media(media="print")
+                assert page.locator("table.lines thead").is_visible()
+                page.emulate_media(media="screen")
             if name == "queue" and role == "district":
                 tick_all_on_a_phone(page)
             screenshot(f"phone-{role}-{name}-390-full")
