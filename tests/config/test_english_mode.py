@@ -193,6 +193,7 @@ def pages_of(data, role):
         "/don-vi/",
         "/chinh-sach/",
         f"/chi-tra/{period.pk}/tao/",
+        f"/chi-tra/{period.pk}/tien-do/",
         f"/chi-tra/{period.pk}/chot/",
         f"/chi-tra/{period.pk}/gui/",
         f"/bien-dong/duyet/?change={change.pk}",
