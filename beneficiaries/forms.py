@@ -53,7 +53,7 @@ class VNDateField(forms.DateField):
 
 def category_choices():
     return [
-        (c.code, f"{c.code} – {c.name}")
+        (c.code, str(c))
         for c in Category.objects.filter(kind=CategoryKind.ALLOWANCE).order_by("sort_order")
     ]
 
@@ -366,7 +366,7 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
         if "old_category" in self.fields:
             held = beneficiary.categories.filter(active=True).select_related("category")
             self.fields["old_category"].choices = [("", "—")] + [
-                (row.category.code, f"{row.category.code} – {row.category.name}") for row in held
+                (row.category.code, str(row.category)) for row in held
             ]
             self.fields["new_category"].choices = [("", "—"), *category_choices()]
         if "new_commune" in self.fields and communes is not None:

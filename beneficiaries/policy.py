@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, get_args
 
+from django.utils.translation import gettext, gettext_noop
+
 AgeRule = Literal["first_day", "birthday_month"]
 AGE_RULES: tuple[str, ...] = get_args(AgeRule)
 DEFAULT_AGE_RULE: AgeRule = "first_day"
@@ -36,12 +38,16 @@ ADDITIVE_PARTNERS: frozenset[str] = frozenset({"K5A", "K5B", "K5C", "K5D", "K6",
 CARE_SUPPORT_PREFIX = "CS_"
 FUNERAL_CODE = "FUNERAL"
 
-NOTE_NOT_HIGHEST = "Không hưởng: chỉ hưởng một mức cao nhất"
-NOTE_AGE = "Không đủ điều kiện tuổi trong tháng"
-NOTE_DISABILITY = "Không đủ điều kiện: chưa có hoặc không đúng mức độ khuyết tật"
-NOTE_CHILDREN = "Không đủ điều kiện: chưa có số con đang nuôi"
-NOTE_NO_BAND = "Không có hệ số trợ cấp áp dụng trong tháng"
-NOTE_ADDITIVE = "Hưởng thêm, ngoài mức trợ cấp cao nhất (Điều 6 Nghị định 20/2021/NĐ-CP)"
+# Why a held category is not paid, or paid on top: msgids marked here, translated when a part is
+# built (`gettext`, a plain string in the active language: the amount's explanation).
+NOTE_NOT_HIGHEST = gettext_noop("Not paid: only the single highest amount is paid")
+NOTE_AGE = gettext_noop("Not eligible by age this month")
+NOTE_DISABILITY = gettext_noop("Not eligible: no disability level, or not the required one")
+NOTE_CHILDREN = gettext_noop("Not eligible: the number of children being raised is missing")
+NOTE_NO_BAND = gettext_noop("No allowance coefficient applies this month")
+NOTE_ADDITIVE = gettext_noop(
+    "Paid in addition to the highest allowance (Decree 20/2021/NĐ-CP, Art. 6)"
+)
 
 
 class PolicyError(Exception):
@@ -294,10 +300,10 @@ def _ineligibility_note(
         ("disability", NOTE_DISABILITY),
     ):
         if {reason} in failures:
-            return note
+            return gettext(note)
     if any("age" in failure for failure in failures):
-        return NOTE_AGE
-    return NOTE_NO_BAND
+        return gettext(NOTE_AGE)
+    return gettext(NOTE_NO_BAND)
 
 
 def _is_allowance_code(code: str) -> bool:
@@ -343,9 +349,9 @@ def monthly_entitlement(
             parts.append(EntitlementPart(code, Decimal(0), 0, False, note))
             continue
         if code not in paid:
-            note = NOTE_NOT_HIGHEST
+            note = gettext(NOTE_NOT_HIGHEST)
         elif code in on_top:
-            note = NOTE_ADDITIVE
+            note = gettext(NOTE_ADDITIVE)
         else:
             note = ""
         parts.append(EntitlementPart(code, coefficients[code], amounts[code], code in paid, note))

@@ -27,6 +27,7 @@ from simple_history.models import HistoricalRecords
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from core.errors import FieldErrors
 from core.months import add_months, closed_month_conflict, month_label
+from core.reference_text import legal_basis, translated
 from org.models import AdministrativeUnit
 from org.review import ReviewedRow
 from org.text import format_vnd
@@ -112,7 +113,16 @@ class Category(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
+        return f"{self.code} – {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface's language (the stored Vietnamese in Vietnamese)."""
+        return translated(self.name)
+
+    @property
+    def display_legal_basis(self) -> str:
+        return legal_basis(self.legal_basis)
 
 
 class CategoryCoefficient(ReviewedRow):
@@ -167,6 +177,10 @@ class CategoryCoefficient(ReviewedRow):
 
     def __str__(self) -> str:
         return f"{self.category.code} × {self.coefficient}"
+
+    @property
+    def display_note(self) -> str:
+        return translated(self.note)
 
     MONEY_FIELDS = (
         "category_id",
@@ -326,6 +340,10 @@ class StandardLevel(ReviewedRow):
     def __str__(self) -> str:
         scope = self.province.name if self.province_id else _("National")
         return f"{scope} {self.effective_month:%m/%Y}: {self.amount}"
+
+    @property
+    def display_legal_basis(self) -> str:
+        return legal_basis(self.legal_basis)
 
     def review_province(self) -> AdministrativeUnit | None:
         return self.province if self.province_id else None

@@ -1,16 +1,34 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from django.views.i18n import set_language
 
 from beneficiaries import views_overview as overview_views
 from core.views import metrics_view
 from org import views as org_views
 
+# The admin carries the system's name, not Django's.
+admin.site.site_header = _("Social allowance payments — Administration")
+admin.site.site_title = _("Social allowance payments")
+admin.site.index_title = _("System administration")
+
+
+@require_safe
+def favicon(request):
+    """Browsers and bookmarks ask for /favicon.ico whatever the page links: send them to the
+    static icon (resolved per request: production's manifest storage names it by its hash)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))
+
+
 urlpatterns = [
     path("", overview_views.home, name="home"),
     path("dang-nhap/", org_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", org_views.LogoutView.as_view(), name="logout"),
     path("ngon-ngu/", set_language, name="set_language"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz/", org_views.healthz, name="healthz"),
     # Prometheus's scrape: its token or this machine only, a 404 to everyone else.
     path("metrics", metrics_view, name="metrics"),

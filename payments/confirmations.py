@@ -16,7 +16,7 @@ from core.confirm import confirmation_token, token_is
 from core.months import add_months, month_label
 from org.text import format_number, format_vnd
 from payments.models import PaymentBatch, PaymentPeriod
-from payments.selectors import Totals, _totals, lines_for
+from payments.selectors import Totals, lines_for, provider_totals
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def close_confirmation(*, user, period: PaymentPeriod) -> Confirmation:
         token=confirmation_token("close", user, period.pk, plist.generated_at, n, total),
         lines=n,
         amount=total,
-        by_provider=_totals(lines, "provider__name"),
+        by_provider=provider_totals(lines),
     )
 
 
@@ -69,7 +69,7 @@ def submit_confirmation(*, user, period: PaymentPeriod) -> Confirmation:
         .select_related("provider")
         .order_by("provider__code")
     )
-    batches = [Totals(b.provider.name, b.control_count, b.control_amount) for b in rows]
+    batches = [Totals(b.provider.display_name, b.control_count, b.control_amount) for b in rows]
     n = sum(b.count for b in batches)
     total = sum(b.amount for b in batches)
     return Confirmation(

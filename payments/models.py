@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from org.models import AdministrativeUnit
+from payments.explanation import explanation_text
+from providers.messages import failure_reason_text
 
 
 class PeriodStatus(models.TextChoices):
@@ -293,6 +295,16 @@ class PaymentLine(models.Model):
             if fields is None or not set(fields) <= self.MUTABLE_AFTER_CLOSING:
                 raise ValueError("A closed payment list cannot change; only payment results can.")
         super().save(*args, **kwargs)
+
+    @property
+    def explanation_display(self) -> str:
+        """How the amount was computed, in the interface's language."""
+        return explanation_text(self.explanation)
+
+    @property
+    def failure_reason_display(self) -> str:
+        """The provider's reason in the interface's language (as recorded, in Vietnamese)."""
+        return failure_reason_text(self.failure_code, self.failure_reason)
 
 
 class LineArrear(models.Model):

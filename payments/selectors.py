@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import ChangeKind, ChangeReason, ChangeRecord, ChangeStatus
 from core.months import add_months
+from core.reference_text import translated
 from org.models import AdministrativeUnit, UnitLevel
 from org.scoping import scope_queryset
 from org.text import name_sort_key
@@ -65,7 +66,11 @@ def _totals(qs, field: str, labels=None) -> list[Totals]:
     ]
 
 
-CHANNEL_LABELS = {Channel.ACCOUNT: "Tài khoản", Channel.CASH: "Tiền mặt"}
+def provider_totals(lines) -> list[Totals]:
+    """Count and amount of `lines` by provider, each named in the interface's language."""
+    return [
+        Totals(translated(t.label), t.count, t.amount) for t in _totals(lines, "provider__name")
+    ]
 
 
 def _district_figures(user, payment_list: PaymentList) -> dict:
@@ -81,7 +86,7 @@ def _district_figures(user, payment_list: PaymentList) -> dict:
             total=Sum("amount_total"),
             by_account=Count("id", filter=Q(channel="account")),
         ),
-        "district_by_channel": _totals(whole, "channel", CHANNEL_LABELS),
+        "district_by_channel": _totals(whole, "channel", {c.value: c.label for c in Channel}),
     }
 
 
@@ -92,8 +97,8 @@ def review(*, user, period: PaymentPeriod) -> dict:
     lines = lines_for(user=user, payment_list=payment_list)
     communes = dict(lines.values_list("commune_id", "commune__name").distinct())
     by_commune = _totals(lines, "commune_id", communes)
-    by_channel = _totals(lines, "channel", CHANNEL_LABELS)
-    by_provider = _totals(lines, "provider__name")
+    by_channel = _totals(lines, "channel", {c.value: c.label for c in Channel})
+    by_provider = provider_totals(lines)
     by_category = _totals(lines, "categories")
     totals = lines.aggregate(
         n=Count("id"),

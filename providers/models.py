@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from core.errors import FieldErrors
 from core.months import add_months, closed_month_conflict, month_label
+from core.reference_text import translated
 from org.models import AdministrativeUnit
 from org.review import ReviewedRow
 from providers.errors import ProviderErrorCode
@@ -52,7 +53,12 @@ class Provider(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface's language (the stored name in Vietnamese)."""
+        return translated(self.name)
 
     @property
     def takes_accounts(self) -> bool:

@@ -51,14 +51,13 @@ def dashboard(request, code: str | None = None):
         raise Http404
     done = completeness(unit)
     month = _month(request, unit, done)
-    providers = list(Provider.objects.order_by("code").values_list("code", "name", "channel"))
-    cash_providers = {code for code, _name, channel in providers if channel == ProviderChannel.CASH}
-    providers = [(code, name) for code, name, _channel in providers]
-    categories = list(
-        Category.objects.filter(kind="allowance")
-        .order_by("sort_order", "code")
-        .values_list("code", "name")
-    )
+    provider_rows = list(Provider.objects.order_by("code"))
+    cash_providers = {p.code for p in provider_rows if p.channel == ProviderChannel.CASH}
+    providers = [(p.code, p.display_name) for p in provider_rows]
+    categories = [
+        (c.code, c.display_name)
+        for c in Category.objects.filter(kind="allowance").order_by("sort_order", "code")
+    ]
     provider = request.GET.get("provider", "")
     provider = provider if provider in dict(providers) else ""
     category = request.GET.get("category", "")

@@ -11,6 +11,19 @@ THREE_TIER = DATA_DIR / "units_2025-01_three_tier_hue_thai_nguyen.json"
 TWO_TIER = DATA_DIR / "units_2025-10_two_tier_hue_thai_nguyen.json"
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the interface's default language (Vietnamese), whatever an earlier
+    request, command or database set-up left active in the thread; messages built outside a
+    request (the policy engine's notes) follow the active language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def hue_units(db):
     """Huế's three-tier units (1 province, 9 districts, 134 communes)."""

@@ -47,6 +47,7 @@ from payments.calculations import (
     format_months,
 )
 from payments.errors import PaymentErrorCode
+from payments.explanation import line_explanation
 from payments.models import (
     Channel,
     LineArrear,
@@ -424,18 +425,12 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             for c in carry
         ):
             account = None  # that account failed last time: cash through VNPost
-        explanation = []
-        if regular and regular.explanation:
-            explanation.append(regular.explanation)
-        if arrears_months:
-            explanation.append(
-                _("arrears %(months)s")
-                % {"months": ", ".join(f"{a.month:%m/%Y}" for a in arrears_months)}
-            )
-        if funeral:
-            explanation.append(_("funeral support"))
-        if carry:
-            explanation.append(_("carried over from an earlier list"))
+        explanation = line_explanation(
+            regular=regular.explanation if regular else "",
+            arrears_months=[a.month for a in arrears_months or []],
+            funeral=bool(funeral),
+            carried_over=bool(carry),
+        )
         codes = regular.codes if regular else (state.codes_in(month) if state else ())
         line = (
             payment_list.pk,
@@ -458,7 +453,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             payee.id_number,
             payee.is_recipient,
             payee.phone,
-            "; ".join(explanation)[:400],
+            explanation,
             Channel.ACCOUNT if account else Channel.CASH,
             account.provider_id if account else providers[ProviderCode.VNPOST].pk,
             account.id if account else None,

@@ -5,6 +5,8 @@ document.addEventListener("change", (event) => {
   if (box.matches && box.matches("input[data-tick-all]")) {
     const name = box.dataset.tickAll;
     document.querySelectorAll(`input[name="${name}"]`).forEach((c) => { c.checked = box.checked; });
+    // The table header's box and the phone's one above the cards stay in step.
+    document.querySelectorAll(`input[data-tick-all="${name}"]`).forEach((c) => { c.checked = box.checked; });
   }
 });
 

@@ -91,8 +91,8 @@ def pages_of(data, role):
         ("units", "/don-vi/"),
         ("policy", "/chinh-sach/"),
     ]
-    # Not walked: the cash signature list (/chi-tra/<id>/ky-nhan/...) is an A4 landscape paper
-    # form printed for the post office, not a screen.
+    # The cash signature list is printed on A4 for the post office, and read on a phone too.
+    pages.append(("signature-list", f"/chi-tra/{period.pk}/ky-nhan/{data['commune'].pk}/"))
     if role == "commune":
         pages += [
             ("registration", "/doi-tuong/dang-ky/"),
@@ -139,11 +139,42 @@ def test_every_officer_page_fits_a_phone(page, live_server, screenshot):
                 names = page.locator("table.data td[data-label='Họ và tên']")
                 lines = PaymentLine.objects.filter(payment_list__period=data["period"])
                 assert names.count() == lines.count() > 0
+            if name == "signature-list":
+                # Each cash line is a card carrying its column names.
+                cards = page.locator("table.lines td.name[data-label]")
+                assert cards.count() > 0 and cards.first.is_visible()
+                assert not page.locator("table.lines thead").is_visible()
+                # Printed, even from a phone, it is the A4 table with its header row.
+                page.emulate_media(media="print")
+                assert page.locator("table.lines thead").is_visible()
+                page.emulate_media(media="screen")
+            if name == "queue" and role == "district":
+                tick_all_on_a_phone(page)
             screenshot(f"phone-{role}-{name}-390-full")
             first_screen(page, f"phone-{role}-{name}-390")
             page.set_viewport_size(DESKTOP)
             first_screen(page, f"phone-{role}-{name}-1280")
     assert too_wide == {}
+
+
+def tick_all_on_a_phone(page):
+    """The checker's queue: the header's "tick all" is hidden with the header on a phone; the
+    one above the cards is visible, and ticks every change that may be approved."""
+    boxes = page.locator("input[name='change']")
+    assert boxes.count() > 0
+    tick_all = page.locator("label.tick-all-phone")
+    assert tick_all.is_visible()
+    box = tick_all.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    tick_all.click()
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    tick_all.click()
+    assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    # On a desktop the header's box does it, and the phone's control is not shown.
+    page.set_viewport_size(DESKTOP)
+    assert not tick_all.is_visible()
+    assert page.locator("thead input[data-tick-all='change']").is_visible()
+    page.set_viewport_size(PHONE)
 
 
 def test_the_header_folds_into_a_menu_that_opens_without_script(browser, live_server):

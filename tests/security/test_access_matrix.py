@@ -114,6 +114,7 @@ def urls(w, units):
         "logout": (post, reverse("logout")),
         "set_language": (post, reverse("set_language")),
         "healthz": (get, reverse("healthz")),
+        "favicon": (get, reverse("favicon")),
         "metrics": (get, reverse("metrics")),
         "unit_list": (get, reverse("unit_list")),
         "policy_tables": (get, reverse("policy_tables")),
@@ -200,6 +201,8 @@ MATRIX = {
     "logout": (302, 302, 302, 302, 302, 302, 302),
     "set_language": (302, 302, 302, 302, 302, 302, 302),
     "healthz": (200, 200, 200, 200, 200, 200, 200),
+    # The browsers' /favicon.ico: to the static icon, for anyone.
+    "favicon": (301, 301, 301, 301, 301, 301, 301),
     # Prometheus's scrape: only with its token (tests/core/test_metrics.py), absent to everyone.
     "metrics": (404, 404, 404, 404, 404, 404, 404),
     "unit_list": (302, 200, 200, 200, 200, 200, 200),
