@@ -25,6 +25,7 @@ from beneficiaries.services.inputs import (
     RecipientInput,
     RegistrationInput,
 )
+from core.reference_text import translated
 from org.models import AdministrativeUnit
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -505,9 +506,12 @@ class RegisterFilterForm(forms.Form):
 
     def __init__(self, *args, communes=None, **kwargs):
         super().__init__(*args, **kwargs)
-        names = dict(
-            Category.objects.filter(code__in=validation.CATEGORY_CODES).values_list("code", "name")
-        )
+        names = {
+            code: translated(name)
+            for code, name in Category.objects.filter(
+                code__in=validation.CATEGORY_CODES
+            ).values_list("code", "name")
+        }
         self.fields["category"].choices = [
             ("", _("All")),
             *[

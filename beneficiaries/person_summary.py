@@ -121,7 +121,7 @@ def month_amount(b: Beneficiary, month: datetime.date, *, tables=None, held=None
     if not held:
         return MonthAmount(month, 0, reason=_("No category is in force this month."))
     tables = tables or load_policy_tables()
-    names = {row.category.code: row.category.name for row in held}
+    names = {row.category.code: row.category.display_name for row in held}
     try:
         result = monthly_entitlement(
             tables, _person(b, held), month, b.commune.province_code, settings.TROCAP_AGE_RULE

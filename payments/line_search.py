@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from beneficiaries.models import Category
 from core.lists import Sort, SortColumns
+from core.reference_text import translated
 from core.web import id_param
 from org.text import search_key
 from payments.models import LineStatus, PaymentLine, PaymentList
@@ -77,7 +78,10 @@ def line_filter_choices(*, user, payment_list: PaymentList) -> dict[str, list[tu
         set(lines.values_list("commune_id", "commune__name", "commune__code")),
         key=lambda c: c[2],
     )
-    providers = sorted(set(lines.values_list("provider__code", "provider__name")))
+    providers = sorted(
+        (code, translated(name))
+        for code, name in set(lines.values_list("provider__code", "provider__name"))
+    )
     return {
         "communes": [(pk, name) for pk, name, _code in communes],
         "providers": providers,
@@ -86,4 +90,4 @@ def line_filter_choices(*, user, payment_list: PaymentList) -> dict[str, list[tu
 
 def category_names() -> dict[str, str]:
     """Each category's name by its code, to show names where lines keep codes."""
-    return dict(Category.objects.values_list("code", "name"))
+    return {code: translated(name) for code, name in Category.objects.values_list("code", "name")}

@@ -17,6 +17,7 @@ from django.utils import translation
 
 from beneficiaries.forms import CHANGE_FIELDS
 from beneficiaries.models import Category
+from beneficiaries.services.applicable import applicable_kinds
 from beneficiaries.services.changes import change_record_create
 from beneficiaries.services.inputs import ChangeInput
 from org.models import AdministrativeUnit, Role
@@ -202,7 +203,11 @@ def pages_of(data, role):
     ]
     if role == "commune":
         pages += ["/doi-tuong/dang-ky/", "/doi-tuong/nhap/"]
-        pages += [f"/doi-tuong/{person.pk}/bien-dong/{kind}/" for kind in CHANGE_FIELDS]
+        # Every change this person can have (the menu's kinds), and the death form.
+        kinds = applicable_kinds(person)
+        assert set(kinds) <= set(CHANGE_FIELDS)
+        pages += [f"/doi-tuong/{person.pk}/bien-dong/{kind}/" for kind in kinds]
+        pages.append(f"/doi-tuong/{person.pk}/bien-dong/stop/?reason=death")
     return pages
 
 
