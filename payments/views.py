@@ -97,6 +97,8 @@ def period_review(request, pk: int):
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
+        if services.preparer_closes(payment_list, request.user):
+            context["preparer_refusal"] = services.preparer_refusal(payment_list)
     if payment_list.closed_at:
         context["batches"] = selectors.batch_progress(period)
         context["polling"] = _still_moving(period, context["batches"])
