@@ -24,3 +24,8 @@ class PaymentsConfig(AppConfig):
         from payments.months import last_closed_month
 
         last_closed_month_register(last_closed_month)
+
+        # The official xlsx of a large list is written by a worker (org.exports).
+        from payments.export_jobs import register as export_kinds_register
+
+        export_kinds_register()
