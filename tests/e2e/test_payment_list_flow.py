@@ -48,6 +48,14 @@ def test_generate_on_a_worker_review_close_export(
     # The preparer is told up front that another officer closes the list.
     assert "không được tự chốt" in page.locator("[data-preparer]").inner_text()
     assert page.locator("a.button:has-text('Chốt danh sách')").count() == 0
+    # Its confirmation page says the same, with no button, and fits a phone.
+    page.goto(f"{live_server.url}/chi-tra/{PaymentPeriod.objects.get().pk}/chot/")
+    assert "không được tự chốt" in page.locator("[data-refusal]").inner_text()
+    assert page.locator("[data-confirm-button]").count() == 0
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("confirm-close-preparer-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/dang-nhap/")
     page.fill("#id_username", "duyet")
