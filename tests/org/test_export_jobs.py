@@ -255,3 +255,13 @@ def test_a_large_register_is_a_job_with_identifiers_as_the_owner_sees_them(
     province.unit = hue_units["district"]
     province.save()
     assert client.get(reverse("export_job_download", args=[job.uuid])).status_code == 404
+
+
+def test_the_admin_lists_jobs_by_their_label_read_only(client, officers, listed):
+    client.force_login(officers["district"])
+    job = _job_from(client.get(reverse("payments:export", args=[listed.pk, "xlsx"])))
+    client.force_login(officers["admin"])
+    page = client.get("/admin/org/exportjob/").content.decode()
+    assert "Danh sách chi trả chính thức (xlsx)" in page
+    assert client.get(f"/admin/org/exportjob/{job.pk}/change/").status_code == 200
+    assert client.get("/admin/org/exportjob/add/").status_code == 403
