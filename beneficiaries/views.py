@@ -19,6 +19,7 @@ from beneficiaries import person_summary, population, selectors
 from beneficiaries.change_review import change_review
 from beneficiaries.confirmations import bulk_approval_figures
 from beneficiaries.errors import BeneficiaryErrorCode as Code
+from beneficiaries.export_jobs import register_export_parameters
 from beneficiaries.exporting import register_workbook
 from beneficiaries.forms import (
     CHANGE_FIELDS,
@@ -52,7 +53,8 @@ from core.confirm import confirmation_token, token_is
 from core.errors import AppError, AppForbidden
 from core.lists import page_of, safe_next
 from core.web import flash_refusal, id_param
-from org.downloads import attachment, export_logged
+from org.downloads import ExportWhat, attachment, export_logged
+from org.exports import export_job_request, export_runs_inline
 from org.models import Role
 from org.privacy import identifiers_for
 
@@ -586,10 +588,20 @@ def register_export(request):
             recipient=d["recipient"],
             commune_id=d["commune"].pk if d.get("commune") else None,
         )
-    content, rows = register_workbook(
-        selectors.register_search(user=request.user, filters=filters),
-        identifiers_for(request.user),
-    )
+    unit_code = request.user.unit.code if request.user.unit_id else "all"
+    file_name = f"doi-tuong-{unit_code}-{timezone.localdate():%Y%m%d}.xlsx"
+    queryset = selectors.register_search(user=request.user, filters=filters)
+    if not export_runs_inline(queryset.count()):
+        # A large register takes many seconds: a worker writes it, the job's page shows progress.
+        job = export_job_request(
+            user=request.user,
+            kind=ExportWhat.REGISTER_XLSX,
+            parameters=register_export_parameters(user=request.user, filters=filters),
+            file_name=file_name,
+            unit=request.user.unit,
+        )
+        return redirect("export_job", job=job.uuid)
+    content, rows = register_workbook(queryset, identifiers_for(request.user))
     export_logged(
         user=request.user,
         what="register_xlsx",
@@ -597,5 +609,4 @@ def register_export(request):
         parameters=request.GET.urlencode(),
         row_count=rows,
     )
-    unit_code = request.user.unit.code if request.user.unit_id else "all"
-    return attachment(content, f"doi-tuong-{unit_code}-{timezone.localdate():%Y%m%d}.xlsx")
+    return attachment(content, file_name)

@@ -33,6 +33,9 @@ urlpatterns = [
     # Prometheus's scrape: its token or this machine only, a 404 to everyone else.
     path("metrics", metrics_view, name="metrics"),
     path("don-vi/", org_views.unit_list, name="unit_list"),
+    path("tep/<uuid:job>/", org_views.export_job, name="export_job"),
+    path("tep/<uuid:job>/tien-do/", org_views.export_job_progress, name="export_job_progress"),
+    path("tep/<uuid:job>/tai-ve/", org_views.export_job_download, name="export_job_download"),
     path("chinh-sach/", overview_views.policy_tables, name="policy_tables"),
     path("", include("beneficiaries.urls")),
     path("", include("payments.urls")),

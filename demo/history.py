@@ -152,12 +152,13 @@ def history_finish(
     periods = list(planned_periods(province))
     if not periods:
         return []
-    officers = {
-        user.unit_id: user
-        for user in User.objects.filter(
-            role=Role.DISTRICT_OFFICER, unit__in={p.unit_id for p in periods}, is_active=True
-        ).order_by("-id")
-    }
+    # Per closing unit, its district officers in the order seeded: the first closes (approves)
+    # the lists, the second generates (prepares) them; with only one, the system generates.
+    officers: dict[int, list[User]] = {}
+    for user in User.objects.filter(
+        role=Role.DISTRICT_OFFICER, unit__in={p.unit_id for p in periods}, is_active=True
+    ).order_by("id"):
+        officers.setdefault(user.unit_id, []).append(user)
     months: dict[datetime.date, list[PaymentPeriod]] = {}
     for period in periods:
         months.setdefault(period.month, []).append(period)
@@ -171,12 +172,13 @@ def history_finish(
         for month, month_periods in months.items():
             started = time.perf_counter()
             for period in month_periods:
-                officer = officers.get(period.unit_id)
-                if officer is None:
+                unit_officers = officers.get(period.unit_id)
+                if not unit_officers:
                     raise ValueError(f"{period.unit} has no district officer to close its list.")
+                approver, preparer = unit_officers[0], (unit_officers[1:] or [None])[0]
                 if period.status in (PeriodStatus.DRAFT, PeriodStatus.GENERATED):
-                    payment_list_generate(period=period, generated_by=officer)
-                    payment_list_close(period=period, closed_by=officer)
+                    payment_list_generate(period=period, generated_by=preparer)
+                    payment_list_close(period=period, closed_by=approver)
                 period_settle_inline(period=period)
                 # Hundreds of thousands of statements: with DEBUG on (a dev machine) Django keeps
                 # the last 9,000 of them; none are kept beyond one list.

@@ -106,9 +106,10 @@ def demo_passwords(*, seed: int) -> dict[Role, str]:
 def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUser]:
     """One user of every role per level, with printed passwords (the same per role).
 
-    Usernames: admin, tinh<code> (province officer), huyen<code> (district officer), xa<code>
-    (commune officer). In two-tier data the province closes the lists, so its district-officer
-    role is duyet<code>. Existing users are left as they are.
+    Usernames: admin, tinh<code> (province officer), huyen<code> (district officer, who closes
+    the lists), lap<code> (the district's second officer, who prepares them), xa<code> (commune
+    officer). In two-tier data the province closes the lists, so its district-officer role is
+    duyet<code> (and lap<code>). Existing users are left as they are.
     """
     passwords = demo_passwords(seed=seed)
     hashes = {role: make_password(password) for role, password in passwords.items()}
@@ -124,21 +125,25 @@ def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUs
         ("admin", Role.ADMIN, None, "Quản trị", "hệ thống"),
         (f"tinh{province.code}", Role.PROVINCE_OFFICER, province, "Cán bộ", f"Sở {province.name}"),
     ]
+    # Each closing unit has two officers: one approves (closes) the lists, the other (lap<code>,
+    # "người lập") prepares them, since nobody closes a list they generated.
     if districts:
-        wanted += [
-            (f"huyen{d.code}", Role.DISTRICT_OFFICER, d, "Cán bộ", f"Phòng LĐTBXH {d.name}")
-            for d in districts
-        ]
+        for d in districts:
+            wanted += [
+                (f"huyen{d.code}", Role.DISTRICT_OFFICER, d, "Cán bộ", f"Phòng LĐTBXH {d.name}"),
+                (f"lap{d.code}", Role.DISTRICT_OFFICER, d, "Người lập", f"Phòng LĐTBXH {d.name}"),
+            ]
     else:
-        wanted.append(
+        wanted += [
             (
                 f"duyet{province.code}",
                 Role.DISTRICT_OFFICER,
                 province,
                 "Cán bộ",
                 f"duyệt {province.name}",
-            )
-        )
+            ),
+            (f"lap{province.code}", Role.DISTRICT_OFFICER, province, "Người lập", province.name),
+        ]
     wanted += [(f"xa{c.code}", Role.COMMUNE_OFFICER, c, "Cán bộ", c.name) for c in communes]
 
     existing = set(

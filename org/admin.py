@@ -9,7 +9,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core.errors import AppError, AppForbidden
-from org.models import AdministrativeUnit, User
+from org.downloads import ExportWhat
+from org.models import AdministrativeUnit, ExportJob, User
 from org.privacy import MASKED_FIELDS, MASKERS, mask_data
 from org.review import ReviewedRow, reference_row_approve, reference_row_propose
 
@@ -180,3 +181,19 @@ class ReviewedReferenceAdmin(admin.ModelAdmin):
             _("%(count)d row(s) approved: they count from their month on.") % {"count": len(rows)},
             level=messages.SUCCESS,
         )
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ViewOnlyAdmin):
+    """Export jobs, to see what the workers write and why one failed (the files are their
+    owners' alone: not linked here)."""
+
+    list_display = ["created_at", "owner", "kind_label", "status", "rows_done", "rows_total"]
+    list_filter = ["status", "kind", "created_at"]
+    list_select_related = ["owner"]
+    search_fields = ["owner__username", "file_name", "error_code"]
+    exclude = ["stored_name"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, job: ExportJob) -> str:
+        return ExportWhat(job.kind).label if job.kind in ExportWhat.values else job.kind

@@ -2,10 +2,30 @@
 cell's text safe to open in a spreadsheet."""
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from org.signals import personal_data_exported
+
+
+class ExportWhat(models.TextChoices):
+    """What left the system, as the export log records it (a code) and shows it (a label)."""
+
+    REGISTER_XLSX = "register_xlsx", _("Register (xlsx)")
+    REGISTER_ADMIN_XLSX = "register_admin_xlsx", _("Register from the admin")
+    INITIAL_LOAD = "initial_load", _("Initial load of the register")
+    PAYMENT_LIST_CSV = "payment_list_csv", _("Payment list (CSV)")
+    PAYMENT_LIST_XLSX = "payment_list_xlsx", _("Official payment list (xlsx)")
+    PAYMENT_RESULTS_CSV = "payment_results_csv", _("Payment results (CSV)")
+    SIGNATURE_LIST = "signature_list", _("Cash signature list")
+    SETTLEMENT_XLSX = "settlement_xlsx", _("Settlement report (xlsx)")
+    COVERAGE_XLSX = "coverage_xlsx", _("Coverage report (xlsx)")
+    API_BENEFICIARIES = "api_beneficiaries", _("Beneficiaries through the API")
+    API_CHANGES = "api_changes", _("Change records through the API")
+    API_PAYMENT_LINES = "api_payment_lines", _("Payment lines through the API")
+
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -16,3 +16,7 @@ class OrgErrorCode(StrEnum):
     REFERENCE_OWN_PROPOSAL = "reference_own_proposal"
     REFERENCE_NOT_PROPOSED = "reference_not_proposed"
     REFERENCE_MONTH_CLOSED = "reference_month_closed"
+    # Export jobs (org.exports)
+    EXPORT_JOB_STALLED = "export_job_stalled"
+    EXPORT_JOB_FAILED = "export_job_failed"
+    EXPORT_JOB_EXPIRED = "export_job_expired"

@@ -151,3 +151,6 @@ class User(AbstractUser):
     @property
     def is_admin_role(self) -> bool:
         return self.role == Role.ADMIN
+
+
+from org.export_job_models import ExportJob, ExportJobStatus  # noqa: E402, F401

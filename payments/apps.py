@@ -42,3 +42,8 @@ class PaymentsConfig(AppConfig):
         from payments.shortcuts import payment_shortcuts
 
         shortcuts_register(payment_shortcuts)
+
+        # The official xlsx of a large list is written by a worker (org.exports).
+        from payments.export_jobs import register as export_kinds_register
+
+        export_kinds_register()

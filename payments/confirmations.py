@@ -17,6 +17,7 @@ from core.months import add_months, month_label
 from org.text import format_number, format_vnd
 from payments.models import PaymentBatch, PaymentPeriod
 from payments.selectors import Totals, lines_for, provider_totals
+from payments.services.closing import preparer_closes, preparer_refusal
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Confirmation:
     lines: int = 0
     amount: int = 0
     by_provider: list[Totals] = field(default_factory=list)
+    # Why this user may not take the step at all (the page says so instead of a button).
+    refusal: str = ""
 
 
 def token_matches(confirmation: Confirmation, given: str | None) -> bool:
@@ -37,7 +40,8 @@ def token_matches(confirmation: Confirmation, given: str | None) -> bool:
 
 
 def close_confirmation(*, user, period: PaymentPeriod) -> Confirmation:
-    """Closing a list: its lines, its total and the split by provider, as they are now."""
+    """Closing a list: its lines, its total and the split by provider, as they are now; the
+    officer who generated the list is told up front that someone else must close it."""
     plist = period.payment_list
     lines = lines_for(user=user, payment_list=plist)
     totals = lines.aggregate(n=Count("id"), total=Sum("amount_total"))
@@ -58,6 +62,7 @@ def close_confirmation(*, user, period: PaymentPeriod) -> Confirmation:
         lines=n,
         amount=total,
         by_provider=provider_totals(lines),
+        refusal=preparer_refusal(plist) if preparer_closes(plist, user) else "",
     )
 
 

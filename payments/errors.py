@@ -16,6 +16,7 @@ class PaymentErrorCode(StrEnum):
     LINES_CANNOT_COMPUTE = "lines_cannot_compute"
     GENERATION_FAILED = "generation_failed"
     NOT_OFFICER_OF_UNIT = "not_officer_of_unit"
+    PREPARER_CANNOT_CLOSE = "preparer_cannot_close"
     CHANGE_NOT_WAITING = "change_not_waiting"
     NOT_CLOSED = "not_closed"
     NOT_SENT = "not_sent"

@@ -19,8 +19,9 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.db.models import QuerySet
@@ -124,6 +125,7 @@ SUMMARY_HEADERS: tuple[str, ...] = (
     "Kỳ trước chuyển sang",
     "Tổng cộng",
 )
+PROGRESS_EVERY = 500  # lines between two progress reports of the official xlsx
 SUMMARY_COLUMN_WIDTHS = (6, 26, 10, 12, 10, 16, 14, 14, 14, 16)
 
 INVALID_SHEET_TITLE_RE = re.compile(r"[\\*?:/\[\]]")
@@ -354,6 +356,7 @@ def _write_commune_sheet(
     commune: AdministrativeUnit,
     lines: list[PaymentLine],
     identifiers: Identifiers,
+    rows_written: Callable[[int], None],
 ) -> None:
     _write_title_block(ws, fmt, payment_list, f"{commune.name}, {payment_list.period.unit.name}")
     _write_header(ws, fmt)
@@ -370,6 +373,9 @@ def _write_commune_sheet(
                 ws.write_string(row, col, value, line_formats[col])
             else:
                 ws.write_number(row, col, value, line_formats[col])
+        if stt % PROGRESS_EVERY == 0:
+            rows_written(PROGRESS_EVERY)
+    rows_written(len(lines) % PROGRESS_EVERY)
 
     row += 1
     totals = _totals(lines)
@@ -430,6 +436,21 @@ def payment_list_xlsx(
     commune: AdministrativeUnit | None = None,
     identifiers: Identifiers = WHOLE,
 ) -> bytes:
+    """The official list as bytes (`payment_list_xlsx_write` into memory): for a list small
+    enough to export inside a request, and the tests."""
+    buffer = io.BytesIO()
+    payment_list_xlsx_write(payment_list, buffer, commune=commune, identifiers=identifiers)
+    return buffer.getvalue()
+
+
+def payment_list_xlsx_write(
+    payment_list: PaymentList,
+    output: str | Path | BinaryIO,
+    *,
+    commune: AdministrativeUnit | None = None,
+    identifiers: Identifiers = WHOLE,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """The official list (danh sách chi trả) as an xlsx workbook: a summary sheet of the closing
     unit, then one sheet per commune.
 
@@ -440,8 +461,10 @@ def payment_list_xlsx(
     its content hash. Cash lines leave the "Ký nhận" cell empty for a signature; account lines
     show "—". Only `commune`'s sheet, without the summary, when given; ID and account numbers
     as `identifiers` shows them. Written row by row by xlsxwriter's constant-memory mode.
-    Reads the database, writes nothing; the same list gives the same bytes (document dates
-    come from the list, xlsxwriter fixes the zip entries' dates).
+    Reads the database and writes only `output` (a path or a binary file); the same list gives
+    the same bytes (document dates come from the list, xlsxwriter fixes the zip entries'
+    dates). `progress(done, total)` is called every PROGRESS_EVERY lines written. Returns the
+    number of lines.
     """
     by_commune: dict[int, tuple[AdministrativeUnit, list[PaymentLine]]] = {}
     for line in _lines(payment_list, commune):
@@ -449,17 +472,28 @@ def payment_list_xlsx(
     if commune is not None and not by_commune:
         by_commune[commune.pk] = (commune, [])
     groups = sorted(by_commune.values(), key=lambda group: group[0].path)
+    total = sum(len(lines) for _unit, lines in groups)
+    done = 0
 
-    buffer = io.BytesIO()
+    def rows_written(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    rows_written(0)
     wb = xlsxwriter.Workbook(
-        buffer, {"constant_memory": True, "tmpdir": None, "strings_to_numbers": False}
+        str(output) if isinstance(output, Path) else output,
+        {"constant_memory": True, "tmpdir": None, "strings_to_numbers": False},
     )
     fmt = _Formats(wb)
     if commune is None and groups:
         _write_summary_sheet(wb.add_worksheet(SUMMARY_SHEET), fmt, payment_list, groups)
     titles = _sheet_titles((g[0] for g in groups), reserved=frozenset({SUMMARY_SHEET.casefold()}))
     for title, (unit, lines) in zip(titles, groups, strict=True):
-        _write_commune_sheet(wb.add_worksheet(title), fmt, payment_list, unit, lines, identifiers)
+        _write_commune_sheet(
+            wb.add_worksheet(title), fmt, payment_list, unit, lines, identifiers, rows_written
+        )
     if not groups:
         ws = wb.add_worksheet("Danh sách")
         ws.write_column(0, 0, [XLSX_TITLE, f"Tháng {payment_list.period.month:%m/%Y}"])
@@ -476,7 +510,7 @@ def payment_list_xlsx(
         }
     )
     wb.close()
-    return buffer.getvalue()
+    return total
 
 
 def _reproducible_zip(data: bytes) -> bytes:

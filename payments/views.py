@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from beneficiaries.selectors import change_get
 from core.lists import page_of
 from core.months import add_months, month_label, month_parse
-from core.web import REFUSALS, flash_refusal, id_param
-from org.downloads import attachment, export_logged
+from core.web import REFUSALS, flash_refusal
+from org.downloads import ExportWhat, attachment, export_logged
+from org.exports import export_job_request, export_runs_inline
 from org.models import AdministrativeUnit, Role, UnitLevel
 from org.privacy import identifiers_for
 from payments import confirmations, dispatch, exporting, line_search, selectors, services
 from payments.confirmations import token_matches
+from payments.export_jobs import list_export_commune
 from payments.models import LineStatus, PaymentBatch, PeriodStatus, Reconciliation
 from payments.months import month_due, month_window
 from payments.reconciliation import period_reconcile as period_reconcile_service
@@ -101,6 +103,8 @@ def period_review(request, pk: int):
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
         context["category_names"] = line_search.category_names()
+        if services.preparer_closes(payment_list, request.user):
+            context["preparer_refusal"] = services.preparer_refusal(payment_list)
     if payment_list.closed_at:
         context["batches"] = selectors.batch_progress(period)
         context["polling"] = _still_moving(period, context["batches"])
@@ -238,24 +242,9 @@ def period_lines(request, pk: int):
 
 
 def _export_commune(request, period):
-    commune_id = request.GET.get("commune", "")
-    commune = None
-    if id_param(commune_id) is not None:
-        commune = AdministrativeUnit.objects.filter(
-            pk=id_param(commune_id), parent=period.unit
-        ).first()
-        if commune is None:
-            raise Http404
-    elif request.user.unit_id and request.user.unit.level == UnitLevel.COMMUNE:
-        commune = request.user.unit
-    if (
-        commune is not None
-        and request.user.unit_id
-        and request.user.unit.level == UnitLevel.COMMUNE
-        and commune != request.user.unit
-    ):
-        raise Http404
-    return commune
+    return list_export_commune(
+        user=request.user, period=period, commune_id=request.GET.get("commune", "")
+    )
 
 
 @login_required
@@ -272,19 +261,30 @@ def period_export(request, pk: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     shown = identifiers_for(request.user)
+    lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
+    row_count = lines.count()
+    if fmt == "xlsx" and not export_runs_inline(row_count):
+        # A large list's xlsx takes seconds: a worker writes it, the job's page shows progress.
+        job = export_job_request(
+            user=request.user,
+            kind=ExportWhat.PAYMENT_LIST_XLSX,
+            parameters={"period": period.pk, "commune": commune.pk if commune else None},
+            file_name=f"{name}.xlsx",
+            unit=commune or period.unit,
+        )
+        return redirect("export_job", job=job.uuid)
     if fmt == "csv":
         content = exporting.payment_list_csv(payment_list, commune=commune, identifiers=shown)
         response = attachment(content, f"{name}.csv", "text/csv; charset=utf-8")
     else:
         content = exporting.payment_list_xlsx(payment_list, commune=commune, identifiers=shown)
         response = attachment(content, f"{name}.xlsx")
-    lines = payment_list.lines.filter(commune=commune) if commune else payment_list.lines
     export_logged(
         user=request.user,
         what=f"payment_list_{fmt}",
         unit=commune or period.unit,
         parameters=f"period={period.pk}",
-        row_count=lines.count(),
+        row_count=row_count,
     )
     return response
 

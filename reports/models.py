@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from org.downloads import ExportWhat
 from org.models import AdministrativeUnit
 
 
@@ -77,7 +78,8 @@ class ExportLog(models.Model):
         verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
-    what = models.CharField(_("what"), max_length=120)
+    # A code of ExportWhat; the admin and the pages show its label.
+    what = models.CharField(_("what"), max_length=120, choices=ExportWhat.choices)
     unit = models.ForeignKey(
         AdministrativeUnit,
         on_delete=models.PROTECT,
@@ -95,6 +97,5 @@ class ExportLog(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.user or '—'} {self.what} {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
-        )
+        at = timezone.localtime(self.created_at)
+        return f"{self.user or '—'} {self.get_what_display()} {at:%d/%m/%Y %H:%M}"

@@ -64,6 +64,15 @@ def officers(hue_units):
 
 
 @pytest.fixture
+def checker(officers, hue_units):
+    """A second district officer of `hue_units["district"]`: the one who closes (approves) a list
+    that officers["district"] generated (prepared); nobody closes their own list."""
+    from tests.helpers import checker_of
+
+    return checker_of(hue_units["district"])
+
+
+@pytest.fixture
 def eager_celery():
     """Celery tasks run in the test's own process, at once."""
     from config.celery import app

@@ -47,3 +47,20 @@ def confirmed_post(client, url: str, data: dict | None = None, **kwargs):
     found = re.search(r'name="confirm" value="([0-9a-f]+)"', page.content.decode())
     token = found.group(1) if found else ""
     return client.post(url, {**(data or {}), "confirm": token}, **kwargs)
+
+
+def checker_of(unit):
+    """A second district officer of `unit` (created once, username duyet<code>): the one who
+    closes a list another officer generated, since nobody closes a list they prepared."""
+    from org.models import Role, User
+
+    user, _ = User.objects.get_or_create(
+        username=f"duyet{unit.code}",
+        defaults={
+            "role": Role.DISTRICT_OFFICER,
+            "unit": unit,
+            "first_name": "Kiểm",
+            "last_name": "Tra",
+        },
+    )
+    return user

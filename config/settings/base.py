@@ -292,6 +292,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "beneficiaries.tasks.clean_import_jobs",
         "schedule": crontab(minute=20),
     },
+    # An export job whose worker stopped beating ends as failed; files older than a day go.
+    "fail-stalled-exports": {
+        "task": "org.tasks.fail_stalled_export_jobs",
+        "schedule": float(os.environ.get("TROCAP_GENERATION_CHECK_SECONDS", "60")),
+    },
+    "clean-export-files": {
+        "task": "org.tasks.clean_export_jobs",
+        "schedule": crontab(minute=40),
+    },
     "resume-stalled-batches": {
         "task": "payments.tasks.resume_stalled_batches",
         "schedule": float(os.environ.get("TROCAP_RESUME_EVERY_SECONDS", "60")),
@@ -439,6 +448,12 @@ TROCAP_GENERATION_STALL_SECONDS = float(os.environ.get("TROCAP_GENERATION_STALL_
 TROCAP_IMPORT_READ_SECONDS = float(os.environ.get("TROCAP_IMPORT_READ_SECONDS", "60"))
 TROCAP_IMPORT_STALL_SECONDS = float(os.environ.get("TROCAP_IMPORT_STALL_SECONDS", "120"))
 TROCAP_IMPORT_KEEP_HOURS = float(os.environ.get("TROCAP_IMPORT_KEEP_HOURS", "24"))
+# Exports (org/exports.py): above this many lines or rows an official list or register export is
+# written by a worker (progress on a page, a download when ready), below it in the request; a job
+# whose worker stays silent this long fails; its file is kept this long.
+TROCAP_EXPORT_INLINE_MAX_ROWS = int(os.environ.get("TROCAP_EXPORT_INLINE_MAX_ROWS", "2000"))
+TROCAP_EXPORT_STALL_SECONDS = float(os.environ.get("TROCAP_EXPORT_STALL_SECONDS", "120"))
+TROCAP_EXPORT_KEEP_HOURS = float(os.environ.get("TROCAP_EXPORT_KEEP_HOURS", "24"))
 # How long an approval's transaction may take between stamping decided_at and committing:
 # generation records which changes of this margin before its read it saw (services/snapshot.py).
 TROCAP_GENERATION_SNAPSHOT_MARGIN_SECONDS = float(

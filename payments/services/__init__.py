@@ -12,6 +12,8 @@ from payments.services.closing import (
     blocking_changes,
     content_hash,
     payment_list_close,
+    preparer_closes,
+    preparer_refusal,
 )
 from payments.services.deferral import change_record_defer
 from payments.services.generation import payment_list_generate
@@ -34,4 +36,6 @@ __all__ = [
     "payment_list_generate",
     "payment_list_generate_async",
     "payment_period_open",
+    "preparer_closes",
+    "preparer_refusal",
 ]

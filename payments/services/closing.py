@@ -17,7 +17,7 @@ from beneficiaries.models import (
     FuneralSupport,
     FuneralSupportStatus,
 )
-from core.errors import AppError
+from core.errors import AppError, AppForbidden
 from org.models import Role
 from org.scoping import require_officer_of
 from payments.errors import PaymentErrorCode
@@ -95,12 +95,29 @@ def content_hash(payment_list: PaymentList) -> str:
     return digest.hexdigest()
 
 
+def preparer_closes(payment_list: PaymentList, user) -> bool:
+    """True when `user` generated the list: the preparer (người lập) may not also approve
+    (chốt) it. A list the system generated (a beat or worker run, nobody) has no preparer."""
+    return payment_list.generated_by_id is not None and payment_list.generated_by_id == user.pk
+
+
+def preparer_refusal(payment_list: PaymentList) -> str:
+    """What the preparer is told: someone else must close the list."""
+    return _(
+        "The officer who generated this list (%(who)s) cannot also close it: another "
+        "district officer must check and close it."
+    ) % {"who": payment_list.generated_by}
+
+
 def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
     """Close (chốt) a generated list: only a district officer of the closing unit, only when no
     change for the month waits for a decision and nothing was decided since generation. The lines
     are frozen with a content hash, carried-over lines and funeral support are marked, and the
     list is split into one batch per provider with control totals. Two officers closing at once:
-    one succeeds, the other gets an AppError (ALREADY_CLOSED) saying who closed it."""
+    one succeeds, the other gets an AppError (ALREADY_CLOSED) saying who closed it. The
+    preparer and the approver are different people: the officer who generated the list is
+    refused (PREPARER_CANNOT_CLOSE); a list the system generated may be closed by any of the
+    unit's district officers."""
     require_month_in_window(period.month, period.unit_id)
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
@@ -112,7 +129,9 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
             message=_("Only an officer of %(unit)s can close its list.") % {"unit": period.unit},
             code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
         )
-        payment_list = PaymentList.objects.select_related("closed_by").get(period=period)
+        payment_list = PaymentList.objects.select_related("closed_by", "generated_by").get(
+            period=period
+        )
         if period.status in CLOSED_STATUSES:
             raise AppError(
                 PaymentErrorCode.ALREADY_CLOSED,
@@ -125,6 +144,10 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
         if period.status != PeriodStatus.GENERATED or payment_list.generated_at is None:
             raise AppError(
                 PaymentErrorCode.NOT_GENERATED, _("Generate the list before closing it.")
+            )
+        if preparer_closes(payment_list, closed_by):
+            raise AppForbidden(
+                PaymentErrorCode.PREPARER_CANNOT_CLOSE, preparer_refusal(payment_list)
             )
         if payment_list.generation_error:
             raise AppError(

@@ -60,6 +60,11 @@ def test_seed_demo_makes_months_of_history_through_the_mock_providers(no_running
     assert sorted({p.month for p in periods}) == MONTHS
     assert periods.count() == 3 * 9
     assert {p.status for p in periods} == {PeriodStatus.RECONCILED}
+    # Prepared by one district officer, approved by another: the official list names both.
+    people = {
+        (p.payment_list.generated_by.username, p.payment_list.closed_by.username) for p in periods
+    }
+    assert people == {(f"lap{p.unit.code}", f"huyen{p.unit.code}") for p in periods}
     assert {p.reconciliation.status for p in periods} == {"matched"}
     assert "seed_demo: 10/2026:" in output and "payment history of 3 months" in output
 
@@ -107,7 +112,8 @@ def test_an_interrupted_history_is_finished_by_the_next_run_without_paying_twice
         first, second = list(planned_periods(result.province))[:2]
         for period in (first, second):
             officer = User.objects.get(username=f"huyen{period.unit.code}")
-            payment_list_generate(period=period, generated_by=officer)
+            preparer = User.objects.get(username=f"lap{period.unit.code}")
+            payment_list_generate(period=period, generated_by=preparer)
             payment_list_close(period=period, closed_by=officer)
         with override_settings(
             TROCAP_PROVIDERS={

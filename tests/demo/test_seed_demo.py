@@ -69,7 +69,7 @@ def test_seed_builds_the_three_tier_province_with_users_for_every_role():
     assert roles == {
         Role.ADMIN: 1,
         Role.PROVINCE_OFFICER: 1,
-        Role.DISTRICT_OFFICER: 9,
+        Role.DISTRICT_OFFICER: 18,  # per district, the approver and the preparer
         Role.COMMUNE_OFFICER: 134,
     }
     # The printed passwords work.
@@ -164,9 +164,12 @@ def test_a_two_tier_province_can_be_seeded_from_the_package():
     province = AdministrativeUnit.objects.get(level="province", code="68")
     assert province.code_version == "2025-10"
     assert Beneficiary.objects.filter(commune__parent=province).count() == 300
-    assert User.objects.filter(
-        username="duyet68", role=Role.DISTRICT_OFFICER, unit=province
-    ).exists()
+    assert (
+        User.objects.filter(
+            username__in=["duyet68", "lap68"], role=Role.DISTRICT_OFFICER, unit=province
+        ).count()
+        == 2
+    )
     assert "300 beneficiaries" in output
 
 

@@ -1,5 +1,6 @@
-"""A district officer generates the list on a real worker, watches the progress, reviews,
-closes and exports it; the amounts are the ones DESIGN.md §4 gives."""
+"""A district officer generates the list on a real worker, watches the progress and reviews it;
+a second officer closes and exports it (nobody closes a list they prepared); the amounts are the
+ones DESIGN.md §4 gives."""
 
 import datetime
 import io
@@ -24,7 +25,8 @@ def test_generate_on_a_worker_review_close_export(
     call_command("load_units", str(THREE_TIER), province="46", stdout=io.StringIO())
     district = AdministrativeUnit.objects.get(code="474", code_version="2025-01")
     commune = district.children.order_by("code").first()
-    UserFactory(username="huyen", role=Role.DISTRICT_OFFICER, unit=district)
+    preparer = UserFactory(username="huyen", role=Role.DISTRICT_OFFICER, unit=district)
+    approver = UserFactory(username="duyet", role=Role.DISTRICT_OFFICER, unit=district)
     for i, (code, born) in enumerate(
         [("K5C", datetime.date(1940, 1, 1)), ("K1", datetime.date(2024, 1, 1))]
     ):
@@ -43,6 +45,23 @@ def test_generate_on_a_worker_review_close_export(
     assert page.locator("[data-figure=lines]").inner_text() == "2"
     assert page.locator("[data-figure=total]").inner_text() == "1.750.000 ₫"  # 500.000 + 1.250.000
     screenshot("payment-list-review")
+    # The preparer is told up front that another officer closes the list.
+    assert "không được tự chốt" in page.locator("[data-preparer]").inner_text()
+    assert page.locator("a.button:has-text('Chốt danh sách')").count() == 0
+    # Its confirmation page says the same, with no button, and fits a phone.
+    page.goto(f"{live_server.url}/chi-tra/{PaymentPeriod.objects.get().pk}/chot/")
+    assert "không được tự chốt" in page.locator("[data-refusal]").inner_text()
+    assert page.locator("[data-confirm-button]").count() == 0
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("confirm-close-preparer-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "duyet")
+    page.fill("#id_password", "mat-khau-123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/chi-tra/{PaymentPeriod.objects.get().pk}/")
     # Closing goes through its confirmation, which says what will happen with the figures.
     page.click("a.button:has-text('Chốt danh sách')")
     sentence = page.locator("[data-sentence]").inner_text()
@@ -73,4 +92,7 @@ def test_generate_on_a_worker_review_close_export(
         if c is not None
     ]
     assert 1_750_000 in values
+    # The summary sheet names who prepared the list and who approved it: two people.
+    assert workbook.worksheets[0].title == "Tổng hợp"
+    assert str(preparer) in values and str(approver) in values
     screenshot("payment-list-closed")

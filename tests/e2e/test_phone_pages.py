@@ -12,7 +12,7 @@ from django.core.management import call_command
 from beneficiaries.models import Category, ChangeRecord
 from beneficiaries.services.changes import change_record_create
 from beneficiaries.services.inputs import ChangeInput
-from org.models import AdministrativeUnit, Role
+from org.models import AdministrativeUnit, ExportJob, Role
 from payments.models import PaymentLine
 from payments.services import payment_list_generate, payment_period_open
 from reports.coverage import coverage_refresh
@@ -47,7 +47,7 @@ def build():
     district = AdministrativeUnit.objects.get(code="474", code_version="2025-01")
     commune = district.children.order_by("code").first()
     xa = UserFactory(username="xa", role=Role.COMMUNE_OFFICER, unit=commune)
-    UserFactory(username="huyen", role=Role.DISTRICT_OFFICER, unit=district)
+    huyen = UserFactory(username="huyen", role=Role.DISTRICT_OFFICER, unit=district)
     people = []
     for name, born, sex, codes in PEOPLE:
         b = BeneficiaryFactory(commune=commune, full_name=name, date_of_birth=born, sex=sex)
@@ -64,7 +64,27 @@ def build():
         maker=xa,
         today=TODAY,
     )
-    return {"commune": commune, "person": people[0], "period": period, "change": change}
+    # A large export on its way (the commune officer's) and one ready (the district's).
+    jobs = {}
+    for user, status, done in ((xa, "running", 1500), (huyen, "done", 14400)):
+        jobs[user.username] = ExportJob.objects.create(
+            owner=user,
+            kind="payment_list_xlsx",
+            parameters={"period": period.pk, "commune": None},
+            parameters_key=user.username,
+            file_name=f"danh-sach-chi-tra-474-2026-12-{user.username}.xlsx",
+            status=status,
+            rows_done=done,
+            rows_total=14400,
+            stored_name="x.xlsx" if status == "done" else "",
+        ).uuid
+    return {
+        "commune": commune,
+        "person": people[0],
+        "period": period,
+        "change": change,
+        "jobs": jobs,
+    }
 
 
 def login(page, live_server, username):
@@ -90,6 +110,7 @@ def pages_of(data, role):
         ("coverage", "/reports/"),
         ("units", "/don-vi/"),
         ("policy", "/chinh-sach/"),
+        ("export-job", f"/tep/{data['jobs']['xa' if role == 'commune' else 'huyen']}/"),
     ]
     # The cash signature list is printed on A4 for the post office, and read on a phone too.
     pages.append(("signature-list", f"/chi-tra/{period.pk}/ky-nhan/{data['commune'].pk}/"))

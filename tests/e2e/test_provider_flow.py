@@ -56,7 +56,9 @@ def test_send_watch_and_reconcile_against_the_ledger(
     officer = User.objects.get(username=login.username)
     period = payment_period_open(unit=officer.unit, month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officer)
-    payment_list_close(period=period, closed_by=officer)
+    payment_list_close(
+        period=period, closed_by=User.objects.get(username=f"lap{officer.unit.code}")
+    )
     lines = {line.reference: line for line in period.payment_list.lines.select_related("provider")}
     assert {line.provider.code for line in lines.values()} == {"VIETTELPAY", "VNPOST"}
 

@@ -26,17 +26,20 @@ def run(name, *args) -> str:
     return out.getvalue().strip().splitlines()[-1]
 
 
-def test_generate_close_and_export(k5c, officers, hue_units, tmp_path):
+def test_generate_close_and_export(k5c, officers, checker, hue_units, tmp_path):
     code = hue_units["district"].code
     summary = run("generate_payment_list", "--unit", code, "--month", "2026-12")
     assert summary.startswith(
         "generate_payment_list: Quận Thuận Hóa 12/2026: 1 lines, 500.000 ₫, draft"
     )
-    with pytest.raises(CommandError, match="--as"):
+    with pytest.raises(CommandError, match="--approver"):
         run("generate_payment_list", "--unit", code, "--month", "2026-12", "--close")
-    summary = run(
-        "generate_payment_list", "--unit", code, "--month", "2026-12", "--close", "--as", "huyen"
-    )
+    args = ["--unit", code, "--month", "2026-12", "--as", "huyen", "--close"]
+    # The preparer may not approve the list they generated.
+    with pytest.raises(CommandError, match="Người lập danh sách"):
+        run("generate_payment_list", *args, "--approver", "huyen")
+    assert PaymentPeriod.objects.get().status == "generated"
+    summary = run("generate_payment_list", *args, "--approver", checker.username)
     assert "closed, hash" in summary
     assert PaymentPeriod.objects.get().status == "closed"
     with pytest.raises(CommandError, match="chốt"):

@@ -147,7 +147,7 @@ def test_a_provincial_standard_level_applies_from_its_month(hue_units):
 
 
 @pytest.fixture
-def history(hue_units, officers):
+def history(hue_units, officers, checker):
     """October and November closed, then changes decided: what December owes."""
     c = hue_units["commune"]
     steady = person(c, datetime.date(1940, 1, 1), ["K5C"])
@@ -169,7 +169,7 @@ def history(hue_units, officers):
             )
             changes_apply_due(today=NOV)
         period = generate(hue_units["district"], month, officers["district"])
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     # November: the wallet payment failed.
     failed = PaymentLine.objects.get(payment_list__period__month=NOV, beneficiary=steady)
     failed.status = LineStatus.FAILED
@@ -278,9 +278,9 @@ def test_arrears_funeral_and_carry_over_land_on_the_right_lines(history, hue_uni
     )
 
 
-def test_arrears_are_not_paid_twice(history, hue_units, officers):
+def test_arrears_are_not_paid_twice(history, hue_units, officers, checker):
     dec = generate(hue_units["district"], DEC, officers["district"])
-    payment_list_close(period=dec, closed_by=officers["district"])
+    payment_list_close(period=dec, closed_by=checker)
     jan = generate(hue_units["district"], datetime.date(2027, 1, 1))
     for key in ("worse", "late", "resting"):
         assert line(jan, history[key]).amount_arrears == 0, key
@@ -288,13 +288,18 @@ def test_arrears_are_not_paid_twice(history, hue_units, officers):
     assert line(jan, history["steady"]).amount_carried_over == 0  # carried once
 
 
-def test_closing_rules(hue_units, officers):
+def test_closing_rules(hue_units, officers, checker):
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     period = generate(hue_units["district"], DEC, officers["district"])
     for outsider in (officers["commune"], officers["province"]):
         with pytest.raises(PermissionDenied) as refused:
             payment_list_close(period=period, closed_by=outsider)
         assert refused.value.code == PaymentErrorCode.NOT_OFFICER_OF_UNIT
+    # The preparer (who generated it) may not also approve it.
+    with pytest.raises(PermissionDenied) as refused:
+        payment_list_close(period=period, closed_by=officers["district"])
+    assert refused.value.code == PaymentErrorCode.PREPARER_CANNOT_CLOSE
+    assert "không được tự chốt" in str(refused.value)
     waiting = change_record_create(
         beneficiary=b,
         data=ChangeInput(kind="suspend", reason="other", effective_month=DEC),
@@ -302,13 +307,14 @@ def test_closing_rules(hue_units, officers):
         today=datetime.date(2026, 11, 21),
     )
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_WAITING}
     change_record_defer(change=waiting, user=officers["district"], month=datetime.date(2027, 1, 1))
-    plist = payment_list_close(period=period, closed_by=officers["district"])
-    assert len(plist.content_hash) == 64 and plist.closed_by == officers["district"]
+    plist = payment_list_close(period=period, closed_by=checker)
+    assert len(plist.content_hash) == 64 and plist.closed_by == checker
+    assert plist.generated_by == officers["district"]
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.ALREADY_CLOSED}
     with pytest.raises(ValidationError) as refused:
         payment_list_generate(period=period)
@@ -326,7 +332,7 @@ def test_closing_rules(hue_units, officers):
     )
 
 
-def test_an_approval_after_generation_asks_for_a_new_generation(hue_units, officers):
+def test_an_approval_after_generation_asks_for_a_new_generation(hue_units, officers, checker):
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     period = generate(hue_units["district"], DEC, officers["district"])
     ch = change_record_create(
@@ -339,11 +345,11 @@ def test_an_approval_after_generation_asks_for_a_new_generation(hue_units, offic
         change=ch, approved_by=officers["district"], today=datetime.date(2026, 11, 22)
     )
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_SINCE_GENERATION}
     period = generate(hue_units["district"], DEC, officers["district"])
     assert line(period, b) is None  # suspended from December, though not applied yet
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
 
 
 def test_regenerating_a_draft_replaces_its_lines(hue_units):
@@ -400,3 +406,21 @@ def test_an_account_pays_from_the_month_it_was_opened(hue_units):
     assert (line(early, b).channel, line(early, b).provider.code) == ("cash", "VNPOST")
     period = generate(hue_units["district"], DEC)
     assert (line(period, b).channel, line(period, b).provider.code) == ("account", "VIETTELPAY")
+
+
+def test_a_list_the_system_generated_is_closed_by_any_officer_of_the_unit(hue_units, officers):
+    person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
+    period = generate(hue_units["district"], DEC)  # a beat or worker run: nobody prepared it
+    assert period.payment_list.generated_by is None
+    plist = payment_list_close(period=period, closed_by=officers["district"])
+    assert plist.closed_by == officers["district"]
+
+
+def test_whoever_generated_last_is_the_preparer(hue_units, officers, checker):
+    person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
+    generate(hue_units["district"], DEC, officers["district"])
+    period = generate(hue_units["district"], DEC, checker)  # generated again by the other one
+    with pytest.raises(PermissionDenied) as refused:
+        payment_list_close(period=period, closed_by=checker)
+    assert refused.value.code == PaymentErrorCode.PREPARER_CANNOT_CLOSE
+    assert payment_list_close(period=period, closed_by=officers["district"]).closed_by_id

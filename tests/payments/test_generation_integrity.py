@@ -48,7 +48,9 @@ def suspend(b, officers, *, approve=True) -> ChangeRecord:
 # --- 1. Generation is consistent with approval ---------------------------------------------------
 
 
-def test_an_approval_between_the_read_and_the_write_makes_the_list_stale(hue_units, officers):
+def test_an_approval_between_the_read_and_the_write_makes_the_list_stale(
+    hue_units, officers, checker
+):
     """The progress report of 0/n comes once the register has been read: an approval landing
     there is in neither the lines nor (before the fix) the staleness check."""
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"], full_name="Lê Thị Hoa")
@@ -71,16 +73,18 @@ def test_an_approval_between_the_read_and_the_write_makes_the_list_stale(hue_uni
     assert approved
     assert line(period, b) is not None  # the read did not see the suspension
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_SINCE_GENERATION}
     assert "Lê Thị Hoa" in refused.value.messages[0]  # says which change to take in
     assert f"{change.pk}" in refused.value.messages[0]
     payment_list_generate(period=period, generated_by=officers["district"])
     assert line(period, b) is None
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
 
 
-def test_a_decision_stamped_before_the_read_but_committed_after_it_is_caught(hue_units, officers):
+def test_a_decision_stamped_before_the_read_but_committed_after_it_is_caught(
+    hue_units, officers, checker
+):
     """An approval stamps decided_at when its transaction starts: one that committed after the
     read began carries a time before the list's snapshot, and must still make it stale."""
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"], full_name="Phan Văn Tư")
@@ -94,18 +98,18 @@ def test_a_decision_stamped_before_the_read_but_committed_after_it_is_caught(hue
         decided_at=plist.snapshot_at - datetime.timedelta(seconds=1)
     )
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_SINCE_GENERATION}
     assert "Phan Văn Tư" in refused.value.messages[0]
 
 
-def test_a_recent_decision_the_read_saw_is_not_stale(hue_units, officers):
+def test_a_recent_decision_the_read_saw_is_not_stale(hue_units, officers, checker):
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     change = suspend(b, officers)
     period = payment_period_open(unit=hue_units["district"], month=DEC)
     payment_list_generate(period=period, generated_by=officers["district"])
     assert PaymentList.objects.get(period=period).changes_seen == [change.pk]
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
 
 
 def test_the_review_names_the_changes_to_take_in(client, hue_units, officers):
@@ -123,7 +127,13 @@ def test_the_review_names_the_changes_to_take_in(client, hue_units, officers):
 
 
 def test_any_error_ends_the_generation_as_failed_with_its_reason(
-    client, hue_units, officers, eager_celery, django_capture_on_commit_callbacks, monkeypatch
+    client,
+    hue_units,
+    officers,
+    eager_celery,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    checker,
 ):
     person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     period = payment_period_open(unit=hue_units["district"], month=DEC)
@@ -143,7 +153,7 @@ def test_any_error_ends_the_generation_as_failed_with_its_reason(
     assert 'hx-trigger="every 1s"' not in html  # no spinner
     assert "Thử lại" in html  # the button to try again
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.NOT_GENERATED}
     # Trying again once the cause is gone generates the list.
     monkeypatch.undo()
@@ -169,7 +179,7 @@ def test_an_absurd_standard_level_fails_the_generation(hue_units, officers):
     assert plist.generation_failed and "OverflowError" in plist.generation_error
 
 
-def test_a_list_whose_regeneration_failed_does_not_close(hue_units, officers, monkeypatch):
+def test_a_list_whose_regeneration_failed_does_not_close(hue_units, officers, monkeypatch, checker):
     """The lines of the attempt before stay on the page, but the officer asked for new ones."""
     person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     period = payment_period_open(unit=hue_units["district"], month=DEC)
@@ -178,11 +188,11 @@ def test_a_list_whose_regeneration_failed_does_not_close(hue_units, officers, mo
     with pytest.raises(TypeError):
         payment_list_generate(period=period)
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.GENERATION_FAILED}
     monkeypatch.undo()
     payment_list_generate(period=period)
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
 
 
 def test_a_month_out_of_the_calendar_fails_the_generation(hue_units, officers):
@@ -250,7 +260,7 @@ def test_the_beat_opened_generations_are_followed_too(hue_units, eager_celery):
 
 
 def test_a_person_the_rules_cannot_price_gets_a_marked_line_and_blocks_closing(
-    client, hue_units, officers
+    client, hue_units, officers, checker
 ):
     c = hue_units["commune"]
     fine = person(c, datetime.date(1940, 1, 1), ["K5C"])
@@ -267,7 +277,7 @@ def test_a_person_the_rules_cannot_price_gets_a_marked_line_and_blocks_closing(
     assert "K1" in marked.cannot_compute_reason
     assert not line(period, fine).cannot_compute
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.LINES_CANNOT_COMPUTE}
     assert "Trần Bé Ba" in refused.value.messages[0]
     client.force_login(officers["district"])
@@ -276,7 +286,7 @@ def test_a_person_the_rules_cannot_price_gets_a_marked_line_and_blocks_closing(
     assert reverse("payments:close", args=[period.pk]) not in html
 
 
-def test_no_standard_level_in_force_is_a_reason_not_a_zero(hue_units, officers):
+def test_no_standard_level_in_force_is_a_reason_not_a_zero(hue_units, officers, checker):
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"])
     StandardLevel.objects.all().delete()
     period = payment_period_open(unit=hue_units["district"], month=DEC)
@@ -284,5 +294,5 @@ def test_no_standard_level_in_force_is_a_reason_not_a_zero(hue_units, officers):
     marked = line(period, b)
     assert marked.cannot_compute and "12/2026" in marked.cannot_compute_reason
     with pytest.raises(ValidationError) as refused:
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.LINES_CANNOT_COMPUTE}

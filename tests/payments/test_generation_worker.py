@@ -57,7 +57,7 @@ def paused_worker(workers, folder):
 
 
 def test_an_approval_while_the_worker_generates_makes_the_list_stale(
-    workers, hue_units, officers, tmp_path
+    workers, hue_units, officers, tmp_path, checker
 ):
     b = person(hue_units["commune"], datetime.date(1940, 1, 1), ["K5C"], full_name="Võ Thị Mai")
     person(hue_units["commune"], datetime.date(1941, 1, 1), ["K5C"])
@@ -81,7 +81,7 @@ def test_an_approval_while_the_worker_generates_makes_the_list_stale(
     assert line(period, b) is not None  # the suspension is not in the lines...
 
     with pytest.raises(ValidationError) as refused:  # ...so the list is stale
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert error_codes(refused.value) == {PaymentErrorCode.CHANGES_SINCE_GENERATION}
     assert "Võ Thị Mai" in refused.value.messages[0]
 
@@ -89,7 +89,7 @@ def test_an_approval_while_the_worker_generates_makes_the_list_stale(
     payment_list_generate_async(period=period, user=officers["district"])  # take it in
     wait_for(lambda: not PaymentList.objects.get(period=period).generating, what="the new list")
     assert line(period, b) is None
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
 

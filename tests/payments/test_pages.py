@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from beneficiaries.models import Category
+from payments import confirmations
 from payments.models import PaymentPeriod
 from reports.models import ExportLog
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
@@ -31,7 +32,7 @@ def people(hue_units):
 
 
 def test_district_officer_opens_generates_reviews_closes_and_exports(
-    client, officers, people, eager_celery, django_capture_on_commit_callbacks
+    client, officers, checker, people, eager_celery, django_capture_on_commit_callbacks
 ):
     client.force_login(officers["district"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -41,12 +42,28 @@ def test_district_officer_opens_generates_reviews_closes_and_exports(
     html = client.get(response["Location"]).content.decode()
     assert 'data-figure="lines">6<' in html
     assert "3.000.000 ₫" in html
+    # The officer who generated the list is told up front that another must close it: the
+    # review page and the confirmation say so, and offer no button.
+    assert "data-preparer" in html and "không được tự chốt" in html
+    assert reverse("payments:close", args=[period.pk]) not in html
+    page = client.get(reverse("payments:close", args=[period.pk])).content.decode()
+    assert "data-refusal" in page and "data-confirm-button" not in page
+    token = confirmations.close_confirmation(user=officers["district"], period=period).token
+    client.post(reverse("payments:close", args=[period.pk]), {"confirm": token})
+    period.refresh_from_db()
+    assert period.status == "generated"  # a POST all the same is refused by the service
+
+    client.force_login(checker)
+    html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
+    assert "data-preparer" not in html and reverse("payments:close", args=[period.pk]) in html
     response = confirmed_post(client, reverse("payments:close", args=[period.pk]))
     period.refresh_from_db()
     assert period.status == "closed"
+    assert period.payment_list.closed_by == checker
     html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
     assert period.payment_list.content_hash in html
-    assert str(officers["district"]) in html
+    assert str(checker) in html
+    client.force_login(officers["district"])
 
     first = client.get(reverse("payments:export", args=[period.pk, "xlsx"])).content
     again = client.get(reverse("payments:export", args=[period.pk, "xlsx"])).content

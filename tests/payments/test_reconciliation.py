@@ -28,6 +28,7 @@ from payments.reconciliation import fee_for, period_reconcile, uncollected_suspe
 from payments.services import payment_list_close
 from providers.models import Provider, ProviderContract
 from reports.models import ExportLog
+from tests.helpers import checker_of
 from tests.payments.test_generate import generate, person
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ DEC = datetime.date(2026, 12, 1)
 def sent(unit, month, user, results: dict[int, str] | None = None, default="paid"):
     """Generate, close and 'send' a list; lines take `results[beneficiary_id]` or `default`."""
     period = generate(unit, month, user)
-    payment_list_close(period=period, closed_by=user)
+    payment_list_close(period=period, closed_by=checker_of(unit))
     period.refresh_from_db()
     for line in period.payment_list.lines.all():
         status = (results or {}).get(line.beneficiary_id, default)
@@ -154,12 +155,14 @@ def test_every_kind_of_discrepancy_is_flagged(hue_units, officers, people):
     assert r.history.count() == 2  # both kept in the history
 
 
-def test_only_a_sent_list_with_every_line_final_and_only_its_officer(hue_units, officers, people):
+def test_only_a_sent_list_with_every_line_final_and_only_its_officer(
+    hue_units, officers, people, checker
+):
     period = generate(hue_units["district"], DEC, officers["district"])
     with pytest.raises(ValidationError) as refused:
         period_reconcile(period=period, fetch=statement_of(period))
     assert error_codes(refused.value) == {PaymentErrorCode.NOT_SENT}
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
     period.refresh_from_db()
     period.status = PeriodStatus.SUBMITTED
     period.save()

@@ -17,6 +17,7 @@ from providers.adapters.viettelpay import ViettelPayAdapter
 from providers.models import Provider
 from tests.core.test_metrics import scrape, value
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.helpers import checker_of
 from tests.providers.mockprocess import call, running_mock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -42,7 +43,7 @@ def ledger(url):
 
 
 @pytest.fixture
-def batch(mock_url, hue_units, officers):
+def batch(mock_url, hue_units, officers, checker):
     post(f"{mock_url}/__mock__/reset", {})
     viettel = Provider.objects.get(code="VIETTELPAY")
     for i, suffix in enumerate(["11", "22", "01", "33"]):  # "...01": unregistered number
@@ -60,7 +61,7 @@ def batch(mock_url, hue_units, officers):
         )
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officers["district"])
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
     return PaymentBatch.objects.get(provider=viettel)
 
 
@@ -159,7 +160,7 @@ def close_list(hue_units, officers, accounts):
             )
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officers["district"])
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker_of(period.unit))
 
 
 def test_a_vietinbank_spreadsheet_batch_is_submitted_polled_and_nobody_paid_twice(

@@ -22,6 +22,7 @@ from payments.services import payment_list_close, payment_list_generate, payment
 from providers.adapters.base import sign
 from providers.models import CallbackEvent, Provider
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.helpers import checker_of
 from tests.providers.mockprocess import call, running_mock
 from tests.workers import Workers, worker_env
 
@@ -97,7 +98,7 @@ def closed_list(hue_units, officers, *, viettel=5, vietin=4, cash=3) -> PaymentP
         person(id_number=f"0461950{i:04d}" + ("7" if i == 0 else "3"))
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officers["district"])
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker_of(period.unit))
     period.refresh_from_db()
     return period
 

@@ -13,7 +13,7 @@ from payments.models import PaymentPeriod
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers.models import Provider
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
-from tests.helpers import confirmed_post
+from tests.helpers import checker_of, confirmed_post
 from tests.providers.test_batch_submission import SECRET, ledger, mock_url, post  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -42,7 +42,7 @@ def closed(mock_url, hue_units, officers, settings):  # noqa: F811
         )
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officers["district"])
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker_of(period.unit))
     return period
 
 

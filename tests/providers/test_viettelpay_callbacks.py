@@ -448,7 +448,7 @@ def test_the_callback_settings_are_checked_reported_and_reset(mock_url):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_our_inbox_applies_the_callbacks_and_the_lines_become_final_without_polling(
-    mock_url, live_server, hue_units, officers, settings
+    mock_url, live_server, hue_units, officers, settings, checker
 ):
     settings.TROCAP_PROVIDERS = {
         **settings.TROCAP_PROVIDERS,
@@ -475,7 +475,7 @@ def test_our_inbox_applies_the_callbacks_and_the_lines_become_final_without_poll
         )
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officers["district"])
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
     configure(
         mock_url,
         result_delay_seconds=0.3,

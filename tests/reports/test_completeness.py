@@ -16,6 +16,7 @@ from payments.services import payment_list_close, payment_list_generate, payment
 from providers.models import Provider
 from reports import coverage
 from tests.factories import UserFactory
+from tests.helpers import checker_of
 from tests.payments.test_generate import person
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ DEC = datetime.date(2026, 12, 1)
 def close_and_pay(district, officer, month):
     period = payment_period_open(unit=district, month=month)
     payment_list_generate(period=period, generated_by=officer)
-    payment_list_close(period=period, closed_by=officer)
+    payment_list_close(period=period, closed_by=checker_of(district))
     period.payment_list.lines.update(status=LineStatus.PAID)
     return period
 

@@ -18,6 +18,7 @@ from payments.services import payment_list_close, payment_list_generate, payment
 from reports import coverage
 from reports.models import CoverageSnapshot
 from tests.factories import RecipientFactory
+from tests.helpers import checker_of
 from tests.payments.test_generate import person
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def direct(communes, month):
 
 
 @pytest.fixture
-def district_list(hue_units, officers):
+def district_list(hue_units, officers, checker):
     from providers.models import Provider
 
     c, n = hue_units["commune"], hue_units["neighbour"]
@@ -77,7 +78,7 @@ def district_list(hue_units, officers):
         )
     period = payment_period_open(unit=hue_units["district"], month=DEC)
     payment_list_generate(period=period, generated_by=officers["district"])
-    payment_list_close(period=period, closed_by=officers["district"])
+    payment_list_close(period=period, closed_by=checker)
     lines = {line.beneficiary_id: line for line in period.payment_list.lines.all()}
     results = {people[0].pk: "paid", people[1].pk: "failed", people[2].pk: "paid"}
     for pk, status in results.items():
@@ -177,7 +178,7 @@ def test_on_the_demo_province_the_dashboard_equals_a_direct_count(client):
         officer = User.objects.get(username=username)
         period = payment_period_open(unit=officer.unit, month=DEC)
         payment_list_generate(period=period, generated_by=officer)
-        payment_list_close(period=period, closed_by=officer)
+        payment_list_close(period=period, closed_by=checker_of(officer.unit))
         for i, line in enumerate(period.payment_list.lines.order_by("line_no")):
             line.status = ("paid", "paid", "paid", "failed", "unpaid")[i % 5]
             line.save(update_fields=["status"])
@@ -193,7 +194,7 @@ def test_on_the_demo_province_the_dashboard_equals_a_direct_count(client):
 
 
 def test_generating_closing_and_reconciling_queue_a_refresh_once_while_one_waits(
-    hue_units, officers, monkeypatch, settings, django_capture_on_commit_callbacks
+    hue_units, officers, monkeypatch, settings, django_capture_on_commit_callbacks, checker
 ):
     from payments.models import PeriodStatus
     from payments.reconciliation import period_reconcile
@@ -216,7 +217,7 @@ def test_generating_closing_and_reconciling_queue_a_refresh_once_while_one_waits
     with django_capture_on_commit_callbacks(execute=True):
         payment_list_generate(period=period, generated_by=officers["district"])  # again
     with django_capture_on_commit_callbacks(execute=True):
-        payment_list_close(period=period, closed_by=officers["district"])
+        payment_list_close(period=period, closed_by=checker)
     assert queued == [refresh]  # one refresh waits for the three changes
 
     # The worker runs it: the snapshots are there, and the next change asks for another.

@@ -18,7 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import PortalApplication
 from beneficiaries.models import ChangeRecord, ImportJob
-from org.models import Role
+from org.exports import export_dir
+from org.models import ExportJob, Role
 from payments.services import payment_list_close
 from tests.factories import UserFactory
 from tests.helpers import reconciled_with_a_discrepancy_per_line
@@ -61,6 +62,18 @@ def world(hue_units, officers):
     job = ImportJob.objects.create(
         user=officers["commune"], file_name="dt.csv", size=1, sha256="0" * 64, status="checked"
     )
+    # A large export of the commune officer, written by the worker: its owner's alone.
+    export = ExportJob.objects.create(
+        owner=officers["commune"],
+        kind="payment_list_xlsx",
+        parameters={"period": period.pk, "commune": hue_units["commune"].pk},
+        parameters_key="matrix",
+        file_name="ds.xlsx",
+        status="done",
+    )
+    export.stored_name = f"{export.uuid.hex}.xlsx"
+    export.save()
+    (export_dir() / export.stored_name).write_bytes(b"PK")
     users = {
         **officers,
         "other": UserFactory(
@@ -74,6 +87,7 @@ def world(hue_units, officers):
         "change": change,
         "period": period,
         "job": job,
+        "export": export,
         "users": users,
     }
 
@@ -138,6 +152,9 @@ def urls(w, units):
             reverse("beneficiaries:import_errors", args=[w["job"].uuid]),
         ),
         "beneficiaries:import_template": (get, reverse("beneficiaries:import_template")),
+        "export_job": (get, reverse("export_job", args=[w["export"].uuid])),
+        "export_job_progress": (get, reverse("export_job_progress", args=[w["export"].uuid])),
+        "export_job_download": (get, reverse("export_job_download", args=[w["export"].uuid])),
         "beneficiaries:export": (get, reverse("beneficiaries:export")),
         "beneficiaries:detail": (get, reverse("beneficiaries:detail", args=[pk])),
         "beneficiaries:change_create": (
@@ -218,6 +235,10 @@ MATRIX = {
     "beneficiaries:import_confirm": (302, 302, 404, 404, 404, 404, 404),
     "beneficiaries:import_errors": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:import_template": (302, 200, 200, 200, 200, 200, 200),
+    # A large export's job and its file: its owner's alone (anyone else: absent).
+    "export_job": (302, 200, 404, 404, 404, 404, 404),
+    "export_job_progress": (302, 200, 404, 404, 404, 404, 404),
+    "export_job_download": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:export": (302, 200, 200, 200, 200, 200, 200),
     "beneficiaries:detail": (302, 200, 404, 200, 404, 200, 200),
     "beneficiaries:change_create": (302, 200, 404, 403, 403, 403, 403),

@@ -1,4 +1,5 @@
-"""generate_payment_list --unit CODE --month YYYY-MM [--close] [--as USERNAME] [--async]"""
+"""generate_payment_list --unit CODE --month YYYY-MM [--as USERNAME] [--close --approver USERNAME]
+[--async]"""
 
 import datetime
 import time
@@ -42,6 +43,15 @@ def closing_unit(code: str) -> AdministrativeUnit:
     return units[0]
 
 
+def _user(username: str | None) -> User | None:
+    if not username:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"No active user {username!r}.")
+    return user
+
+
 class Command(BaseCommand):
     help = "Generate the monthly payment list of a closing unit (and optionally close it)."
 
@@ -51,21 +61,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--close", action="store_true", help="Close the list after generating it"
         )
-        parser.add_argument("--as", dest="username", help="The officer who generates (and closes)")
+        parser.add_argument(
+            "--as", dest="username", help="The officer who generates (none: the system)"
+        )
+        parser.add_argument(
+            "--approver",
+            help="The district officer who closes the list (not the one who generated it)",
+        )
         parser.add_argument(
             "--async", dest="run_async", action="store_true", help="Queue it on a worker"
         )
 
-    def handle(self, *args, unit, month, close, username, run_async, **options):
+    def handle(self, *args, unit, month, close, username, approver, run_async, **options):
         target = closing_unit(unit)
-        user = None
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(f"No active user {username!r}.")
-        if close and user is None:
+        user, closer = _user(username), _user(approver)
+        if close and closer is None:
             raise CommandError(
-                "--close needs --as USERNAME: a district officer of the unit closes the list."
+                "--close needs --approver USERNAME: a district officer of the unit, other than "
+                "the one who generated the list, closes it."
             )
         try:
             period = payment_period_open(unit=target, month=parse_month(month))
@@ -80,7 +93,7 @@ class Command(BaseCommand):
             payment_list = payment_list_generate(period=period, generated_by=user)
             seconds = time.perf_counter() - started
             if close:
-                payment_list = payment_list_close(period=period, closed_by=user)
+                payment_list = payment_list_close(period=period, closed_by=closer)
         except (ValidationError, PermissionDenied) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             raise CommandError(" ".join(messages)) from exc
