@@ -42,7 +42,8 @@ e2e: setup ## Run only the browser tests (needs /usr/bin/chromium)
 # The phone views next to the desktop ones, in docs/screenshots/ (a chosen set: the suite takes
 # every page into test-results/).
 SHOTS := commune-home commune-register commune-person commune-registration commune-queue \
-	commune-import commune-payment-list commune-lines commune-coverage district-home \
+	commune-import commune-payment-list commune-lines commune-coverage commune-change-death \
+	commune-signature-list commune-export-job district-home \
 	district-queue district-change district-payment-list district-lines district-coverage
 screenshots: setup ## Walk the officers' pages at 390 and 1280 px and refresh docs/screenshots/
 	$(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_phone_pages.py
