@@ -5,6 +5,7 @@ import datetime
 
 from django import template
 
+from org.notices import background_notices as notices_now
 from org.privacy import identifiers_for
 from org.text import format_number, format_vnd
 
@@ -53,3 +54,10 @@ def phone(value, user):
 @register.filter
 def account(value, user):
     return identifiers_for(user).account(value)
+
+
+@register.inclusion_tag("includes/background_notices.html", takes_context=True)
+def background_notices(context):
+    """{% background_notices %}: what is being done in the background (org/notices.py)."""
+    request = context.get("request")
+    return {"notices": notices_now(user=getattr(request, "user", None))}
