@@ -118,7 +118,7 @@ def test_the_task_builds_one_month_at_a_time_oldest_first_and_resumes(tmp_path, 
         assert history_notice() == NOTICE.format(2, 2)
 
         # The worker was stopped half-way through October: one list closed, the rest not.
-        first = list(planned_periods(result.province))[0]
+        first = planned_periods(result.province).first()
         officer = User.objects.get(username=f"huyen{first.unit.code}")
         payment_list_generate(period=first, generated_by=officer)
         payment_list_close(period=first, closed_by=officer)
