@@ -62,8 +62,12 @@ def mock_providers_wait(seconds: float) -> bool:
             time.sleep(1)
 
 
-def history_build_queue(*, province_code: str = "46", seed: int = 2023) -> None:
-    history_month_build.delay(province_code=province_code, seed=seed)
+def history_build_queue(
+    *, province_code: str = "46", seed: int = 2023, mock_wait_seconds: float = 60.0
+) -> None:
+    history_month_build.delay(
+        province_code=province_code, seed=seed, mock_wait_seconds=mock_wait_seconds
+    )
 
 
 @shared_task(bind=True, name="demo.tasks.history_month_build", max_retries=5)
@@ -96,5 +100,5 @@ def history_month_build(
     if after is None or after.complete:
         logger.info(f"seed_demo: payment history of {before.total} months made.")
         return "complete"
-    history_build_queue(province_code=province_code, seed=seed)
+    history_build_queue(province_code=province_code, seed=seed, mock_wait_seconds=mock_wait_seconds)
     return "built"

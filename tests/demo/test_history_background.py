@@ -5,6 +5,7 @@ payment lists say how far it is while it is built, and nothing once it is made."
 import datetime
 import io
 import logging
+import time
 
 import pytest
 from django.core.management import call_command
@@ -114,7 +115,8 @@ def test_the_task_builds_one_month_at_a_time_oldest_first_and_resumes(tmp_path, 
             assert tasks.history_month_build(**build) == "built"
         status = dict(PaymentPeriod.objects.values_list("month", "status").distinct())
         assert status == {SEPTEMBER: PeriodStatus.RECONCILED, OCTOBER: PeriodStatus.DRAFT}
-        assert queued == [{"province_code": "46", "seed": 8}]  # the next month, as its own task
+        # The next month, as its own task.
+        assert queued == [{"province_code": "46", "seed": 8, "mock_wait_seconds": 0}]
         assert history_notice() == NOTICE.format(2, 2)
 
         # The worker was stopped half-way through October: one list closed, the rest not.
@@ -136,3 +138,60 @@ def test_the_task_builds_one_month_at_a_time_oldest_first_and_resumes(tmp_path, 
     ]
     assert built[0].endswith("(1 of 2)") and built[1].endswith("(2 of 2)")
     assert messages[-1] == "seed_demo: payment history of 2 months made."
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_builds_the_queued_history_month_by_month(tmp_path, monkeypatch):
+    """seed_demo --history=background puts the first month on the broker; a real worker makes
+    it, queues the next, and so on to the end, logging each month in order."""
+    from config.celery import app
+    from tests.helpers import test_database_url
+    from tests.workers import Workers
+
+    app.control.purge()
+    real_queue = tasks.history_build_queue
+    # Nothing answers at the mock's address: the worker starts its own at once, not after 60 s.
+    monkeypatch.setattr(
+        "demo.management.commands.seed_demo.history_build_queue",
+        lambda **kw: real_queue(**kw, mock_wait_seconds=0),
+    )
+    call_command(
+        "seed_demo",
+        beneficiaries=150,
+        seed=6,
+        as_of=AS_OF,
+        months=2,
+        history="background",
+        stdout=io.StringIO(),
+    )
+    assert history_progress().done == 0
+    pool = Workers(
+        {
+            "DATABASE_URL": test_database_url(),
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "MOCK_PROVIDERS_URL": f"http://127.0.0.1:{free_port()}",
+            "MOCK_PROVIDERS_DB": str(tmp_path / "mock_providers.sqlite3"),
+            "LOG_LEVEL": "INFO",
+        },
+        tmp_path,
+    )
+    worker = pool.start(beat=False)
+    try:
+        deadline = time.monotonic() + 240
+        while not history_progress().complete and time.monotonic() < deadline:
+            assert worker.poll() is None, "the worker died"
+            time.sleep(1)
+        assert history_progress().complete
+        log = (tmp_path / "worker-0.log").read_text()
+        for _ in range(30):  # the last line follows the last month's commit
+            if "payment history of 2 months made" in log:
+                break
+            time.sleep(0.5)
+            log = (tmp_path / "worker-0.log").read_text()
+    finally:
+        pool.stop()
+    september = log.index("seed_demo: history month 2026-09 built")
+    october = log.index("seed_demo: history month 2026-10 built")
+    assert september < october < log.index("seed_demo: payment history of 2 months made.")
+    assert set(PaymentPeriod.objects.values_list("status", flat=True)) == {PeriodStatus.RECONCILED}
