@@ -12,7 +12,7 @@ from django.db import connection
 from org.models import AdministrativeUnit
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "sqlite", reason="the embedded SQLite default only"),
 ]
 
