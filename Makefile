@@ -30,7 +30,11 @@ migrate: setup ## Apply database migrations
 seed: migrate ## Seed the demo province once (Huế, 60,738 people, a year of payments; DEMO_MONTHS=N)
 	DEBUG=0 $(PY) manage.py seed_demo --skip-if-seeded
 
-run: seed ## Set up, migrate, seed the demo once, and run web + worker + mock providers on :8000
+# make run answers first and builds the history behind: the register is seeded here (about half
+# a minute), then the worker makes the payment history one month a task, oldest first, while
+# the pages answer (the dashboards say how far it is); a new make run resumes it.
+run: migrate ## Set up, migrate, seed the register once, run web + worker + mock providers on :8000; the worker builds the history
+	DEBUG=0 $(PY) manage.py seed_demo --skip-if-seeded --history=background
 	$(PY) manage.py run_stack --addr 127.0.0.1:8000
 
 test: setup ## Run the test suite (SQLite unless DATABASE_URL/REDIS_URL are set)

@@ -9,3 +9,10 @@ class DemoConfig(AppConfig):
 
     name = "demo"
     verbose_name = _("Demo data")
+
+    def ready(self) -> None:
+        from demo.progress import history_notice
+        from org.notices import background_notice_register
+
+        # While the worker builds the history, the dashboards and payment lists say so.
+        background_notice_register(history_notice)

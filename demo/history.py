@@ -26,6 +26,7 @@ from django.db import reset_queries
 from simple_history.utils import update_change_reason
 
 from core.months import add_months
+from demo.progress import HISTORY_REASON
 from org.models import AdministrativeUnit, Role, User
 from payments.dispatch import period_settle_inline
 from payments.models import LineStatus, PaymentPeriod, PeriodStatus
@@ -42,8 +43,6 @@ from reports.coverage import coverage_refresh
 from reports.tasks import auto_refresh_paused
 
 logger = logging.getLogger(__name__)
-
-HISTORY_REASON = "seed_demo history"
 
 # The mock providers' pace for the history: results at once, the post office's window closed
 # at once; a few failures, at random rather than by account number so that they fall on other
@@ -142,9 +141,12 @@ def history_finish(
     province: AdministrativeUnit,
     seed: int = 2023,
     log: Callable[[str], None] = lambda message: None,
+    months_limit: int | None = None,
 ) -> list[HistoryMonth]:
     """Take every planned period of the province through to reconciliation, month by month,
     and refresh each month's coverage figures. Safe to run again after an interruption.
+    With `months_limit`, only that many months, the oldest first (the worker builds the
+    history one month a task: demo.tasks).
 
     Every provider is reached at the mock providers' address for the length of the history,
     with no callback (the results are polled) and a long timeout; no coverage refresh is
@@ -162,6 +164,9 @@ def history_finish(
     months: dict[datetime.date, list[PaymentPeriod]] = {}
     for period in periods:
         months.setdefault(period.month, []).append(period)
+    last = max(months)
+    if months_limit is not None:
+        months = dict(list(months.items())[:months_limit])
     done: list[HistoryMonth] = []
     with (
         history_providers(seed=seed, log=log) as url,
@@ -207,8 +212,9 @@ def history_finish(
                 f"seed_demo: {month:%m/%Y}: {summary.lines:,} lines, {summary.paid:,} paid "
                 f"({summary.seconds:.0f} s)."
             )
-    # This month's register figures, for the dashboards until the first list of the month.
-    coverage_refresh(month=add_months(max(months), 1), unit=province, register=True)
+    if last in months:
+        # This month's register figures, for the dashboards until the first list of the month.
+        coverage_refresh(month=add_months(last, 1), unit=province, register=True)
     return done
 
 

@@ -7,6 +7,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from org.notices import background_notices as notices_now
 from org.privacy import identifiers_for
 from org.text import format_number, format_vnd
 
@@ -156,3 +157,10 @@ def sort_select(context, *pairs: str):
         _("Sort by"),
         options,
     )
+
+
+@register.inclusion_tag("includes/background_notices.html", takes_context=True)
+def background_notices(context):
+    """{% background_notices %}: what is being done in the background (org/notices.py)."""
+    request = context.get("request")
+    return {"notices": notices_now(user=getattr(request, "user", None))}

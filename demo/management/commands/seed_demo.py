@@ -1,5 +1,5 @@
 """seed_demo [--province 46] [--beneficiaries N] [--seed S] [--as-of YYYY-MM] [--months 12]
-[--skip-if-seeded]"""
+[--skip-if-seeded] [--history inline|background]"""
 
 import argparse
 import datetime
@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.history import default_months, history_finish
+from demo.progress import history_progress
 from demo.seed import DemoAlreadySeeded, demo_province_ensure, demo_seed
+from demo.tasks import history_build_queue
 from org.text import format_number
 
 
@@ -50,9 +52,28 @@ class Command(BaseCommand):
             action="store_true",
             help="Exit quietly if the province already has beneficiaries",
         )
+        parser.add_argument(
+            "--history",
+            choices=["inline", "background"],
+            default="inline",
+            help=(
+                "inline (default): make the payment history here, before returning;"
+                " background: queue it for the worker, one month a task, oldest first"
+                " (make run: the pages answer while it is built)"
+            ),
+        )
 
     def handle(
-        self, *args, province, beneficiaries, seed, as_of, months, skip_if_seeded, **options
+        self,
+        *args,
+        province,
+        beneficiaries,
+        seed,
+        as_of,
+        months,
+        skip_if_seeded,
+        history="inline",
+        **options,
     ):
         if beneficiaries < 1:
             raise CommandError("--beneficiaries must be at least 1.")
@@ -72,7 +93,10 @@ class Command(BaseCommand):
             if skip_if_seeded:
                 self.stdout.write(f"seed_demo: skipped, {exc}")
                 # A history an interruption left half made is finished, not lost.
-                self.history(demo_province_ensure(province_code=province), seed)
+                if history == "background":
+                    self.history_queue(province, seed)
+                else:
+                    self.history(demo_province_ensure(province_code=province), seed)
                 return
             raise CommandError(f"{exc} The demo is seeded once; use a fresh database.") from exc
 
@@ -115,7 +139,21 @@ class Command(BaseCommand):
                 f"seed_demo: {months} months of payment history ({result.planned_periods} lists)"
                 " to make: generated, closed, paid by the mock providers and reconciled."
             )
-        self.history(result.province, seed)
+        if history == "background":
+            self.history_queue(province, seed)
+        else:
+            self.history(result.province, seed)
+
+    def history_queue(self, province_code: str, seed: int) -> None:
+        """Queue the history's next month for the worker, if any is left to make."""
+        progress = history_progress()
+        if progress is None or progress.complete:
+            return
+        history_build_queue(province_code=province_code, seed=seed)
+        self.stdout.write(
+            f"seed_demo: the worker builds the payment history in the background, from month "
+            f"{progress.current} of {progress.total}, oldest first (the dashboards show how far)."
+        )
 
     def history(self, province, seed: int) -> None:
         def log(message: str) -> None:
