@@ -121,9 +121,10 @@ def test_the_task_builds_one_month_at_a_time_oldest_first_and_resumes(tmp_path, 
 
         # The worker was stopped half-way through October: one list closed, the rest not.
         first = planned_periods(result.province).first()
-        officer = User.objects.get(username=f"huyen{first.unit.code}")
-        payment_list_generate(period=first, generated_by=officer)
-        payment_list_close(period=first, closed_by=officer)
+        preparer = User.objects.get(username=f"lap{first.unit.code}")
+        approver = User.objects.get(username=f"huyen{first.unit.code}")
+        payment_list_generate(period=first, generated_by=preparer)
+        payment_list_close(period=first, closed_by=approver)
         with caplog.at_level(logging.INFO, logger="demo.tasks"):
             assert tasks.history_month_build(**build) == "complete"
         assert not planned_periods(result.province).exists()
