@@ -78,6 +78,12 @@ def vietnamese_sort_key(words: list[str] | tuple[str, ...]) -> tuple:
     word, so "An" comes before "Anh" and "Anh" before "Ánh" only by tone; then the tones
     (none < huyền < hỏi < ngã < sắc < nặng) as a second level; then lower case before upper.
     """
+    return _words_key(tuple(words))
+
+
+# Given names and family-and-middle names repeat across a list far more than whole names do.
+@lru_cache(maxsize=16384)
+def _words_key(words: tuple[str, ...]) -> tuple:
     parts = [_collation_word(word) for word in words]
     return (
         tuple(p[0] for p in parts),
