@@ -194,14 +194,22 @@ class PaymentBatch(models.Model):
 class PaymentLine(models.Model):
     """One payee's money for one month: a frozen snapshot once the list is closed."""
 
-    payment_list = models.ForeignKey(PaymentList, on_delete=models.PROTECT, related_name="lines")
+    # Indexes: see Meta. Every index is paid for by each of the millions of lines a national
+    # generation writes, so each one below answers a query that needs it (issue 19).
+    payment_list = models.ForeignKey(
+        PaymentList, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     line_no = models.PositiveIntegerField(_("line no."))
-    reference = models.CharField(_("payment reference"), max_length=40, unique=True)
+    reference = models.CharField(_("payment reference"), max_length=40)
     beneficiary = models.ForeignKey(
         "beneficiaries.Beneficiary", on_delete=models.PROTECT, related_name="payment_lines"
     )
     commune = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("commune"),
+        db_index=False,
     )
     beneficiary_id_number = models.CharField(_("ID number"), max_length=12, blank=True)
     full_name = models.CharField(_("full name"), max_length=120)
@@ -227,7 +235,11 @@ class PaymentLine(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("provider"),
+        db_index=False,
     )
     account = models.ForeignKey(
         "accounts.PaymentAccount",
@@ -235,10 +247,16 @@ class PaymentLine(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     account_number = models.CharField(_("account number"), max_length=32, blank=True)
     batch = models.ForeignKey(
-        PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+        PaymentBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.PENDING
@@ -253,6 +271,7 @@ class PaymentLine(models.Model):
         blank=True,
         related_name="carried_over_from",
         verbose_name=_("carried over to"),
+        db_index=False,
     )
 
     history = HistoricalRecords()
@@ -261,7 +280,25 @@ class PaymentLine(models.Model):
         verbose_name = _("payment line")
         verbose_name_plural = _("payment lines")
         ordering = ["payment_list_id", "line_no"]
+        # Which index serves which query (issue 19; a generation writes into each one):
+        # - pkey; reference (unique: the providers' results are matched by it; a unique
+        #   constraint rather than unique=True, which also built a LIKE index nothing used:
+        #   the admin's search is icontains);
+        # - (list, line_no), (list, beneficiary): integrity, the list's order, and every
+        #   lookup inside a list (by provider at closing, by status, by line) starts with the
+        #   list, so a lone payment_list index was a duplicate: dropped;
+        # - (list, commune): a commune's lines on a list; by commune and month (dashboards,
+        #   the commune page) through the month's lists: the lone commune index is dropped;
+        # - beneficiary: a person's lines across months (person page, arrears, closing's
+        #   carry-over links, uncollected streaks);
+        # - batch, carried_over_to: partial (NOT NULL), as a draft line has neither: the
+        #   batch's lines, and the foreign-key checks when lines are deleted;
+        # - line_open_carry: the failed / uncollected lines not yet carried over, by commune,
+        #   which the next generation reads (tiny, and empty of every new line);
+        # - no index on provider or account: nothing looks lines up by them alone (providers
+        #   and accounts are never deleted; accounts close by status).
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="line_reference_unique"),
             models.UniqueConstraint(
                 fields=["payment_list", "line_no"], name="line_no_unique_per_list"
             ),
@@ -279,7 +316,22 @@ class PaymentLine(models.Model):
                 name="line_total_is_sum_of_parts",
             ),
         ]
-        indexes = [models.Index(fields=["payment_list", "commune"], name="line_list_commune")]
+        indexes = [
+            models.Index(fields=["payment_list", "commune"], name="line_list_commune"),
+            models.Index(
+                fields=["batch"], name="line_batch", condition=models.Q(batch__isnull=False)
+            ),
+            models.Index(
+                fields=["carried_over_to"],
+                name="line_carried_over_to",
+                condition=models.Q(carried_over_to__isnull=False),
+            ),
+            models.Index(
+                fields=["commune"],
+                name="line_open_carry",
+                condition=models.Q(status__in=["failed", "unpaid"], carried_over_to__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.full_name}"

@@ -377,6 +377,10 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
 
     lines: list[tuple] = []
     arrear_rows: list[tuple[int, list]] = []
+    # Per list, not per line.
+    reference_prefix = f"TC{month:%Y%m}"
+    cash_provider_id = providers[ProviderCode.VNPOST].pk
+    no_coefficient = Decimal(0)
     for beneficiary_id in sorted(
         ids | extra, key=lambda i: _sort_key(i, states, extra_people, commune_codes)
     ):
@@ -396,9 +400,9 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
         funeral = funerals.get(beneficiary_id)
         carry = carried.get(beneficiary_id, [])
         amount_regular = regular.amount if regular else 0
-        amount_arrears = sum(a.amount for a in arrears_months or [])
+        amount_arrears = sum(a.amount for a in arrears_months) if arrears_months else 0
         amount_funeral = funeral.amount if funeral else 0
-        amount_carried = sum(line.amount_total for line in carry)
+        amount_carried = sum(line.amount_total for line in carry) if carry else 0
         total = amount_regular + amount_arrears + amount_funeral + amount_carried
         # Someone the rules cannot price gets a line all the same, marked, so that the list
         # cannot close on a silent zero (closing refuses it; it is never sent).
@@ -435,17 +439,17 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
         line = (
             payment_list.pk,
             len(lines) + 1,
-            f"TC{month:%Y%m}{beneficiary_id:09d}",
+            f"{reference_prefix}{beneficiary_id:09d}",
             beneficiary_id,
             person.commune_id,
             person.id_number,
             person.full_name,
             ";".join(sorted(codes)),
-            regular.coefficient if regular else Decimal(0),
+            regular.coefficient if regular else no_coefficient,
             amount_regular,
             0,  # amount_care
             amount_arrears,
-            format_months(a.month for a in arrears_months or []),
+            format_months(a.month for a in arrears_months) if arrears_months else "",
             amount_funeral,
             amount_carried,
             total,
@@ -455,14 +459,14 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             payee.phone,
             explanation,
             Channel.ACCOUNT if account else Channel.CASH,
-            account.provider_id if account else providers[ProviderCode.VNPOST].pk,
+            account.provider_id if account else cash_provider_id,
             account.id if account else None,
             account.account_number if account else "",
             LineStatus.PENDING,
             "",  # failure_code
             "",  # failure_reason
             bool(problems),
-            "; ".join(dict.fromkeys(problems))[:255],
+            "; ".join(dict.fromkeys(problems))[:255] if problems else "",
         )
         lines.append(line)
         if arrears_months:
