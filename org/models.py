@@ -74,10 +74,10 @@ class AdministrativeUnit(models.Model):
 
     @property
     def closing_unit(self) -> AdministrativeUnit | None:
-        """The unit that closes this commune's payment list: its parent (district or province)."""
+        """The unit that closes this commune's payment list (org.roles.closing_unit_of)."""
         if self.level != UnitLevel.COMMUNE:
             return None
-        return self.parent
+        return self if self.code_version == CodeVersion.TWO_TIER else self.parent
 
     @property
     def province_code(self) -> str:
@@ -95,16 +95,18 @@ class AdministrativeUnit(models.Model):
 
 class Role(models.TextChoices):
     COMMUNE_OFFICER = "commune_officer", _("Commune officer")
+    COMMUNE_LEADER = "commune_leader", _("Commune leader")
     DISTRICT_OFFICER = "district_officer", _("District officer")
     PROVINCE_OFFICER = "province_officer", _("Province officer")
     ADMIN = "admin", _("Administrator")
 
 
-# Which unit level each role works at. In two-tier data the province closes the lists, so a
-# "district officer" role may sit on a province unit; the scope is always the unit's subtree.
+# Which unit level each role works at; the scope is always the unit's subtree. Who checks and
+# who runs the lists of a unit depends on its code version: org.roles.
 ROLE_LEVELS = {
     Role.COMMUNE_OFFICER: {UnitLevel.COMMUNE},
-    Role.DISTRICT_OFFICER: {UnitLevel.DISTRICT, UnitLevel.PROVINCE},
+    Role.COMMUNE_LEADER: {UnitLevel.COMMUNE},
+    Role.DISTRICT_OFFICER: {UnitLevel.DISTRICT},
     Role.PROVINCE_OFFICER: {UnitLevel.PROVINCE},
     Role.ADMIN: {UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE},
 }

@@ -18,8 +18,9 @@ from core.months import add_months, month_label, month_parse
 from core.web import REFUSALS, flash_refusal
 from org.downloads import ExportWhat, attachment, export_logged
 from org.exports import export_job_request, export_runs_inline
-from org.models import AdministrativeUnit, Role, UnitLevel
+from org.models import UnitLevel
 from org.privacy import identifiers_for
+from org.roles import communes_of, may_prepare_lists, may_run_lists
 from payments import confirmations, dispatch, exporting, line_search, selectors, services
 from payments.confirmations import token_matches
 from payments.export_jobs import list_export_commune
@@ -32,14 +33,26 @@ from providers.adapters import ProviderError
 
 
 def _can_manage(user, period) -> bool:
-    return user.role == Role.DISTRICT_OFFICER and user.unit_id == period.unit_id
+    """Closes, sends and reconciles this list (org.roles)."""
+    return may_run_lists(user, period.unit)
+
+
+def _can_prepare(user, period) -> bool:
+    """Opens the period and generates the list (org.roles)."""
+    return may_prepare_lists(user, period.unit)
+
+
+def _closing_unit(user):
+    """The closing unit whose lists the user prepares, if any."""
+    unit = user.unit
+    return unit if unit is not None and may_prepare_lists(user, unit) else None
 
 
 @login_required
 @require_GET
 def period_list(request):
     periods = selectors.period_list(user=request.user)
-    closing_unit = request.user.unit if request.user.role == Role.DISTRICT_OFFICER else None
+    closing_unit = _closing_unit(request.user)
     month_first, month_last = month_window()
     return render(
         request,
@@ -61,9 +74,10 @@ def period_list(request):
 @login_required
 @require_POST
 def period_open(request):
-    """A district officer opens the period of a month for their unit and generates its draft."""
-    if request.user.role != Role.DISTRICT_OFFICER:
-        raise PermissionDenied(_("Only a district officer opens payment periods."))
+    """The closing unit's officer (or a two-tier commune's officer) opens the period of a month
+    for their unit and generates its draft."""
+    if _closing_unit(request.user) is None:
+        raise PermissionDenied(_("Only the officer of a closing unit opens payment periods."))
     try:
         target = month_parse(request.POST.get("month", ""))
     except ValueError:
@@ -95,10 +109,9 @@ def period_review(request, pk: int):
         "period": period,
         "plist": payment_list,
         "can_manage": _can_manage(request.user, period),
+        "can_prepare": _can_prepare(request.user, period),
         "generating": payment_list.generating,
-        "communes": AdministrativeUnit.objects.filter(
-            parent=period.unit, level=UnitLevel.COMMUNE
-        ).order_by("name"),
+        "communes": communes_of(period.unit).order_by("name"),
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
@@ -126,6 +139,7 @@ def period_progress(request, pk: int):
             "plist": payment_list,
             "generating": payment_list.generating,
             "can_manage": _can_manage(request.user, period),
+            "can_prepare": _can_prepare(request.user, period),
         },
     )
     if not payment_list.generating:
@@ -137,7 +151,7 @@ def period_progress(request, pk: int):
 @require_POST
 def period_generate(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
-    if not _can_manage(request.user, period):
+    if not _can_prepare(request.user, period):
         raise PermissionDenied(
             _("Only an officer of %(unit)s can generate its list.") % {"unit": period.unit}
         )
@@ -319,7 +333,7 @@ def period_results_export(request, pk: int):
 def signature_list(request, pk: int, commune_pk: int):
     """The printable list of cash payments of one commune, for signatures at the post office."""
     period = selectors.period_get(user=request.user, pk=pk)
-    commune = AdministrativeUnit.objects.filter(pk=commune_pk, parent=period.unit).first()
+    commune = communes_of(period.unit).filter(pk=commune_pk).first()
     if commune is None or (
         request.user.unit_id
         and request.user.unit.level == UnitLevel.COMMUNE
