@@ -463,7 +463,8 @@ def period_reconcile(request, pk: int):
 def period_settlement(request, pk: int):
     """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
     period = selectors.period_get(user=request.user, pk=pk)
-    if request.user.unit_id and request.user.unit.level == UnitLevel.COMMUNE:
+    user_unit = request.user.unit
+    if user_unit is not None and user_unit.level == UnitLevel.COMMUNE and user_unit != period.unit:
         raise Http404  # the report covers every commune of the closing unit
     if not Reconciliation.objects.filter(period=period).exists():
         raise Http404
