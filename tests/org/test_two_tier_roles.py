@@ -137,3 +137,16 @@ def test_a_leader_who_generated_the_list_does_not_close_it(two_tier):
     with pytest.raises(AppForbidden) as refused:
         payment_list_close(period=period, closed_by=two_tier["leader_a"])
     assert refused.value.code == PaymentErrorCode.PREPARER_CANNOT_CLOSE
+
+
+def test_the_province_dashboard_counts_each_two_tier_commune_as_a_closing_unit(two_tier):
+    from reports.completeness import completeness
+
+    person(two_tier["a"], datetime.date(1940, 1, 1), ["K5C"])
+    period = generate(two_tier["a"], DEC, user=two_tier["officer_a"])
+    payment_list_close(period=period, closed_by=two_tier["leader_a"])
+    done = completeness(two_tier["province"])
+    status = done.month(DEC)
+    assert status.level == "commune"
+    assert two_tier["a"].pk in status.closed and two_tier["b"].pk not in status.closed
+    assert done.units_of(two_tier["a"]) == {two_tier["a"].pk}
