@@ -15,13 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from beneficiaries.selectors import change_get
 from core.lists import page_of
 from core.months import add_months, month_label, month_parse
-from core.web import REFUSALS, flash_refusal
+from core.web import REFUSALS, flash_refusal, id_param
 from org.downloads import ExportWhat, attachment, export_logged
 from org.exports import export_job_request, export_runs_inline
-from org.models import UnitLevel
+from org.models import AdministrativeUnit, UnitLevel
 from org.privacy import identifiers_for
 from org.roles import communes_of, may_prepare_lists, may_run_lists
-from payments import confirmations, dispatch, exporting, line_search, selectors, services
+from payments import confirmations, dispatch, exporting, line_search, rollup, selectors, services
 from payments.confirmations import token_matches
 from payments.export_jobs import list_export_commune
 from payments.models import LineStatus, PaymentBatch, PeriodStatus, Reconciliation
@@ -40,6 +40,13 @@ def _can_manage(user, period) -> bool:
 def _can_prepare(user, period) -> bool:
     """Opens the period and generates the list (org.roles)."""
     return may_prepare_lists(user, period.unit)
+
+
+def _can_settle(user, period) -> bool:
+    """Sees the settlement report, which covers every commune of the closing unit: not a
+    commune user of a district's list (a two-tier commune's list is its own)."""
+    unit = user.unit
+    return unit is None or unit.level != UnitLevel.COMMUNE or unit.pk == period.unit_id
 
 
 def _closing_unit(user):
@@ -61,6 +68,8 @@ def period_list(request):
             "title": _("Payment lists"),
             "page": Paginator(periods, 50).get_page(request.GET.get("page")),
             "closing_unit": closing_unit,
+            "can_roll_up": request.user.unit is None
+            or request.user.unit.level == UnitLevel.PROVINCE,
             # The month whose list is due (after the unit's last closed list), not just "next".
             "next_month": month_due(closing_unit)
             if closing_unit
@@ -424,6 +433,7 @@ def period_reconciliation(request, pk: int):
             % {"month": f"{period.month:%m/%Y}", "unit": period.unit.name},
             "period": period,
             "can_manage": _can_manage(request.user, period),
+            "can_settle": _can_settle(request.user, period),
             "waiting": period.payment_list.lines.exclude(
                 status__in=[LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID]
             ).count(),
@@ -463,8 +473,7 @@ def period_reconcile(request, pk: int):
 def period_settlement(request, pk: int):
     """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
     period = selectors.period_get(user=request.user, pk=pk)
-    user_unit = request.user.unit
-    if user_unit is not None and user_unit.level == UnitLevel.COMMUNE and user_unit != period.unit:
+    if not _can_settle(request.user, period):
         raise Http404  # the report covers every commune of the closing unit
     if not Reconciliation.objects.filter(period=period).exists():
         raise Http404
@@ -478,3 +487,48 @@ def period_settlement(request, pk: int):
         row_count=period.payment_list.line_count,
     )
     return response
+
+
+def _rollup_province(request):
+    """The province whose roll-up the user reads: a province officer's own; for an
+    administrator, ?province=<id> (else the first province). Anyone else: 404."""
+    unit = request.user.unit
+    if unit is not None:
+        if unit.level != UnitLevel.PROVINCE:
+            raise Http404  # the roll-up covers communes outside a district's or commune's scope
+        return unit
+    provinces = AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, active=True)
+    chosen = id_param(request.GET.get("province", ""))
+    province = provinces.filter(pk=chosen).first() if chosen else provinces.order_by("path").first()
+    if province is None:
+        raise Http404
+    return province
+
+
+@login_required
+@require_GET
+def province_rollup(request):
+    """The province's settlement roll-up of a month (every closed list, by commune and
+    provider); ?format=xlsx downloads it. Province officers and administrators."""
+    province = _rollup_province(request)
+    month = add_months(timezone.localdate().replace(day=1), -1)
+    if request.GET.get("month"):
+        try:
+            month = month_parse(request.GET["month"])
+        except ValueError:
+            messages.error(request, _("Choose the month as MM/YYYY."))
+    figures = rollup.province_rollup(province=province, month=month)
+    if request.GET.get("format") == "xlsx":
+        return attachment(
+            rollup.province_rollup_xlsx(figures),
+            f"tong-hop-thanh-quyet-toan-{province.code}-{month:%Y-%m}.xlsx",
+        )
+    return render(
+        request,
+        "payments/province_rollup.html",
+        {
+            "title": _("Settlement roll-up %(month)s – %(province)s")
+            % {"month": f"{month:%m/%Y}", "province": province.name},
+            **figures,
+        },
+    )

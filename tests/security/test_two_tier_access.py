@@ -109,3 +109,39 @@ def test_the_list_is_run_by_its_leader_and_read_by_the_province(client, world):
     # The commune officer prepares next month's list of their own commune.
     assert probe(client, world, "officer_a", "POST", open_url, {"month": "2027-01"}) == 302
     assert world["a"].payment_periods.filter(month=datetime.date(2027, 1, 1)).exists()
+
+
+def test_the_province_rolls_up_every_commune_list_of_the_month(client, world):
+    url = reverse("payments:province_rollup")
+    for who in ("officer_a", "leader_a", "leader_b"):
+        assert probe(client, world, who, "GET", url, {"month": "2026-12"}) == 404
+    client.force_login(world["province_officer"])
+    html = client.get(url, {"month": "2026-12"}).content.decode()
+    assert f'data-commune="{world["a"].code}"' in html
+    assert 'data-closed="1/1"' in html and 'data-figure="lines">1<' in html
+    response = client.get(url, {"month": "2026-12", "format": "xlsx"})
+    assert response["Content-Disposition"].endswith('-2026-12.xlsx"')
+    assert response.content == client.get(url, {"month": "2026-12", "format": "xlsx"}).content
+    html = client.get(reverse("payments:list")).content.decode()
+    assert url in html
+
+
+def test_the_rollup_adds_up_the_closed_lists_only(two_tier):
+    from payments import rollup
+
+    for commune in ("a", "b"):
+        person(two_tier[commune], datetime.date(1940, 1, 1), ["K5C"])
+        person(two_tier[commune], datetime.date(1941, 1, 1), ["K5C"])
+    closed = generate(two_tier["a"], DEC, user=two_tier["officer_a"])
+    payment_list_close(period=closed, closed_by=two_tier["leader_a"])
+    generate(two_tier["b"], DEC, user=two_tier["officer_b"])  # generated, not closed
+    figures = rollup.province_rollup(province=two_tier["province"], month=DEC)
+    assert (figures["closed"], figures["closing_units"]) == (1, 2)
+    assert figures["totals"]["lines"] == 2
+    assert (
+        figures["totals"]["amount"]
+        == closed.payment_list.lines.aggregate(
+            n=__import__("django.db.models", fromlist=["Sum"]).Sum("amount_total")
+        )["n"]
+    )
+    assert {r["commune__code"] for r in figures["rows"]} == {two_tier["a"].code}
