@@ -50,9 +50,9 @@ def closes_lists(unit: AdministrativeUnit) -> bool:
     """Whether `unit` is a closing unit (a two-tier commune, a district with communes)."""
     if is_two_tier(unit):
         return unit.level == UnitLevel.COMMUNE
-    return unit.level != UnitLevel.COMMUNE and unit.children.filter(
-        level=UnitLevel.COMMUNE
-    ).exists()
+    return (
+        unit.level != UnitLevel.COMMUNE and unit.children.filter(level=UnitLevel.COMMUNE).exists()
+    )
 
 
 def closing_units_queryset() -> QuerySet[AdministrativeUnit]:

@@ -150,3 +150,12 @@ def test_the_province_dashboard_counts_each_two_tier_commune_as_a_closing_unit(t
     assert status.level == "commune"
     assert two_tier["a"].pk in status.closed and two_tier["b"].pk not in status.closed
     assert done.units_of(two_tier["a"]) == {two_tier["a"].pk}
+
+
+def test_the_leader_sees_whole_numbers_and_the_changes_menu(two_tier):
+    from org.navigation import menu_for
+    from org.privacy import sees_whole_numbers
+
+    leader = two_tier["leader_a"]
+    assert sees_whole_numbers(leader)
+    assert "beneficiaries:change_queue" in {m["name"] for m in menu_for(leader)}
