@@ -159,3 +159,21 @@ def test_the_leader_sees_whole_numbers_and_the_changes_menu(two_tier):
     leader = two_tier["leader_a"]
     assert sees_whole_numbers(leader)
     assert "beneficiaries:change_queue" in {m["name"] for m in menu_for(leader)}
+
+
+def test_the_commands_take_a_two_tier_commune_and_its_leader(two_tier):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    person(two_tier["a"], datetime.date(1940, 1, 1), ["K5C"])
+    args = ["--unit", two_tier["a"].code, "--month", "2026-12", "--as", "xa_a", "--close"]
+    with pytest.raises(CommandError):
+        call_command("generate_payment_list", *args, "--approver", "ld_b", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("generate_payment_list", *args, "--approver", "ld_a", stdout=out)
+    assert "closed, hash" in out.getvalue()
+    with pytest.raises(CommandError, match="No closing unit"):
+        call_command(
+            "generate_payment_list", "--unit", "46", "--month", "2026-12", stdout=io.StringIO()
+        )
