@@ -7,6 +7,7 @@ meanings after the 2025-07-01 reform, so addresses point at rows, never at bare 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -149,6 +150,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self):
+        """The role fits the unit: its level (ROLE_LEVELS), and a commune leader only on a
+        two-tier commune (org.roles). The admin's form and user_create both ask."""
+        super().clean()
+        if not self.role or self.role == Role.ADMIN or self.unit_id is None:
+            return
+        unit = self.unit
+        if unit.level not in ROLE_LEVELS[Role(self.role)] or (
+            self.role == Role.COMMUNE_LEADER and unit.code_version != CodeVersion.TWO_TIER
+        ):
+            raise ValidationError(
+                {
+                    "unit": _("A %(role)s cannot work at %(unit)s.")
+                    % {"role": Role(self.role).label, "unit": unit}
+                }
+            )
 
     @property
     def is_admin_role(self) -> bool:

@@ -177,3 +177,17 @@ def test_the_commands_take_a_two_tier_commune_and_its_leader(two_tier):
         call_command(
             "generate_payment_list", "--unit", "46", "--month", "2026-12", stdout=io.StringIO()
         )
+
+
+def test_the_admin_form_refuses_a_leader_on_a_three_tier_commune(two_tier, hue_units):
+    from django.core.exceptions import ValidationError
+
+    from org.models import User
+
+    wrong = User(username="ld3", role=Role.COMMUNE_LEADER, unit=hue_units["commune"])
+    with pytest.raises(ValidationError) as refused:
+        wrong.full_clean(exclude=["password"])
+    assert "unit" in refused.value.message_dict
+    User(username="ld2", role=Role.COMMUNE_LEADER, unit=two_tier["a"]).full_clean(
+        exclude=["password"]
+    )
