@@ -172,3 +172,18 @@ def test_the_rollup_adds_up_the_closed_lists_only(two_tier):
         )["n"]
     )
     assert {r["commune__code"] for r in figures["rows"]} == {two_tier["a"].code}
+
+
+def test_only_the_commune_leader_rejects(client, world):
+    url = reverse("beneficiaries:change_reject", args=[world["change"].pk])
+    data = {"rejection_reason": "Thiếu quyết định"}
+    answers = {
+        who: probe(client, world, who, "POST", url, data)
+        for who in ("officer_a", "officer_b", "leader_b", "province_officer")
+    }
+    assert answers == {"officer_a": 302, "officer_b": 404, "leader_b": 404, "province_officer": 302}
+    world["change"].refresh_from_db()
+    assert world["change"].status == "submitted"
+    assert probe(client, world, "leader_a", "POST", url, data) == 302
+    world["change"].refresh_from_db()
+    assert world["change"].status == "rejected"
