@@ -744,14 +744,15 @@ def bench_providers(periods) -> str:
     one request per batch), take the results and reconcile each period."""
     from django.conf import settings
 
-    from org.models import Role, User
+    from org.models import User
+    from org.roles import list_role_for
     from payments.dispatch import period_settle_inline
     from payments.models import LineStatus
     from payments.services import payment_list_close
     from providers.mock.process import call as mock_call
 
     for period in periods:
-        officer = User.objects.filter(role=Role.DISTRICT_OFFICER, unit=period.unit).first()
+        officer = User.objects.filter(role=list_role_for(period.unit), unit=period.unit).first()
         payment_list_close(period=period, closed_by=officer)
     n = sum(p.payment_list.lines.count() for p in periods)
     folder = Path(tempfile.mkdtemp(prefix="trocap-bench-mock-"))

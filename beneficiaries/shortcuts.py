@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import ChangeRecord, ChangeStatus
 from org.models import Role
+from org.roles import CHECKER_ROLES
 from org.scoping import scope_queryset
 
 
@@ -43,7 +44,7 @@ def shortcuts_register(provider: ShortcutProvider) -> None:
 def change_shortcuts(*, user) -> list[Shortcut]:
     """A commune officer's changes to send (drafts, the system's proposals) and to fix
     (rejected); a district officer's changes waiting for a decision. One grouped query."""
-    if user.role not in (Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER):
+    if user.role != Role.COMMUNE_OFFICER and user.role not in CHECKER_ROLES:
         return []
     counts = scope_queryset(ChangeRecord.objects.all(), user=user, unit_field="commune").aggregate(
         to_send=Count("id", filter=Q(status__in=[ChangeStatus.DRAFT, ChangeStatus.PROPOSED])),
@@ -51,7 +52,7 @@ def change_shortcuts(*, user) -> list[Shortcut]:
         submitted=Count("id", filter=Q(status=ChangeStatus.SUBMITTED)),
     )
     queue = reverse("beneficiaries:change_queue")
-    if user.role == Role.DISTRICT_OFFICER:
+    if user.role in CHECKER_ROLES:
         return [
             Shortcut(
                 "to_decide",

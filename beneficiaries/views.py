@@ -57,6 +57,7 @@ from org.downloads import ExportWhat, attachment, export_logged
 from org.exports import export_job_request, export_runs_inline
 from org.models import Role
 from org.privacy import identifiers_for
+from org.roles import CHECKER_ROLES, may_decide
 
 PAGE_SIZE = 50
 
@@ -285,7 +286,7 @@ def change_queue(request):
             # Where a decision brings the officer back: this very page of the queue.
             "here": request.get_full_path(),
             "statuses": ChangeStatus.choices,
-            "can_decide": request.user.role == Role.DISTRICT_OFFICER,
+            "can_decide": request.user.role in CHECKER_ROLES,
             # What the population database disputes, for the commune to look into.
             "population_problems": population.latest_problems(
                 selectors.beneficiary_list(user=request.user)
@@ -312,7 +313,7 @@ def change_detail(request, pk: int):
             if change.status in OPEN_STATUSES
             else [],
             "reject_form": RejectForm(),
-            "can_decide": request.user.role == Role.DISTRICT_OFFICER
+            "can_decide": may_decide(request.user, change.commune)
             and change.status == ChangeStatus.SUBMITTED
             and change.maker_id != request.user.pk,
             "can_submit": request.user.role == Role.COMMUNE_OFFICER
@@ -400,7 +401,7 @@ def change_bulk_approve(request):
     """Approve the ticked changes; each is decided on its own, failures are listed. The ticked
     ids come first to a confirmation (GET, how many of which kind); only its POST, with the
     token of those changes, approves."""
-    _require_role(request.user, Role.DISTRICT_OFFICER)
+    _require_role(request.user, *CHECKER_ROLES)
     data = request.GET if request.method == "GET" else request.POST
     ids = [i for i in map(id_param, data.getlist("change")) if i is not None]
     back = safe_next(request, data.get("next"))

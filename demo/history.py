@@ -28,6 +28,7 @@ from simple_history.utils import update_change_reason
 from core.months import add_months
 from demo.progress import HISTORY_REASON
 from org.models import AdministrativeUnit, Role, User
+from org.roles import is_two_tier, list_role_for
 from payments.dispatch import period_settle_inline
 from payments.models import LineStatus, PaymentPeriod, PeriodStatus
 from payments.months import month_window_suspended
@@ -154,13 +155,24 @@ def history_finish(
     periods = list(planned_periods(province))
     if not periods:
         return []
-    # Per closing unit, its district officers in the order seeded: the first closes (approves)
-    # the lists, the second generates (prepares) them; with only one, the system generates.
-    officers: dict[int, list[User]] = {}
+    # Per closing unit, its list officers (org.roles) in the order seeded: the first closes
+    # (approves) the lists, the next generates (prepares) them: the district's second officer,
+    # or a two-tier commune's officer; with nobody to prepare, the system generates.
+    units = {p.unit_id: p.unit for p in periods}
+    staff: dict[int, list[User]] = {}
     for user in User.objects.filter(
-        role=Role.DISTRICT_OFFICER, unit__in={p.unit_id for p in periods}, is_active=True
+        role__in=[Role.DISTRICT_OFFICER, Role.COMMUNE_LEADER, Role.COMMUNE_OFFICER],
+        unit__in=set(units),
+        is_active=True,
     ).order_by("id"):
-        officers.setdefault(user.unit_id, []).append(user)
+        staff.setdefault(user.unit_id, []).append(user)
+    officers: dict[int, list[User]] = {}
+    for unit_id, users in staff.items():
+        unit = units[unit_id]
+        runs = [u for u in users if u.role == list_role_for(unit)]
+        if runs and is_two_tier(unit):
+            runs += [u for u in users if u.role == Role.COMMUNE_OFFICER]
+        officers[unit_id] = runs
     months: dict[datetime.date, list[PaymentPeriod]] = {}
     for period in periods:
         months.setdefault(period.month, []).append(period)
@@ -179,7 +191,7 @@ def history_finish(
             for period in month_periods:
                 unit_officers = officers.get(period.unit_id)
                 if not unit_officers:
-                    raise ValueError(f"{period.unit} has no district officer to close its list.")
+                    raise ValueError(f"{period.unit} has no officer to close its list.")
                 approver, preparer = unit_officers[0], (unit_officers[1:] or [None])[0]
                 if period.status in (PeriodStatus.DRAFT, PeriodStatus.GENERATED):
                     payment_list_generate(period=period, generated_by=preparer)

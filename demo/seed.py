@@ -63,18 +63,27 @@ class DemoSeedResult:
     seconds: float = 0.0
 
 
-def demo_province_ensure(*, province_code: str) -> AdministrativeUnit:
+def demo_province_ensure(*, province_code: str, two_tier: bool = False) -> AdministrativeUnit:
     """Load the province's units if they are not there yet: the three-tier file in
     org/data when it has the province (Huế 46, Thái Nguyên 19), else the current two-tier
-    list from the vietnam-provinces package. Returns the province unit."""
+    list from the vietnam-provinces package. With `two_tier`, the 2025-10 units straight away
+    (the two-tier file in org/data, else the package): the communes close their own lists.
+    Returns the province unit."""
     code = str(int(province_code)).zfill(2)
-    for version in (CodeVersion.THREE_TIER, CodeVersion.TWO_TIER):
+    versions = (
+        (CodeVersion.TWO_TIER,) if two_tier else (CodeVersion.THREE_TIER, CodeVersion.TWO_TIER)
+    )
+    for version in versions:
         province = AdministrativeUnit.objects.filter(
             code_version=version, level=UnitLevel.PROVINCE, code=code, active=True
         ).first()
         if province is not None and province.children.exists():
             return province
-    three_tier = DATA_DIR / "units_2025-01_three_tier_hue_thai_nguyen.json"
+    three_tier = DATA_DIR / (
+        "units_2025-10_two_tier_hue_thai_nguyen.json"
+        if two_tier
+        else "units_2025-01_three_tier_hue_thai_nguyen.json"
+    )
     version, rows = units_from_json(json.loads(three_tier.read_text()), province_code=code)
     if not rows:
         version, rows = units_from_package(province_code=code)
@@ -100,6 +109,8 @@ def demo_passwords(*, seed: int) -> dict[Role, str]:
         Role.PROVINCE_OFFICER: demo_password(rng, "tinh"),
         Role.DISTRICT_OFFICER: demo_password(rng, "huyen"),
         Role.COMMUNE_OFFICER: demo_password(rng, "xa"),
+        # Drawn last, so that the other roles keep the passwords they always had.
+        Role.COMMUNE_LEADER: demo_password(rng, "lanhdao"),
     }
 
 
@@ -108,8 +119,8 @@ def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUs
 
     Usernames: admin, tinh<code> (province officer), huyen<code> (district officer, who closes
     the lists), lap<code> (the district's second officer, who prepares them), xa<code> (commune
-    officer). In two-tier data the province closes the lists, so its district-officer role is
-    duyet<code> (and lap<code>). Existing users are left as they are.
+    officer). In two-tier data each commune closes its own list: lanhdao<code> (its commune
+    leader) checks and closes, xa<code> prepares. Existing users are left as they are.
     """
     passwords = demo_passwords(seed=seed)
     hashes = {role: make_password(password) for role, password in passwords.items()}
@@ -133,18 +144,12 @@ def demo_users_create(*, province: AdministrativeUnit, seed: int) -> list[DemoUs
                 (f"huyen{d.code}", Role.DISTRICT_OFFICER, d, "Cán bộ", f"Phòng LĐTBXH {d.name}"),
                 (f"lap{d.code}", Role.DISTRICT_OFFICER, d, "Người lập", f"Phòng LĐTBXH {d.name}"),
             ]
-    else:
-        wanted += [
-            (
-                f"duyet{province.code}",
-                Role.DISTRICT_OFFICER,
-                province,
-                "Cán bộ",
-                f"duyệt {province.name}",
-            ),
-            (f"lap{province.code}", Role.DISTRICT_OFFICER, province, "Người lập", province.name),
-        ]
     wanted += [(f"xa{c.code}", Role.COMMUNE_OFFICER, c, "Cán bộ", c.name) for c in communes]
+    wanted += [
+        (f"lanhdao{c.code}", Role.COMMUNE_LEADER, c, "Chủ tịch UBND", c.name)
+        for c in communes
+        if c.code_version == CodeVersion.TWO_TIER
+    ]
 
     existing = set(
         User.objects.filter(username__in=[w[0] for w in wanted]).values_list("username", flat=True)
@@ -219,6 +224,7 @@ def demo_seed(
     seed: int = 2023,
     as_of: datetime.date | None = None,
     months: int = 0,
+    two_tier: bool = False,
 ) -> DemoSeedResult:
     """Seed a realistic demo province: units, users for every role, and `count` active
     beneficiaries with categories, recipients/guardians and accounts, in bulk with history.
@@ -231,7 +237,7 @@ def demo_seed(
     started = time.perf_counter()
     as_of = month_of(as_of or timezone.localdate())
     with transaction.atomic():
-        province = demo_province_ensure(province_code=province_code)
+        province = demo_province_ensure(province_code=province_code, two_tier=two_tier)
         if Beneficiary.objects.filter(commune__path__startswith=province.path).exists():
             raise DemoAlreadySeeded(f"{province.name} already has beneficiaries.")
         result = DemoSeedResult(province=province)

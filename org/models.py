@@ -7,6 +7,7 @@ meanings after the 2025-07-01 reform, so addresses point at rows, never at bare 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -74,10 +75,10 @@ class AdministrativeUnit(models.Model):
 
     @property
     def closing_unit(self) -> AdministrativeUnit | None:
-        """The unit that closes this commune's payment list: its parent (district or province)."""
+        """The unit that closes this commune's payment list (org.roles.closing_unit_of)."""
         if self.level != UnitLevel.COMMUNE:
             return None
-        return self.parent
+        return self if self.code_version == CodeVersion.TWO_TIER else self.parent
 
     @property
     def province_code(self) -> str:
@@ -95,16 +96,18 @@ class AdministrativeUnit(models.Model):
 
 class Role(models.TextChoices):
     COMMUNE_OFFICER = "commune_officer", _("Commune officer")
+    COMMUNE_LEADER = "commune_leader", _("Commune leader")
     DISTRICT_OFFICER = "district_officer", _("District officer")
     PROVINCE_OFFICER = "province_officer", _("Province officer")
     ADMIN = "admin", _("Administrator")
 
 
-# Which unit level each role works at. In two-tier data the province closes the lists, so a
-# "district officer" role may sit on a province unit; the scope is always the unit's subtree.
+# Which unit level each role works at; the scope is always the unit's subtree. Who checks and
+# who runs the lists of a unit depends on its code version: org.roles.
 ROLE_LEVELS = {
     Role.COMMUNE_OFFICER: {UnitLevel.COMMUNE},
-    Role.DISTRICT_OFFICER: {UnitLevel.DISTRICT, UnitLevel.PROVINCE},
+    Role.COMMUNE_LEADER: {UnitLevel.COMMUNE},
+    Role.DISTRICT_OFFICER: {UnitLevel.DISTRICT},
     Role.PROVINCE_OFFICER: {UnitLevel.PROVINCE},
     Role.ADMIN: {UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE},
 }
@@ -147,6 +150,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self):
+        """The role fits the unit: its level (ROLE_LEVELS), and a commune leader only on a
+        two-tier commune (org.roles). The admin's form and user_create both ask."""
+        super().clean()
+        if not self.role or self.role == Role.ADMIN or self.unit_id is None:
+            return
+        unit = self.unit
+        if unit.level not in ROLE_LEVELS[Role(self.role)] or (
+            self.role == Role.COMMUNE_LEADER and unit.code_version != CodeVersion.TWO_TIER
+        ):
+            raise ValidationError(
+                {
+                    "unit": _("A %(role)s cannot work at %(unit)s.")
+                    % {"role": Role(self.role).label, "unit": unit}
+                }
+            )
 
     @property
     def is_admin_role(self) -> bool:

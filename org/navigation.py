@@ -24,7 +24,15 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry(
         "beneficiaries:change_queue",
         _("Changes"),
-        frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}),
+        frozenset(
+            {
+                Role.COMMUNE_OFFICER,
+                Role.COMMUNE_LEADER,
+                Role.DISTRICT_OFFICER,
+                Role.PROVINCE_OFFICER,
+                Role.ADMIN,
+            }
+        ),
     ),
     MenuEntry("payments:list", _("Payment lists"), ALL_ROLES),
     MenuEntry("reports:dashboard", _("Coverage"), ALL_ROLES),
@@ -32,7 +40,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry(
         "policy_tables",
         _("Standard levels and coefficients"),
-        frozenset({Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.ADMIN}),
+        frozenset({Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.COMMUNE_LEADER, Role.ADMIN}),
     ),
     MenuEntry("admin:index", _("Administration"), frozenset({Role.ADMIN})),
 )

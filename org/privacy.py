@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from org.models import Role
 
-SEES_WHOLE_NUMBERS = frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_OFFICER})
+SEES_WHOLE_NUMBERS = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_LEADER, Role.DISTRICT_OFFICER})
 MASK = "*"
 
 

@@ -235,7 +235,9 @@ def user_create(
             raise AppError(
                 OrgErrorCode.USER_NEEDS_UNIT, "Every user except an administrator needs a unit."
             )
-        if unit.level not in ROLE_LEVELS[Role(role)]:
+        if unit.level not in ROLE_LEVELS[Role(role)] or (
+            role == Role.COMMUNE_LEADER and unit.code_version != CodeVersion.TWO_TIER
+        ):
             raise AppError(
                 OrgErrorCode.ROLE_WRONG_LEVEL, f"A {role} cannot work at a {unit.level} unit."
             )

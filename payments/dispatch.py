@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import AppError
 from core.metrics import ProviderErrorKind, record_batch_sent, record_provider_error
-from org.models import Role
-from org.scoping import require_officer_of
+from org.roles import require_list_officer
 from payments.errors import PaymentErrorCode
 from payments.models import LineStatus, PaymentBatch, PaymentLine, PaymentPeriod, PeriodStatus
 from payments.months import require_month_in_window
@@ -439,11 +438,9 @@ def payment_list_submit(*, period, user, run_async: bool = True) -> list[Payment
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
         if user is not None:
-            require_officer_of(
+            require_list_officer(
                 user,
                 period.unit,
-                [Role.DISTRICT_OFFICER],
-                exact=True,
                 message=_("Only an officer of %(unit)s can send its list.") % {"unit": period.unit},
                 code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
             )

@@ -16,6 +16,7 @@ from org.export_job_models import ExportJob
 from org.exports import ExportKind, Progress, export_kind_register
 from org.models import AdministrativeUnit, UnitLevel
 from org.privacy import Identifiers
+from org.roles import communes_of
 from payments import exporting, selectors
 from payments.models import PaymentPeriod
 
@@ -27,9 +28,7 @@ def list_export_commune(*, user, period: PaymentPeriod, commune_id) -> Administr
     commune = None
     own_commune = user.unit_id and user.unit.level == UnitLevel.COMMUNE
     if id_param(commune_id) is not None:
-        commune = AdministrativeUnit.objects.filter(
-            pk=id_param(commune_id), parent=period.unit
-        ).first()
+        commune = communes_of(period.unit).filter(pk=id_param(commune_id)).first()
         if commune is None:
             raise Http404
     elif own_commune:

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from beneficiaries.person_summary import PersonPanel
 from org.models import UnitLevel
+from org.roles import closing_unit_id_of
 from org.scoping import scope_queryset, user_can_see_unit
 from payments.models import LineStatus, PaymentLine, PaymentPeriod
 
@@ -40,7 +41,7 @@ def period_visible(user, period: PaymentPeriod) -> bool:
     """Whether `user` may open this period's page (the rule of `selectors.period_list`, for a
     period already loaded: no query)."""
     if user.unit_id and user.unit.level == UnitLevel.COMMUNE:
-        return period.unit_id == user.unit.parent_id
+        return period.unit_id == closing_unit_id_of(user.unit)
     return user_can_see_unit(user, period.unit)
 
 

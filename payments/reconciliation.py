@@ -36,9 +36,9 @@ from beneficiaries.services.proposals import (
 )
 from core.errors import AppError
 from core.months import add_months
-from org.models import Role, UnitLevel
+from org.models import UnitLevel
 from org.review import ReviewStatus
-from org.scoping import require_officer_of
+from org.roles import communes_q, require_list_officer
 from payments.errors import PaymentErrorCode
 from payments.models import (
     LineStatus,
@@ -118,11 +118,9 @@ def period_reconcile(*, period: PaymentPeriod, user=None, fetch=None) -> Reconci
     """
     period = PaymentPeriod.objects.select_related("unit").get(pk=period.pk)  # its status now
     if user is not None:
-        require_officer_of(
+        require_list_officer(
             user,
             period.unit,
-            [Role.DISTRICT_OFFICER],
-            exact=True,
             message=_("Only an officer of %(unit)s can reconcile its list.")
             % {"unit": period.unit},
             code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
@@ -354,8 +352,8 @@ def _uncollected_stops_propose(*, period: PaymentPeriod) -> int:
             reason=ChangeReason.NOT_COLLECTED,
             effective_month__lte=first,
             beneficiary__status=BeneficiaryStatus.SUSPENDED,
-            beneficiary__commune__parent=period.unit,
         )
+        .filter(communes_q(period.unit, "beneficiary__commune"))
         .exclude(beneficiary_id__in=collected)
         .order_by("beneficiary__commune__code", "beneficiary__full_name", "beneficiary_id")
         .values_list("beneficiary_id", flat=True)
@@ -452,8 +450,7 @@ def reconciliation_context(period: PaymentPeriod, commune=None) -> dict:
         source=ChangeSource.SYSTEM,
         source_reference__endswith=f":{period.month:%Y-%m}",
         source_reference__startswith="uncollected:",
-        commune__parent=period.unit,
-    )
+    ).filter(communes_q(period.unit))
     communes = by_commune(period)
     if commune is not None:
         issues = issues.filter(line__commune=commune)

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from beneficiaries.models import ChangeKind, ChangeReason, ChangeRecord, ChangeS
 from core.months import add_months
 from core.reference_text import translated
 from org.models import AdministrativeUnit, UnitLevel
+from org.roles import closing_unit_id_of
 from org.scoping import scope_queryset
 from org.text import name_sort_key
 from payments.models import (
@@ -29,11 +30,12 @@ from payments.services.snapshot import changes_decided_since_generation
 
 
 def period_list(*, user) -> QuerySet[PaymentPeriod]:
-    """The periods of the closing units in the user's scope, and those above a commune officer
-    (a commune's list is closed by its parent: the officer may follow it)."""
+    """The periods of the closing units in the user's scope, and those of a commune user's
+    closing unit (a three-tier commune's list is closed by its district: the officer may follow
+    it; a two-tier commune closes its own)."""
     qs = PaymentPeriod.objects.select_related("unit", "payment_list", "payment_list__closed_by")
     if user.unit_id and user.unit.level == UnitLevel.COMMUNE:
-        return qs.filter(unit_id=user.unit.parent_id).order_by("-month")
+        return qs.filter(unit_id=closing_unit_id_of(user.unit)).order_by("-month")
     return scope_queryset(qs, user=user, unit_field="unit").order_by("-month", "unit__path")
 
 
@@ -77,6 +79,8 @@ def _district_figures(user, payment_list: PaymentList) -> dict:
     """For a commune officer, whose review shows their own commune's lines first: the whole
     list's figures (lines, amount, by channel) after them. Two aggregate queries."""
     if not (user.unit_id and user.unit.level == UnitLevel.COMMUNE):
+        return {}
+    if user.unit_id == payment_list.period.unit_id:  # a two-tier commune: the list is its own
         return {}
     whole = payment_list.lines.all()
     return {
@@ -261,12 +265,15 @@ def batch_progress(period: PaymentPeriod) -> list[dict]:
 
 
 def communes_with_closed_lists(commune_ids: Iterable[int]) -> set[int]:
-    """The communes among `commune_ids` whose closing unit (their parent: the district, or the
-    province in two-tier data) has closed a payment list. Registered with beneficiaries in
+    """The communes among `commune_ids` whose closing unit (org.roles: the district, or the
+    two-tier commune itself) has closed a payment list. Registered with beneficiaries in
     PaymentsConfig.ready: an initial load is refused for these communes."""
-    parents = dict(
-        AdministrativeUnit.objects.filter(pk__in=list(commune_ids)).values_list("id", "parent_id")
-    )
+    parents = {
+        u.pk: closing_unit_id_of(u)
+        for u in AdministrativeUnit.objects.filter(pk__in=list(commune_ids)).only(
+            "id", "parent_id", "code_version"
+        )
+    }
     closed = set(
         PaymentList.objects.filter(
             closed_at__isnull=False, period__unit_id__in=set(parents.values())
@@ -276,10 +283,11 @@ def communes_with_closed_lists(commune_ids: Iterable[int]) -> set[int]:
 
 
 def last_closed_month_of_commune(commune_id: int) -> datetime.date | None:
-    """The last month whose list for this commune's closing unit (its parent) is closed, or
+    """The last month whose list for this commune's closing unit (org.roles) is closed, or
     None. Registered with beneficiaries in PaymentsConfig.ready: a change that can no longer
     reach that list moves to the month after (beneficiaries.services.closed_months)."""
-    parent = AdministrativeUnit.objects.filter(pk=commune_id).values("parent_id")
+    commune = AdministrativeUnit.objects.filter(pk=commune_id).only("parent_id", "code_version")
+    unit_ids = [closing_unit_id_of(c) for c in commune]
     return PaymentList.objects.filter(
-        closed_at__isnull=False, period__unit_id__in=Subquery(parent)
+        closed_at__isnull=False, period__unit_id__in=unit_ids
     ).aggregate(last=Max("period__month"))["last"]

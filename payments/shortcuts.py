@@ -13,16 +13,17 @@ from django.utils.translation import gettext as _
 from beneficiaries.shortcuts import Shortcut
 from core.months import month_label
 from org.models import Role, UnitLevel
+from org.roles import CHECKER_ROLES, closing_unit_id_of
 from org.scoping import scope_queryset
 from payments.models import LineStatus, PaymentLine, PaymentList, PaymentPeriod, PeriodStatus
 from payments.months import month_due
 
 
 def _closing_unit_id(user) -> int | None:
-    if user.role == Role.DISTRICT_OFFICER:
+    if user.role in CHECKER_ROLES:  # on their closing unit (ROLE_LEVELS, org.roles)
         return user.unit_id
     if user.role == Role.COMMUNE_OFFICER and user.unit_id and user.unit.level == UnitLevel.COMMUNE:
-        return user.unit.parent_id
+        return closing_unit_id_of(user.unit)
     return None
 
 

@@ -7,6 +7,7 @@ app_name = "payments"
 urlpatterns = [
     path("chi-tra/", views.period_list, name="list"),
     path("chi-tra/mo-ky/", views.period_open, name="open"),
+    path("chi-tra/tong-hop-tinh/", views.province_rollup, name="province_rollup"),
     path("chi-tra/<int:pk>/", views.period_review, name="review"),
     path("chi-tra/<int:pk>/tien-do/", views.period_progress, name="progress"),
     path("chi-tra/<int:pk>/tao/", views.period_generate, name="generate"),

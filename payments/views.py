@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from beneficiaries.selectors import change_get
 from core.lists import page_of
 from core.months import add_months, month_label, month_parse
-from core.web import REFUSALS, flash_refusal
+from core.web import REFUSALS, flash_refusal, id_param
 from org.downloads import ExportWhat, attachment, export_logged
 from org.exports import export_job_request, export_runs_inline
-from org.models import AdministrativeUnit, Role, UnitLevel
+from org.models import AdministrativeUnit, UnitLevel
 from org.privacy import identifiers_for
-from payments import confirmations, dispatch, exporting, line_search, selectors, services
+from org.roles import communes_of, may_prepare_lists, may_run_lists
+from payments import confirmations, dispatch, exporting, line_search, rollup, selectors, services
 from payments.confirmations import token_matches
 from payments.export_jobs import list_export_commune
 from payments.models import LineStatus, PaymentBatch, PeriodStatus, Reconciliation
@@ -32,14 +33,33 @@ from providers.adapters import ProviderError
 
 
 def _can_manage(user, period) -> bool:
-    return user.role == Role.DISTRICT_OFFICER and user.unit_id == period.unit_id
+    """Closes, sends and reconciles this list (org.roles)."""
+    return may_run_lists(user, period.unit)
+
+
+def _can_prepare(user, period) -> bool:
+    """Opens the period and generates the list (org.roles)."""
+    return may_prepare_lists(user, period.unit)
+
+
+def _can_settle(user, period) -> bool:
+    """Sees the settlement report, which covers every commune of the closing unit: not a
+    commune user of a district's list (a two-tier commune's list is its own)."""
+    unit = user.unit
+    return unit is None or unit.level != UnitLevel.COMMUNE or unit.pk == period.unit_id
+
+
+def _closing_unit(user):
+    """The closing unit whose lists the user prepares, if any."""
+    unit = user.unit
+    return unit if unit is not None and may_prepare_lists(user, unit) else None
 
 
 @login_required
 @require_GET
 def period_list(request):
     periods = selectors.period_list(user=request.user)
-    closing_unit = request.user.unit if request.user.role == Role.DISTRICT_OFFICER else None
+    closing_unit = _closing_unit(request.user)
     month_first, month_last = month_window()
     return render(
         request,
@@ -48,6 +68,8 @@ def period_list(request):
             "title": _("Payment lists"),
             "page": Paginator(periods, 50).get_page(request.GET.get("page")),
             "closing_unit": closing_unit,
+            "can_roll_up": request.user.unit is None
+            or request.user.unit.level == UnitLevel.PROVINCE,
             # The month whose list is due (after the unit's last closed list), not just "next".
             "next_month": month_due(closing_unit)
             if closing_unit
@@ -61,9 +83,10 @@ def period_list(request):
 @login_required
 @require_POST
 def period_open(request):
-    """A district officer opens the period of a month for their unit and generates its draft."""
-    if request.user.role != Role.DISTRICT_OFFICER:
-        raise PermissionDenied(_("Only a district officer opens payment periods."))
+    """The closing unit's officer (or a two-tier commune's officer) opens the period of a month
+    for their unit and generates its draft."""
+    if _closing_unit(request.user) is None:
+        raise PermissionDenied(_("Only the officer of a closing unit opens payment periods."))
     try:
         target = month_parse(request.POST.get("month", ""))
     except ValueError:
@@ -95,10 +118,9 @@ def period_review(request, pk: int):
         "period": period,
         "plist": payment_list,
         "can_manage": _can_manage(request.user, period),
+        "can_prepare": _can_prepare(request.user, period),
         "generating": payment_list.generating,
-        "communes": AdministrativeUnit.objects.filter(
-            parent=period.unit, level=UnitLevel.COMMUNE
-        ).order_by("name"),
+        "communes": communes_of(period.unit).order_by("name"),
     }
     if payment_list.generated_at and not context["generating"]:
         context.update(selectors.review(user=request.user, period=period))
@@ -126,6 +148,7 @@ def period_progress(request, pk: int):
             "plist": payment_list,
             "generating": payment_list.generating,
             "can_manage": _can_manage(request.user, period),
+            "can_prepare": _can_prepare(request.user, period),
         },
     )
     if not payment_list.generating:
@@ -137,7 +160,7 @@ def period_progress(request, pk: int):
 @require_POST
 def period_generate(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
-    if not _can_manage(request.user, period):
+    if not _can_prepare(request.user, period):
         raise PermissionDenied(
             _("Only an officer of %(unit)s can generate its list.") % {"unit": period.unit}
         )
@@ -319,7 +342,7 @@ def period_results_export(request, pk: int):
 def signature_list(request, pk: int, commune_pk: int):
     """The printable list of cash payments of one commune, for signatures at the post office."""
     period = selectors.period_get(user=request.user, pk=pk)
-    commune = AdministrativeUnit.objects.filter(pk=commune_pk, parent=period.unit).first()
+    commune = communes_of(period.unit).filter(pk=commune_pk).first()
     if commune is None or (
         request.user.unit_id
         and request.user.unit.level == UnitLevel.COMMUNE
@@ -410,6 +433,7 @@ def period_reconciliation(request, pk: int):
             % {"month": f"{period.month:%m/%Y}", "unit": period.unit.name},
             "period": period,
             "can_manage": _can_manage(request.user, period),
+            "can_settle": _can_settle(request.user, period),
             "waiting": period.payment_list.lines.exclude(
                 status__in=[LineStatus.PAID, LineStatus.FAILED, LineStatus.UNPAID]
             ).count(),
@@ -449,7 +473,7 @@ def period_reconcile(request, pk: int):
 def period_settlement(request, pk: int):
     """The settlement report (thanh quyết toán) as xlsx; it lists people, so it is logged."""
     period = selectors.period_get(user=request.user, pk=pk)
-    if request.user.unit_id and request.user.unit.level == UnitLevel.COMMUNE:
+    if not _can_settle(request.user, period):
         raise Http404  # the report covers every commune of the closing unit
     if not Reconciliation.objects.filter(period=period).exists():
         raise Http404
@@ -463,3 +487,48 @@ def period_settlement(request, pk: int):
         row_count=period.payment_list.line_count,
     )
     return response
+
+
+def _rollup_province(request):
+    """The province whose roll-up the user reads: a province officer's own; for an
+    administrator, ?province=<id> (else the first province). Anyone else: 404."""
+    unit = request.user.unit
+    if unit is not None:
+        if unit.level != UnitLevel.PROVINCE:
+            raise Http404  # the roll-up covers communes outside a district's or commune's scope
+        return unit
+    provinces = AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, active=True)
+    chosen = id_param(request.GET.get("province", ""))
+    province = provinces.filter(pk=chosen).first() if chosen else provinces.order_by("path").first()
+    if province is None:
+        raise Http404
+    return province
+
+
+@login_required
+@require_GET
+def province_rollup(request):
+    """The province's settlement roll-up of a month (every closed list, by commune and
+    provider); ?format=xlsx downloads it. Province officers and administrators."""
+    province = _rollup_province(request)
+    month = add_months(timezone.localdate().replace(day=1), -1)
+    if request.GET.get("month"):
+        try:
+            month = month_parse(request.GET["month"])
+        except ValueError:
+            messages.error(request, _("Choose the month as MM/YYYY."))
+    figures = rollup.province_rollup(province=province, month=month)
+    if request.GET.get("format") == "xlsx":
+        return attachment(
+            rollup.province_rollup_xlsx(figures),
+            f"tong-hop-thanh-quyet-toan-{province.code}-{month:%Y-%m}.xlsx",
+        )
+    return render(
+        request,
+        "payments/province_rollup.html",
+        {
+            "title": _("Settlement roll-up %(month)s – %(province)s")
+            % {"month": f"{month:%m/%Y}", "province": province.name},
+            **figures,
+        },
+    )

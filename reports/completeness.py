@@ -16,9 +16,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from org.models import AdministrativeUnit, UnitLevel
+from org.models import AdministrativeUnit, CodeVersion, UnitLevel
+from org.roles import closing_unit_id_of
 from payments.models import PaymentPeriod, PeriodStatus
 
 CLOSED = frozenset({PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.RECONCILED})
@@ -91,7 +93,8 @@ class Completeness:
     def units_of(self, unit: AdministrativeUnit) -> set[int]:
         """The closing units of the communes at or under `unit`."""
         if unit.level == UnitLevel.COMMUNE:
-            return {unit.parent_id} if unit.parent_id in self.units else set()
+            closing = closing_unit_id_of(unit)
+            return {closing} if closing in self.units else set()
         return {pk for pk, (_level, path) in self.units.items() if path.startswith(unit.path)}
 
     def latest_complete_month(self) -> datetime.date | None:
@@ -105,12 +108,14 @@ class Completeness:
 
 
 def completeness(unit: AdministrativeUnit) -> Completeness:
-    """The closing units of the communes at or under `unit` (for a commune, its parent), and
-    their periods. Two queries."""
+    """The closing units of the communes at or under `unit` (org.roles: for a three-tier
+    commune its district, a two-tier commune itself), and their periods. Two queries."""
+    communes = AdministrativeUnit.objects.filter(
+        path__startswith=unit.path, level=UnitLevel.COMMUNE, active=True
+    )
     rows = AdministrativeUnit.objects.filter(
-        pk__in=AdministrativeUnit.objects.filter(
-            path__startswith=unit.path, level=UnitLevel.COMMUNE, active=True
-        ).values("parent_id")
+        Q(pk__in=communes.filter(code_version=CodeVersion.THREE_TIER).values("parent_id"))
+        | Q(pk__in=communes.filter(code_version=CodeVersion.TWO_TIER).values("pk"))
     ).values_list("id", "level", "path")
     units = {pk: (level, path) for pk, level, path in rows}
     result = Completeness(units=units, first_month={})

@@ -31,6 +31,7 @@ from beneficiaries.models import AuthorizedRecipient, Beneficiary, BeneficiaryCa
 from beneficiaries.models import BeneficiaryStatus as Status
 from core.months import add_months
 from org.models import AdministrativeUnit, Role
+from org.roles import closing_unit_id_of
 from org.scoping import user_can_see_unit
 from payments.models import Channel, LineStatus, PaymentLine
 from reports.completeness import CLOSED_LIST, NO_LIST, Completeness, completeness
@@ -225,7 +226,10 @@ def figures(
         electronic=Count("commune_id", distinct=True, filter=Q(paid_account_count__gt=0)),
     )
     result.update(counts)
-    base = rows.filter(commune__parent_id__in=list(status.closed)).aggregate(n=Sum("active_count"))
+    closed = list(status.closed)  # a commune's closing unit: its district, or itself (two-tier)
+    base = rows.filter(Q(commune__parent_id__in=closed) | Q(commune_id__in=closed)).aggregate(
+        n=Sum("active_count")
+    )
     result.update(
         paid_base=base["n"] or 0,
         paid_state=status.state_of(status.taking_part or frozenset(done.units)),
@@ -270,7 +274,7 @@ def trend(
             month__lte=month,
             commune__path__startswith=unit.path,
         )
-        .values("month", "commune__parent_id")
+        .values("month", "commune__parent_id", "commune_id")
         .annotate(**{name: Sum(name) for name in FIELDS})
         .order_by("month")
     )
@@ -280,7 +284,7 @@ def trend(
         cell = by_month.setdefault(row["month"], {**_cell(), "paid_base": 0})
         for name in FIELDS:
             cell[name] += row[name] or 0
-        if row["commune__parent_id"] in status.closed:
+        if row["commune__parent_id"] in status.closed or row["commune_id"] in status.closed:
             cell["paid_base"] += row["active_count"] or 0
     points = []
     for i in range(months):
@@ -317,14 +321,14 @@ def children(
     depth = len(unit.path.strip("/").split("/"))  # the child's code sits at this index
     rows = CoverageSnapshot.objects.filter(
         _filter(provider, category), month=month, commune__path__startswith=unit.path
-    ).values_list("commune__path", "commune__parent_id", *FIELDS)
+    ).values_list("commune__path", "commune__parent_id", "commune_id", *FIELDS)
     sums: dict[str, dict] = defaultdict(lambda: {**_cell(), "paid_base": 0})
-    for path, parent_id, *values in rows:
+    for path, parent_id, commune_id, *values in rows:
         code = path.strip("/").split("/")[depth]
         cell = sums[code]
         for name, value in zip(FIELDS, values, strict=True):
             cell[name] += value
-        if parent_id in status.closed:
+        if parent_id in status.closed or commune_id in status.closed:
             cell["paid_base"] += values[ACTIVE]
     result = []
     for kid in kids:
@@ -356,7 +360,7 @@ def lowest_communes(
     ).select_related("commune", "commune__parent")
     ranked = []
     for row in rows:
-        state = status.state_of({row.commune.parent_id})
+        state = status.state_of({closing_unit_id_of(row.commune)})
         figures = {name: getattr(row, name) for name in FIELDS}
         figures["paid_base"] = row.active_count if state == CLOSED_LIST else 0
         ranked.append({"unit": row.commune, **with_rates(figures), "paid_state": state})

@@ -95,3 +95,24 @@ def celery_worker_process(tmp_path):
     pool = Workers(env, tmp_path)
     yield pool.start(beat=False)
     pool.stop()
+
+
+@pytest.fixture
+def two_tier(db):
+    """Huế on two-tier units (2025-10: province → 40 communes): two communes, each with its
+    officer and its leader (the checker, who runs the commune's list), and the province officer."""
+    call_command("load_units", str(TWO_TIER), province="46", stdout=io.StringIO())
+    province = unit("46", "province", "2025-10")
+    a, b = list(province.children.order_by("code"))[:2]
+    return {
+        "province": province,
+        "a": a,
+        "b": b,
+        "officer_a": UserFactory(username="xa_a", role=Role.COMMUNE_OFFICER, unit=a),
+        "leader_a": UserFactory(username="ld_a", role=Role.COMMUNE_LEADER, unit=a),
+        "officer_b": UserFactory(username="xa_b", role=Role.COMMUNE_OFFICER, unit=b),
+        "leader_b": UserFactory(username="ld_b", role=Role.COMMUNE_LEADER, unit=b),
+        "province_officer": UserFactory(
+            username="tinh_2t", role=Role.PROVINCE_OFFICER, unit=province
+        ),
+    }

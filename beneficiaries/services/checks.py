@@ -46,6 +46,7 @@ from beneficiaries.services.rulebook import (
 from core.errors import AppForbidden, FieldErrors
 from core.months import add_months
 from org.models import AdministrativeUnit, Role, UnitLevel
+from org.roles import require_checker_of
 from org.scoping import require_officer_of, user_can_see_unit
 
 MAX_DECISION_FILE_BYTES = 5 * 1024 * 1024
@@ -117,15 +118,10 @@ def initial_load_admin_only() -> str:
 
 
 def require_checker(user, change: ChangeRecord) -> None:
-    """A district officer above the commune decides, never on their own change. Raises
+    """The commune's checker decides (org.roles: the district officer above a three-tier
+    commune, the leader of a two-tier commune), never on their own change. Raises
     AppForbidden (NOT_CHECKER, OWN_CHANGE)."""
-    require_officer_of(
-        user,
-        change.commune,
-        {Role.DISTRICT_OFFICER},
-        message=_("Only an officer of the district above this commune can decide."),
-        code=Code.NOT_CHECKER,
-    )
+    require_checker_of(user, change.commune, code=Code.NOT_CHECKER)
     if change.maker_id == user.pk:
         raise AppForbidden(Code.OWN_CHANGE, _("Nobody may approve or reject their own change."))
 

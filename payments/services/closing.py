@@ -18,8 +18,7 @@ from beneficiaries.models import (
     FuneralSupportStatus,
 )
 from core.errors import AppError, AppForbidden
-from org.models import Role
-from org.scoping import require_officer_of
+from org.roles import communes_q, require_list_officer
 from payments.errors import PaymentErrorCode
 from payments.models import (
     LineStatus,
@@ -45,7 +44,7 @@ def blocking_changes(period: PaymentPeriod):
     """Changes of the unit's communes that wait for a decision and take effect by this month
     (unless the district deferred the decision to a later list)."""
     return ChangeRecord.objects.filter(
-        commune__parent=period.unit,
+        communes_q(period.unit),
         status=ChangeStatus.SUBMITTED,
         effective_month__lte=period.month,
     ).filter(Q(deferred_until__isnull=True) | Q(deferred_until__lte=period.month))
@@ -105,7 +104,7 @@ def preparer_refusal(payment_list: PaymentList) -> str:
     """What the preparer is told: someone else must close the list."""
     return _(
         "The officer who generated this list (%(who)s) cannot also close it: another "
-        "district officer must check and close it."
+        "officer of the unit must check and close it."
     ) % {"who": payment_list.generated_by}
 
 
@@ -121,11 +120,9 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
     require_month_in_window(period.month, period.unit_id)
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
-        require_officer_of(
+        require_list_officer(
             closed_by,
             period.unit,
-            [Role.DISTRICT_OFFICER],
-            exact=True,
             message=_("Only an officer of %(unit)s can close its list.") % {"unit": period.unit},
             code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
         )

@@ -12,8 +12,7 @@ from beneficiaries.models import (
     ChangeStatus,
 )
 from core.errors import AppError
-from org.models import Role
-from org.scoping import require_officer_of
+from org.roles import require_checker_of
 from payments.errors import PaymentErrorCode
 
 
@@ -27,13 +26,7 @@ def change_record_defer(*, change: ChangeRecord, user, month: datetime.date) -> 
             .select_related("commune")
             .get(pk=change.pk)
         )
-        require_officer_of(
-            user,
-            change.commune,
-            [Role.DISTRICT_OFFICER],
-            message=_("Only an officer of the district above this commune can decide."),
-            code=PaymentErrorCode.NOT_OFFICER_OF_UNIT,
-        )
+        require_checker_of(user, change.commune, code=PaymentErrorCode.NOT_OFFICER_OF_UNIT)
         if change.status != ChangeStatus.SUBMITTED:
             raise AppError(
                 PaymentErrorCode.CHANGE_NOT_WAITING, _("This change is not waiting for a decision.")

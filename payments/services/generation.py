@@ -36,7 +36,8 @@ from beneficiaries.policy import PolicyError, age_in_month
 from beneficiaries.policy_tables import load_policy_tables
 from core.errors import AppError
 from core.metrics import record_payment_list_generated
-from org.models import AdministrativeUnit, UnitLevel
+from org.models import AdministrativeUnit
+from org.roles import communes_of
 from org.text import name_sort_key
 from payments.calculations import (
     CategorySpan,
@@ -180,11 +181,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
     with register_snapshot():
         seen = changes_seen(period, snapshot_at)
         province = unit.province_code
-        communes = list(
-            AdministrativeUnit.objects.filter(parent=unit, level=UnitLevel.COMMUNE).values_list(
-                "id", flat=True
-            )
-        )
+        communes = list(communes_of(unit).values_list("id", flat=True))
         commune_codes = dict(
             AdministrativeUnit.objects.filter(pk__in=communes).values_list("id", "code")
         )

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import AppError
-from org.models import AdministrativeUnit, UnitLevel
+from org.models import AdministrativeUnit
+from org.roles import closes_lists, closing_units_queryset
 from payments.calculations import (
     add_months,
 )
@@ -26,21 +27,16 @@ CLOSED_STATUSES = (PeriodStatus.CLOSED, PeriodStatus.SUBMITTED, PeriodStatus.REC
 
 
 def closing_units() -> list[AdministrativeUnit]:
-    """Every unit that closes lists: the parents of active communes (districts in three-tier
-    data, provinces in two-tier data)."""
-    parent_ids = (
-        AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, active=True)
-        .values_list("parent_id", flat=True)
-        .distinct()
-    )
-    return list(AdministrativeUnit.objects.filter(pk__in=parent_ids).order_by("path"))
+    """Every unit that closes lists (org.roles): the districts of three-tier communes, the
+    two-tier communes themselves."""
+    return list(closing_units_queryset())
 
 
 @transaction.atomic
 def payment_period_open(*, unit: AdministrativeUnit, month: datetime.date) -> PaymentPeriod:
     """The period of a closing unit and month, created as a draft if it does not exist yet.
     Only for a month in the window (see payments.months: AppError MONTH_...)."""
-    if not unit.children.filter(level=UnitLevel.COMMUNE).exists():
+    if not closes_lists(unit):
         raise AppError(
             PaymentErrorCode.UNIT_CLOSES_NO_LISTS,
             _("%(unit)s does not close payment lists: it has no communes."),

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from beneficiaries.models import CategoryCoefficient, ChangeRecord, ChangeStatus, StandardLevel
+from org.roles import communes_q
 from payments.models import PaymentList, PaymentPeriod
 
 
@@ -48,7 +49,7 @@ def margin() -> datetime.timedelta:
 
 def _approved_for(period: PaymentPeriod) -> QuerySet[ChangeRecord]:
     return ChangeRecord.objects.filter(
-        commune__parent_id=period.unit_id,
+        communes_q(period.unit_id),
         status=ChangeStatus.APPROVED,
         effective_month__lte=period.month,
     )

@@ -159,7 +159,7 @@ def test_the_admin_creates_a_token_shows_the_key_once_and_revokes(client, office
     client.force_login(officers["admin"])
     response = client.post(
         reverse("admin:api_apitoken_add"),
-        {"name": "Cổng dịch vụ công", "unit": hue_units["province"].pk, "role": "district_officer"},
+        {"name": "Cổng dịch vụ công", "unit": hue_units["province"].pk, "role": "province_officer"},
         follow=True,
     )
     assert response.status_code == 200
@@ -167,7 +167,7 @@ def test_the_admin_creates_a_token_shows_the_key_once_and_revokes(client, office
     shown = [str(m) for m in response.context["messages"]]
     key = next(m.split(": ")[-1] for m in shown if token.prefix in m)
     assert client.get("/api/v1/beneficiaries/", **auth(key)).status_code == 200
-    assert token.created_by == officers["admin"] and token.user.role == "district_officer"
+    assert token.created_by == officers["admin"] and token.user.role == "province_officer"
     client.post(
         reverse("admin:api_apitoken_changelist"),
         {"action": "revoke", "_selected_action": [token.pk]},

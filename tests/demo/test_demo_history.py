@@ -154,3 +154,27 @@ def test_no_history_without_months(no_running_mock):
     assert "history" not in out.getvalue()
     with pytest.raises(Exception, match="--months must be from 0 to 60"):
         call_command("seed_demo", beneficiaries=100, months=-1, stdout=out)
+
+
+def test_a_two_tier_history_runs_per_commune(no_running_mock):
+    """On 2025-10 units each commune's list is prepared by its officer, closed by its leader,
+    paid by the mock providers and reconciled."""
+    out = io.StringIO()
+    call_command(
+        "seed_demo",
+        province="46",
+        two_tier=True,
+        beneficiaries=120,
+        seed=5,
+        as_of=AS_OF,
+        months=1,
+        stdout=out,
+    )
+    province = AdministrativeUnit.objects.get(level="province", code="46", active=True)
+    periods = list(PaymentPeriod.objects.filter(unit__path__startswith=province.path))
+    assert periods and all(p.unit.level == "commune" for p in periods)
+    assert {p.status for p in periods} == {PeriodStatus.RECONCILED}
+    for period in periods:
+        plist = period.payment_list
+        assert plist.closed_by.role == "commune_leader" and plist.closed_by.unit == period.unit
+        assert plist.generated_by.role == "commune_officer"

@@ -82,7 +82,7 @@ def test_seed_builds_the_three_tier_province_with_users_for_every_role():
         for line in output.splitlines()
         if len(line.split()) >= 3 and line.split()[2] in Role.values
     }
-    assert printed_roles == set(Role.values)
+    assert printed_roles == set(Role.values) - {Role.COMMUNE_LEADER}  # three-tier units
 
 
 def test_distributions_echo_the_province_figures():
@@ -164,13 +164,25 @@ def test_a_two_tier_province_can_be_seeded_from_the_package():
     province = AdministrativeUnit.objects.get(level="province", code="68")
     assert province.code_version == "2025-10"
     assert Beneficiary.objects.filter(commune__parent=province).count() == 300
-    assert (
-        User.objects.filter(
-            username__in=["duyet68", "lap68"], role=Role.DISTRICT_OFFICER, unit=province
-        ).count()
-        == 2
-    )
+    # Each commune closes its own list: its officer prepares it, its leader checks and closes.
+    communes = province.children.count()
+    assert User.objects.filter(role=Role.COMMUNE_LEADER, unit__parent=province).count() == communes
+    assert User.objects.filter(role=Role.COMMUNE_OFFICER, unit__parent=province).count() == communes
+    assert not User.objects.filter(role=Role.DISTRICT_OFFICER).exists()
     assert "300 beneficiaries" in output
+
+
+def test_two_tier_seeds_hue_straight_on_its_2025_10_communes():
+    output = seed(province="46", two_tier=True, beneficiaries=200, seed=3, as_of=AS_OF)
+    province = AdministrativeUnit.objects.get(level="province", code="46")
+    assert province.code_version == "2025-10"
+    assert not AdministrativeUnit.objects.filter(code_version="2025-01").exists()
+    assert Beneficiary.objects.filter(commune__parent=province).count() == 200
+    commune = province.children.order_by("code").first()
+    leader = User.objects.get(username=f"lanhdao{commune.code}")
+    assert leader.role == Role.COMMUNE_LEADER and leader.unit == commune
+    password = demo_passwords(seed=3)[Role.COMMUNE_LEADER]
+    assert leader.check_password(password) and password in output
 
 
 def test_an_unknown_province_is_refused():

@@ -43,7 +43,7 @@ def test_two_tier_file_puts_communes_directly_under_the_province():
     assert hue.children.filter(level="commune").count() == 40
     assert units.get(level="province", code="19").children.count() == 92
     commune = hue.children.first()
-    assert commune.closing_unit == hue
+    assert commune.closing_unit == commune  # on two-tier units the commune closes its list
 
 
 @pytest.mark.django_db

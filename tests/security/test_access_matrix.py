@@ -175,6 +175,7 @@ def urls(w, units):
         ),
         "payments:list": (get, reverse("payments:list")),
         "payments:open": (post, reverse("payments:open")),
+        "payments:province_rollup": (get, reverse("payments:province_rollup")),
         "payments:review": (get, reverse("payments:review", args=[ppk])),
         "payments:progress": (get, reverse("payments:progress", args=[ppk])),
         "payments:generate": (post, reverse("payments:generate", args=[ppk])),
@@ -254,6 +255,8 @@ MATRIX = {
     "beneficiaries:change_decision_file": (302, 200, 404, 200, 404, 200, 200),
     "payments:list": (302, 200, 200, 200, 200, 200, 200),
     "payments:open": (302, 403, 403, 302, 302, 403, 403),
+    # The province's roll-up covers communes outside a district's or a commune's scope.
+    "payments:province_rollup": (302, 404, 404, 404, 404, 200, 200),
     # A commune officer follows the list of the district that closes it (their lines only).
     "payments:review": (302, 200, 200, 200, 404, 200, 200),
     "payments:progress": (302, 200, 200, 200, 404, 200, 200),

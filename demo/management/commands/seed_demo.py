@@ -1,5 +1,5 @@
-"""seed_demo [--province 46] [--beneficiaries N] [--seed S] [--as-of YYYY-MM] [--months 12]
-[--skip-if-seeded] [--history inline|background]"""
+"""seed_demo [--province 46] [--two-tier] [--beneficiaries N] [--seed S] [--as-of YYYY-MM]
+[--months 12] [--skip-if-seeded] [--history inline|background]"""
 
 import argparse
 import datetime
@@ -48,6 +48,14 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--two-tier",
+            action="store_true",
+            help=(
+                "Seed the province straight on its 2025-10 units (province → commune): each"
+                " commune closes its own list, with a commune officer and a commune leader"
+            ),
+        )
+        parser.add_argument(
             "--skip-if-seeded",
             action="store_true",
             help="Exit quietly if the province already has beneficiaries",
@@ -73,6 +81,7 @@ class Command(BaseCommand):
         months,
         skip_if_seeded,
         history="inline",
+        two_tier=False,
         **options,
     ):
         if beneficiaries < 1:
@@ -86,6 +95,7 @@ class Command(BaseCommand):
                 seed=seed,
                 as_of=as_of,
                 months=months,
+                two_tier=two_tier,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
@@ -96,7 +106,9 @@ class Command(BaseCommand):
                 if history == "background":
                     self.history_queue(province, seed)
                 else:
-                    self.history(demo_province_ensure(province_code=province), seed)
+                    self.history(
+                        demo_province_ensure(province_code=province, two_tier=two_tier), seed
+                    )
                 return
             raise CommandError(f"{exc} The demo is seeded once; use a fresh database.") from exc
 
@@ -114,7 +126,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "  Every district officer is huyen<district code>, every commune officer"
-            " xa<commune code>, with the password of their role."
+            " xa<commune code>, every commune leader (two-tier units) lanhdao<commune code>,"
+            " with the password of their role."
         )
         self.stdout.write(
             f"Accounts: {format_number(result.with_account)}/{format_number(n)} "

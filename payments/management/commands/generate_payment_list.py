@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from core.months import MONTH_MAX, MONTH_MIN, month_parse
-from org.models import AdministrativeUnit, UnitLevel, User
+from org.models import AdministrativeUnit, User
+from org.roles import closes_lists
 from org.text import format_number, format_vnd
 from payments.services import (
     payment_list_close,
@@ -28,17 +29,18 @@ def parse_month(value: str) -> datetime.date:
 
 
 def closing_unit(code: str) -> AdministrativeUnit:
-    """The active unit with this GSO code that closes lists (has communes); newest codes first."""
+    """The active unit with this GSO code that closes lists (org.roles: a district with
+    communes, or a commune on two-tier units); newest codes first."""
     units = [
         u
         for u in AdministrativeUnit.objects.filter(
             code=code.zfill(2) if len(code) <= 2 else code.zfill(3), active=True
         ).order_by("-code_version")
-        if u.children.filter(level=UnitLevel.COMMUNE).exists()
+        if closes_lists(u)
     ]
     if not units:
         raise CommandError(
-            f"No closing unit (a district, or a province in two-tier data) with code {code}."
+            f"No closing unit (a district, or a commune on two-tier units) with code {code}."
         )
     return units[0]
 
@@ -56,7 +58,11 @@ class Command(BaseCommand):
     help = "Generate the monthly payment list of a closing unit (and optionally close it)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--unit", required=True, help="GSO code of the district (or province)")
+        parser.add_argument(
+            "--unit",
+            required=True,
+            help="GSO code of the district (or of the commune, on two-tier units)",
+        )
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument(
             "--close", action="store_true", help="Close the list after generating it"
@@ -66,7 +72,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--approver",
-            help="The district officer who closes the list (not the one who generated it)",
+            help=(
+                "The officer who closes the list (the district officer, or the commune leader on"
+                " two-tier units; not the one who generated it)"
+            ),
         )
         parser.add_argument(
             "--async", dest="run_async", action="store_true", help="Queue it on a worker"
@@ -77,8 +86,8 @@ class Command(BaseCommand):
         user, closer = _user(username), _user(approver)
         if close and closer is None:
             raise CommandError(
-                "--close needs --approver USERNAME: a district officer of the unit, other than "
-                "the one who generated the list, closes it."
+                "--close needs --approver USERNAME: the unit's district officer (or commune "
+                "leader), other than the one who generated the list, closes it."
             )
         try:
             period = payment_period_open(unit=target, month=parse_month(month))
