@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,8 @@ from payments.models import (
     PaymentPeriod,
     PeriodStatus,
 )
+from payments.reform import previous_close as previous_close_of
+from payments.reform import require_reform_worklist_empty
 from payments.services.generation_runs import (
     generation_heartbeat,
     payment_list_generation_fail,
@@ -152,6 +155,8 @@ def payment_list_generate(
     compute". Any error ends the generation as failed, its reason kept on the list for the
     review page (payments.services.generation_runs), and is raised again.
     """
+    # A refusal, not a failure: the list stays as it was while the reform's worklist waits.
+    require_reform_worklist_empty(period.unit, period.month)
     try:
         return _generate(period=period, generated_by=generated_by, progress=progress, rule=rule)
     except Exception as exc:
@@ -276,14 +281,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
         # Arrears: the window of each person starts at the earliest approved change since the
         # last closed list that made earlier months owed (a registration, a resumption, a new
         # category...).
-        previous_close = (
-            PaymentList.objects.filter(
-                period__unit=unit, period__month__lt=month, closed_at__isnull=False
-            )
-            .order_by("-period__month")
-            .values_list("closed_at", flat=True)
-            .first()
-        )
+        previous_close = previous_close_of(unit, month)  # across the reform too
         windows: dict[int, datetime.date] = {}
         if previous_close is not None:
             suspended_from: dict[int, datetime.date] = {}
@@ -334,8 +332,10 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
 
         # Unpaid money of closed lists, carried over (also for people who have since stopped).
         carried: dict[int, list[PaymentLine]] = defaultdict(list)
+        # A line of a commune the reform abolished follows its person to the new commune.
         for line in PaymentLine.objects.filter(
-            commune_id__in=communes,
+            Q(commune_id__in=communes)
+            | Q(commune__active=False, beneficiary__commune_id__in=communes),
             status__in=[LineStatus.FAILED, LineStatus.UNPAID],
             carried_over_to__isnull=True,
             payment_list__closed_at__isnull=False,
