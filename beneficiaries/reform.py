@@ -327,3 +327,19 @@ def reform_history_counts(run: ReformRun) -> dict[str, int]:
         "people": Beneficiary.history.filter(history_change_reason=reason).count(),
         "changes": ChangeRecord.history.filter(history_change_reason=reason).count(),
     }
+
+
+WORKLIST_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER)  # and the commune leader, once it exists
+
+
+def worklist_for(user):
+    """The waiting people of the reform worklist the user may assign: the administrator all,
+    a province officer their province's. None for a role that may not assign."""
+    if user.role not in WORKLIST_ROLES:
+        return None
+    items = ReformWorklistItem.objects.filter(assigned_commune__isnull=True).select_related(
+        "beneficiary", "old_commune", "old_commune__parent", "default_commune", "run"
+    )
+    if user.role != Role.ADMIN:
+        items = items.filter(run__province_code=user.unit.province_code)
+    return items.prefetch_related("candidates")
