@@ -17,14 +17,15 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 
-import vietnamadminunits
 from unidecode import unidecode
 
 from org.models import AdministrativeUnit, CodeVersion, UnitLevel
 
-PACKAGE_DATA = Path(vietnamadminunits.__file__).parent / "data"
+# The package's data files, found without importing it (its import loads its address parser).
+PACKAGE_DATA = Path(find_spec("vietnamadminunits").origin).parent / "data"
 PREFIXES = ("thi tran ", "phuong ", "xa ", "dac khu ")
 
 
