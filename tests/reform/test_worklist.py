@@ -108,7 +108,7 @@ def test_the_page_assigns_one_row_and_the_ticked_rows_with_history(tn, client):
         second.pk: tn["gia_sang"].pk,
         third.pk: tn["tich_luong"].pk,
     }
-    assert "Nobody waits" in client.get(URL).content.decode()
+    assert "Không còn ai chờ" in client.get(URL).content.decode()
 
 
 def test_a_commune_not_among_the_candidates_is_refused_on_the_page(tn, client):
