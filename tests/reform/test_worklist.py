@@ -145,3 +145,15 @@ def test_the_page_is_scoped(tn, client, hue_units):
     tn["district_officer"].unit = tn["new_province"]
     tn["district_officer"].save()
     assert client.get("/").status_code == 200
+
+
+def test_the_administrator_finds_the_users_to_re_home(tn, client):
+    admin = UserFactory(
+        username="quantri", role="admin", unit=None, is_staff=True, is_superuser=True
+    )
+    client.force_login(admin)
+    page = client.get(reverse("admin:org_user_changelist"), {"abolished": "yes"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "huyen164" in html and "xa05467" in html and "tinh19" not in html
+    assert client.get(reverse("admin:beneficiaries_reformrun_changelist")).status_code == 200
