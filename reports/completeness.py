@@ -104,14 +104,18 @@ class Completeness:
         return months[0] if months else None
 
 
-def completeness(unit: AdministrativeUnit) -> Completeness:
+def completeness(unit: AdministrativeUnit, *, active_only: bool = True) -> Completeness:
     """The closing units of the communes at or under `unit` (for a commune, its parent), and
-    their periods. Two queries."""
-    rows = AdministrativeUnit.objects.filter(
-        pk__in=AdministrativeUnit.objects.filter(
-            path__startswith=unit.path, level=UnitLevel.COMMUNE, active=True
-        ).values("parent_id")
-    ).values_list("id", "level", "path")
+    their periods. Two queries. `active_only=False` also counts abolished communes' units (the
+    months before the 2025 reform: reports.reform_trend)."""
+    communes = AdministrativeUnit.objects.filter(
+        path__startswith=unit.path, level=UnitLevel.COMMUNE
+    )
+    if active_only:
+        communes = communes.filter(active=True)
+    rows = AdministrativeUnit.objects.filter(pk__in=communes.values("parent_id")).values_list(
+        "id", "level", "path"
+    )
     units = {pk: (level, path) for pk, level, path in rows}
     result = Completeness(units=units, first_month={})
     for unit_id, month, status, generated_at in PaymentPeriod.objects.filter(

@@ -29,6 +29,7 @@ from payments.models import LineStatus, PaymentLine
 from payments.months import month_window_suspended
 from payments.services import payment_list_close, payment_list_generate
 from payments.services.periods import closing_units, payment_period_open
+from reports import coverage
 from tests.helpers import checker_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -74,8 +75,11 @@ def demo():
 
 
 def test_the_reform_moves_everyone_and_the_next_lists_add_up_to_the_same(demo, client):
-    _this_month, next_month, failed = demo
+    this_month, next_month, failed = demo
     assert failed > 0
+    old_province = AdministrativeUnit.objects.get(code_version="2025-01", level="province")
+    coverage.coverage_refresh(month=this_month)
+    old_trend = coverage.trend(old_province, this_month, months=1)[0]
     with month_window_suspended():
         with transaction.atomic():
             before = generate_all(next_month)
@@ -145,6 +149,19 @@ def test_the_reform_moves_everyone_and_the_next_lists_add_up_to_the_same(demo, c
     assert page.status_code == 403
     assert "đơn vị đã giải thể" in page.content.decode()
     assert not AdministrativeUnit.objects.filter(code_version="2025-01", active=True).exists()
+
+    # The dashboard's trend of the new province: this month (before the reform) re-aggregated
+    # from the old communes, the same figures, its nine closed district lists counted.
+    new_province = AdministrativeUnit.objects.get(code_version="2025-10", level="province")
+    point = coverage.trend(new_province, next_month, months=2)[0]
+    assert point["month"] == this_month and point["reaggregated"]
+    for name in ("active_count", "with_account_count", "amount_due", "paid_state", "closed"):
+        assert point[name] == old_trend[name], name
+    assert point["active_count"] > 0 and point["closed"] == 9
+    # ... and the dashboard says how those months were counted.
+    client.force_login(User.objects.filter(role=Role.PROVINCE_OFFICER).first())
+    assert "data-trend-reaggregated" in client.get("/reports/").content.decode()
+    client.logout()
 
     # A second run changes nothing and says so.
     counts = table_counts()
