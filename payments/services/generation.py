@@ -155,8 +155,6 @@ def payment_list_generate(
     compute". Any error ends the generation as failed, its reason kept on the list for the
     review page (payments.services.generation_runs), and is raised again.
     """
-    # A refusal, not a failure: the list stays as it was while the reform's worklist waits.
-    require_reform_worklist_empty(period.unit, period.month)
     try:
         return _generate(period=period, generated_by=generated_by, progress=progress, rule=rule)
     except Exception as exc:
@@ -180,6 +178,8 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
     month, unit = period.month, period.unit
+    # A refusal, not a failure (NOT_FAILURES): no list while the reform's worklist waits.
+    require_reform_worklist_empty(unit, month)
     # One consistent read of the register, stamped before it starts (payments.services.snapshot).
     snapshot_at = timezone.now()
     with register_snapshot():

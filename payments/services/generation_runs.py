@@ -28,8 +28,13 @@ from payments.services.periods import CLOSED_STATUSES
 
 logger = logging.getLogger(__name__)
 
-# Refusals that end nothing: the list is closed, its lines are the closed ones.
-NOT_FAILURES = (PaymentErrorCode.LIST_CLOSED, PaymentErrorCode.CLOSED_WHILE_GENERATING)
+# Refusals that end nothing: the list is closed, its lines are the closed ones; or the reform's
+# worklist still waits (payments.reform): the list stays as it was.
+NOT_FAILURES = (
+    PaymentErrorCode.LIST_CLOSED,
+    PaymentErrorCode.CLOSED_WHILE_GENERATING,
+    PaymentErrorCode.REFORM_WORKLIST_WAITING,
+)
 
 
 def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
