@@ -179,7 +179,7 @@ def province_correspondence(province_code: str) -> Correspondence:
                 f"old {old_code}: name {unit.name!r} here, {old.name!r} in the package"
             )
         kept = tuple(renamed.get(c, c) for c in old.new_codes if renamed.get(c, c) in new_rows)
-        for lost in set(old.new_codes) - set(kept):
+        for lost in sorted(c for c in old.new_codes if renamed.get(c, c) not in new_rows):
             result.disagreements.append(
                 f"old {old_code}: new commune {lost} of the package is not loaded"
             )
