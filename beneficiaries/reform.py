@@ -176,7 +176,8 @@ def reform_apply(*, province_code: str, effective_month: datetime.date, user=Non
     }
     split = {pk: news for pk, news in targets.items() if old_communes[pk].code in split_codes}
 
-    people = list(Beneficiary.objects.filter(commune_id__in=list(whole)).only("id", "commune_id"))
+    # Whole rows: the history records copy every field (deferred ones would cost a query each).
+    people = list(Beneficiary.objects.filter(commune_id__in=list(whole)))
     for person in people:
         person.commune = whole[person.commune_id]
     bulk_update_with_history(
@@ -251,8 +252,14 @@ def reform_apply(*, province_code: str, effective_month: datetime.date, user=Non
     run.users_to_rehome = User.objects.filter(unit__in=old_units).exclude(role=Role.ADMIN).count()
     for unit in old_units:
         unit.active = False
-        unit._change_reason = reason
-        unit.save(update_fields=["active"])
+    bulk_update_with_history(
+        old_units,
+        AdministrativeUnit,
+        ["active"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
     if not items:
         run.status = ReformStatus.COMPLETE
     run.save()
