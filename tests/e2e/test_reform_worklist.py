@@ -67,3 +67,21 @@ def test_an_officer_assigns_the_split_communes_people_and_unblocks_the_list(
     assert Beneficiary.objects.get(pk=tn["waiting"][1].pk).commune == tn["gia_sang"]
 
     assert _generate(tn).lines.count() == 5
+
+
+def test_a_user_of_an_abolished_district_sees_why_they_cannot_act(page, live_server, screenshot):
+    thai_nguyen_reformed()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "huyen164")
+    page.fill("#id_password", "mat-khau-123")
+    page.click("button[type=submit]")
+    for path in ("/", "/doi-tuong/", "/chi-tra/"):
+        page.goto(f"{live_server.url}{path}")
+        assert "thuộc đơn vị đã giải thể: chờ quản trị phân công lại" in page.content()
+    screenshot("abolished-unit")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert _fits(page)
+    screenshot("abolished-unit-390")
+    # Signing out still works.
+    page.get_by_role("main").get_by_role("button").click()
+    page.wait_for_url("**/dang-nhap/**")
