@@ -18,11 +18,17 @@ from beneficiaries.models import (
     Category,
     CategoryCoefficient,
     ChangeRecord,
+    ReformRun,
     StandardLevel,
 )
 from beneficiaries.resources import RegistrationResource
 from core.months import closed_month_conflict
-from org.admin import MaskedIdentifiersAdmin, ReadOnlyAdmin, ReviewedReferenceAdmin
+from org.admin import (
+    MaskedIdentifiersAdmin,
+    ReadOnlyAdmin,
+    ReviewedReferenceAdmin,
+    ViewOnlyAdmin,
+)
 from org.downloads import export_logged
 from org.models import Role
 from org.privacy import identifiers_for
@@ -241,3 +247,20 @@ class ChangeRecordAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
         "checker",
     ]
     list_select_related = ["beneficiary", "maker", "checker"]
+
+
+@admin.register(ReformRun)
+class ReformRunAdmin(ViewOnlyAdmin):
+    """The runs of apply_unit_reform, view-only: the command makes them."""
+
+    list_display = [
+        "province_code",
+        "effective_month",
+        "status",
+        "moved",
+        "worklist_size",
+        "changes_moved",
+        "users_to_rehome",
+        "created_at",
+    ]
+    exclude = ["correspondence"]

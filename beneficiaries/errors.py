@@ -116,3 +116,10 @@ class BeneficiaryErrorCode(StrEnum):
     IMPORT_JOB_FILE_CHANGED = "import_job_file_changed"
     IMPORT_JOB_STALLED = "import_job_stalled"
     IMPORT_JOB_FAILED = "import_job_failed"
+
+    # The 2025 administrative reform (beneficiaries.reform)
+    REFORM_UNKNOWN_PROVINCE = "reform_unknown_province"
+    REFORM_ALREADY_APPLIED = "reform_already_applied"
+    REFORM_UNMAPPED_COMMUNE = "reform_unmapped_commune"
+    REFORM_ALREADY_ASSIGNED = "reform_already_assigned"
+    REFORM_NOT_A_CANDIDATE = "reform_not_a_candidate"

@@ -555,3 +555,6 @@ class PopulationCheck(models.Model):
             "sex": _("sex"),
         }
         return ", ".join(str(labels.get(f, f)) for f in self.field_list)
+
+
+from beneficiaries.reform_models import ReformRun, ReformStatus, ReformWorklistItem  # noqa: E402, F401

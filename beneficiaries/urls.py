@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beneficiaries import views
+from beneficiaries import views, views_reform
 
 app_name = "beneficiaries"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("doi-tuong/xuat.xlsx", views.register_export, name="export"),
     path("doi-tuong/<int:pk>/", views.beneficiary_detail, name="detail"),
     path("doi-tuong/<int:pk>/bien-dong/<slug:kind>/", views.change_create, name="change_create"),
+    path("sap-xep-don-vi/", views_reform.reform_worklist, name="reform_worklist"),
     path("bien-dong/", views.change_queue, name="change_queue"),
     path("bien-dong/duyet/", views.change_bulk_approve, name="change_bulk_approve"),
     path("bien-dong/<int:pk>/", views.change_detail, name="change_detail"),

@@ -10,7 +10,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core.errors import AppError, AppForbidden
 from org.downloads import ExportWhat
-from org.models import AdministrativeUnit, ExportJob, User
+from org.models import AdministrativeUnit, ExportJob, Role, User
 from org.privacy import MASKED_FIELDS, MASKERS, mask_data
 from org.review import ReviewedRow, reference_row_approve, reference_row_propose
 
@@ -118,10 +118,26 @@ class AdministrativeUnitAdmin(SimpleHistoryAdmin):
     readonly_fields = ["path"]
 
 
+class AbolishedUnitFilter(admin.SimpleListFilter):
+    """The users the 2025 reform left on an abolished (inactive) unit: to re-home, by giving
+    each a unit that exists (org.middleware.AbolishedUnitMiddleware holds them until then)."""
+
+    title = _("unit abolished")
+    parameter_name = "abolished"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting to be re-homed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(unit__active=False).exclude(role=Role.ADMIN)
+        return queryset
+
+
 @admin.register(User)
 class StaffUserAdmin(UserAdmin, SimpleHistoryAdmin):
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
-    list_filter = ["role", "is_active", "unit__level"]
+    list_filter = [AbolishedUnitFilter, "role", "is_active", "unit__level"]
     search_fields = ["username", "first_name", "last_name", "unit__name"]
     raw_id_fields = ["unit"]
     fieldsets = (

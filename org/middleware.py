@@ -8,6 +8,7 @@ run an English browser; the interface must still open in Vietnamese. Only an exp
 import time
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -114,3 +115,27 @@ class SessionIdleMiddleware:
             if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[self.KEY] = now  # modified: SessionMiddleware saves it, a new expiry
         return response
+
+
+class AbolishedUnitMiddleware:
+    """A user whose unit the 2025 reform abolished (an inactive unit) cannot act until the
+    administrator re-homes them: every page but signing out and the language answers one page
+    saying so (403). The one place this is checked; the administrator is never held."""
+
+    OPEN_PATHS = ("/dang-xuat/", "/ngon-ngu/", "/static/", "/healthz/", "/favicon.ico")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_admin_role
+            and user.unit_id is not None
+            and not user.unit.active
+            and not request.path.startswith(self.OPEN_PATHS)
+        ):
+            return render(request, "org/abolished_unit.html", status=403)
+        return self.get_response(request)

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 class PaymentErrorCode(StrEnum):
     UNIT_CLOSES_NO_LISTS = "unit_closes_no_lists"
+    REFORM_WORKLIST_WAITING = "reform_worklist_waiting"
     LIST_CLOSED = "list_closed"
     CLOSED_WHILE_GENERATING = "closed_while_generating"
     ALREADY_CLOSED = "already_closed"

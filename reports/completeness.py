@@ -107,12 +107,16 @@ class Completeness:
         return months[0] if months else None
 
 
-def completeness(unit: AdministrativeUnit) -> Completeness:
+def completeness(unit: AdministrativeUnit, *, active_only: bool = True) -> Completeness:
     """The closing units of the communes at or under `unit` (org.roles: for a three-tier
-    commune its district, a two-tier commune itself), and their periods. Two queries."""
+    commune its district, a two-tier commune itself), and their periods. Two queries.
+    `active_only=False` also counts abolished communes' units (the months before the 2025
+    reform: reports.reform_trend)."""
     communes = AdministrativeUnit.objects.filter(
-        path__startswith=unit.path, level=UnitLevel.COMMUNE, active=True
+        path__startswith=unit.path, level=UnitLevel.COMMUNE
     )
+    if active_only:
+        communes = communes.filter(active=True)
     rows = AdministrativeUnit.objects.filter(
         Q(pk__in=communes.filter(code_version=CodeVersion.THREE_TIER).values("parent_id"))
         | Q(pk__in=communes.filter(code_version=CodeVersion.TWO_TIER).values("pk"))

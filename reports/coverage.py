@@ -36,6 +36,7 @@ from org.scoping import user_can_see_unit
 from payments.models import Channel, LineStatus, PaymentLine
 from reports.completeness import CLOSED_LIST, NO_LIST, Completeness, completeness
 from reports.models import CoverageSnapshot
+from reports.reform_trend import predecessors
 
 REGISTER_FIELDS = ("active_count", "with_account_count", "via_recipient_count")
 PAYMENT_FIELDS = (
@@ -267,20 +268,29 @@ def trend(
     it, and a month none has closed has `paid_state` "none" (no point, not 0 %)."""
     done = done or completeness(unit)
     first = add_months(month, 1 - months)
+    # Across the 2025 reform: the old communes' months re-aggregated onto this unit.
+    before = predecessors(unit)
+    where = Q(commune__path__startswith=unit.path)
+    if before is not None:
+        where |= Q(commune_id__in=before.old_communes, month__lt=before.effective_month)
     rows = (
         CoverageSnapshot.objects.filter(
+            where,
             _filter(provider, category),
             month__gte=first,
             month__lte=month,
-            commune__path__startswith=unit.path,
         )
         .values("month", "commune__parent_id", "commune_id")
         .annotate(**{name: Sum(name) for name in FIELDS})
         .order_by("month")
     )
     by_month: dict[datetime.date, dict] = {}
+
+    def done_of(this: datetime.date) -> Completeness:
+        return before.done if before and this < before.effective_month else done
+
     for row in rows:
-        status = done.month(row["month"])
+        status = done_of(row["month"]).month(row["month"])
         cell = by_month.setdefault(row["month"], {**_cell(), "paid_base": 0})
         for name in FIELDS:
             cell[name] += row[name] or 0
@@ -289,13 +299,16 @@ def trend(
     points = []
     for i in range(months):
         this = add_months(first, i)
-        status = done.month(this)
+        this_done = done_of(this)
+        status = this_done.month(this)
         cell = by_month.get(this)
         point = {
             "month": this,
+            # Re-aggregated from the 2025-01 communes (a split one under its default commune).
+            "reaggregated": bool(before and this < before.effective_month),
             "empty": cell is None,
             **(cell or {**_cell(), "paid_base": 0}),
-            "paid_state": status.state_of(status.taking_part or frozenset(done.units)),
+            "paid_state": status.state_of(status.taking_part or frozenset(this_done.units)),
             "closed": status.closed_count,
             "closing_units": status.total,
             "complete": status.complete,
@@ -390,7 +403,11 @@ def latest_month(
         commune__path__startswith=unit.path, provider_code="", category_code=""
     ).order_by("-month")
     month = rows.filter(amount_due__gt=0).values_list("month", flat=True).first()
-    return month or rows.values_list("month", flat=True).first()
+    month = month or rows.values_list("month", flat=True).first()
+    if month is None and (before := predecessors(unit)) is not None:
+        # A new unit of a reformed province, before its first list: its old communes' months.
+        return before.done.latest_complete_month()
+    return month
 
 
 # -- which unit ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import datetime
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from providers.models import Provider, ProviderChannel
 from reports import charts, coverage
 from reports.completeness import CLOSED_LIST, NO_LIST, OPEN, completeness
 from reports.models import CoverageSnapshot
+from reports.reform_trend import predecessors
 from reports.services import export_log
 
 PEOPLE_LIMIT = 300
@@ -75,7 +76,7 @@ def dashboard(request, code: str | None = None):
         "providers": providers,
         "categories": categories,
         "months": list(
-            CoverageSnapshot.objects.filter(commune__path__startswith=unit.path)
+            CoverageSnapshot.objects.filter(_with_predecessors(unit))
             .order_by("-month")
             .values_list("month", flat=True)
             .distinct()[:36]
@@ -107,6 +108,8 @@ def dashboard(request, code: str | None = None):
                 "head": head,
                 "trend": trend,
                 "trend_incomplete": any(not p["complete"] and not p["empty"] for p in trend),
+                # Months before the 2025 reform, re-aggregated onto the new communes.
+                "trend_reaggregated": any(p.get("reaggregated") for p in trend),
                 "trend_chart": charts.trend_lines(trend),
                 "children": kids,
                 "children_chart": charts.bars(
@@ -295,3 +298,13 @@ def _xlsx(request, context) -> HttpResponse:
     buffer = io.BytesIO()
     wb.save(buffer)
     return attachment(buffer.getvalue(), f"bao-phu-{unit.code}-{month:%Y-%m}.xlsx")
+
+
+def _with_predecessors(unit):
+    """The unit's snapshots, and for a new unit of a reformed province its old communes' months
+    before the reform (reports.reform_trend)."""
+    where = Q(commune__path__startswith=unit.path)
+    before = predecessors(unit)
+    if before is not None:
+        where |= Q(commune_id__in=before.old_communes, month__lt=before.effective_month)
+    return where

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,8 @@ from payments.models import (
     PaymentPeriod,
     PeriodStatus,
 )
+from payments.reform import previous_close as previous_close_of
+from payments.reform import require_reform_worklist_empty
 from payments.services.generation_runs import (
     generation_heartbeat,
     payment_list_generation_fail,
@@ -176,6 +179,8 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             )
         payment_list, _created = PaymentList.objects.get_or_create(period=period)
     month, unit = period.month, period.unit
+    # A refusal, not a failure (NOT_FAILURES): no list while the reform's worklist waits.
+    require_reform_worklist_empty(unit, month)
     # One consistent read of the register, stamped before it starts (payments.services.snapshot).
     snapshot_at = timezone.now()
     with register_snapshot():
@@ -273,14 +278,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
         # Arrears: the window of each person starts at the earliest approved change since the
         # last closed list that made earlier months owed (a registration, a resumption, a new
         # category...).
-        previous_close = (
-            PaymentList.objects.filter(
-                period__unit=unit, period__month__lt=month, closed_at__isnull=False
-            )
-            .order_by("-period__month")
-            .values_list("closed_at", flat=True)
-            .first()
-        )
+        previous_close = previous_close_of(unit, month)  # across the reform too
         windows: dict[int, datetime.date] = {}
         if previous_close is not None:
             suspended_from: dict[int, datetime.date] = {}
@@ -331,8 +329,10 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
 
         # Unpaid money of closed lists, carried over (also for people who have since stopped).
         carried: dict[int, list[PaymentLine]] = defaultdict(list)
+        # A line of a commune the reform abolished follows its person to the new commune.
         for line in PaymentLine.objects.filter(
-            commune_id__in=communes,
+            Q(commune_id__in=communes)
+            | Q(commune__active=False, beneficiary__commune_id__in=communes),
             status__in=[LineStatus.FAILED, LineStatus.UNPAID],
             carried_over_to__isnull=True,
             payment_list__closed_at__isnull=False,

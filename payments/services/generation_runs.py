@@ -23,12 +23,18 @@ from core.errors import AppError
 from payments.errors import PaymentErrorCode
 from payments.models import PaymentList, PaymentPeriod
 from payments.months import require_month_in_window
+from payments.reform import require_reform_worklist_empty
 from payments.services.periods import CLOSED_STATUSES
 
 logger = logging.getLogger(__name__)
 
-# Refusals that end nothing: the list is closed, its lines are the closed ones.
-NOT_FAILURES = (PaymentErrorCode.LIST_CLOSED, PaymentErrorCode.CLOSED_WHILE_GENERATING)
+# Refusals that end nothing: the list is closed, its lines are the closed ones; or the reform's
+# worklist still waits (payments.reform): the list stays as it was.
+NOT_FAILURES = (
+    PaymentErrorCode.LIST_CLOSED,
+    PaymentErrorCode.CLOSED_WHILE_GENERATING,
+    PaymentErrorCode.REFORM_WORKLIST_WAITING,
+)
 
 
 def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
@@ -39,6 +45,7 @@ def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     from payments.tasks import generate_payment_list
 
     require_month_in_window(period.month, period.unit_id)
+    require_reform_worklist_empty(period.unit, period.month)
     with transaction.atomic():
         task_id = generation_mark_queued(period=period)
         transaction.on_commit(

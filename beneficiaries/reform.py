@@ -1,0 +1,352 @@
+"""apply_unit_reform: move a province's register from its 2025-01 communes to its 2025-10 ones.
+
+The correspondence is the published one (org.reform_correspondence, from `vietnamadminunits`).
+People of a whole old commune move at once, in one transaction, each with a history entry whose
+reason names the run; people of an old commune split between several new ones wait in the
+worklist (ReformWorklistItem) until an officer picks their new commune, and no list of the
+effective month or later is generated for the province meanwhile (payments asks
+`reform_waiting_count`). Open (draft, submitted) changes move with their person. Closed lists keep
+their lines on the old communes; arrears, carry-overs, funeral support and suspensions are the
+person's and follow them; accounts and recipients are untouched. The old province, districts and
+communes become inactive: their users cannot act until the administrator re-homes them
+(org.middleware.AbolishedUnitMiddleware); users of the province itself move to its new row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from beneficiaries.errors import BeneficiaryErrorCode as Code
+from beneficiaries.models import Beneficiary, ChangeRecord, ChangeStatus
+from beneficiaries.reform_models import ReformRun, ReformStatus, ReformWorklistItem
+from core.errors import AppError
+from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
+from org.reform_correspondence import Correspondence, province_correspondence
+from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
+
+logger = logging.getLogger(__name__)
+
+OPEN_CHANGES = (ChangeStatus.PROPOSED, ChangeStatus.DRAFT, ChangeStatus.SUBMITTED)
+TWO_TIER_FILE = DATA_DIR / "units_2025-10_two_tier_hue_thai_nguyen.json"
+
+
+@dataclass
+class ReformPlan:
+    province_code: str
+    effective_month: datetime.date
+    correspondence: Correspondence
+    # new commune name -> {old commune name: people}
+    arrivals: dict[str, Counter] = field(default_factory=dict)
+    worklist: Counter = field(default_factory=Counter)  # old commune name -> people waiting
+    users: list[User] = field(default_factory=list)  # users of abolished units
+    already_applied: ReformRun | None = None
+
+    @property
+    def moved(self) -> int:
+        return sum(sum(c.values()) for c in self.arrivals.values())
+
+    @property
+    def worklist_size(self) -> int:
+        return sum(self.worklist.values())
+
+
+def two_tier_units_ensure(province_code: str) -> bool:
+    """Load the province's 2025-10 units if they are not there; True if it loaded them."""
+    code = str(int(province_code)).zfill(2)
+    if AdministrativeUnit.objects.filter(
+        code_version=CodeVersion.TWO_TIER,
+        level=UnitLevel.COMMUNE,
+        path__startswith=f"2025-10/{code}/",
+    ).exists():
+        return False
+    version, rows = units_from_json(json.loads(TWO_TIER_FILE.read_text()), province_code=code)
+    if not rows:
+        version, rows = units_from_package(province_code=code)
+    if not rows:
+        raise AppError(Code.REFORM_UNKNOWN_PROVINCE, _("This province has no 2025-10 units."))
+    unit_load(rows=rows, code_version=version)
+    return True
+
+
+def _old_units(code: str):
+    return AdministrativeUnit.objects.filter(path__startswith=f"{CodeVersion.THREE_TIER}/{code}/")
+
+
+def reform_plan(*, province_code: str, effective_month: datetime.date) -> ReformPlan:
+    """What the reform would do, read only (the 2025-10 units must be loaded for the names)."""
+    code = str(int(province_code)).zfill(2)
+    corr = province_correspondence(code)
+    plan = ReformPlan(code, effective_month.replace(day=1), corr)
+    plan.already_applied = ReformRun.objects.filter(province_code=code).first()
+    old = {u.code: u for u in _old_units(code).filter(level=UnitLevel.COMMUNE)}
+    new = {
+        u.code: u
+        for u in AdministrativeUnit.objects.filter(
+            path__startswith=f"{CodeVersion.TWO_TIER}/{code}/", level=UnitLevel.COMMUNE
+        )
+    }
+    people = dict(
+        Beneficiary.objects.filter(commune__in=old.values())
+        .values("commune_id")
+        .annotate(n=Count("id"))
+        .values_list("commune_id", "n")
+    )
+    for old_code, unit in old.items():
+        n = people.get(unit.pk, 0)
+        target = corr.old.get(old_code)
+        if not n:
+            continue
+        if target is None:
+            plan.worklist[unit.name] += 0  # reported in the disagreements; refused at apply
+            continue
+        if target.split:
+            plan.worklist[unit.name] += n
+        else:
+            plan.arrivals.setdefault(new[target.default].name, Counter())[unit.name] += n
+    plan.users = list(
+        User.objects.filter(unit__in=_old_units(code).exclude(level=UnitLevel.PROVINCE))
+        .exclude(role=Role.ADMIN)
+        .select_related("unit")
+        .order_by("unit__path", "username")
+    )
+    return plan
+
+
+@transaction.atomic
+def reform_apply(*, province_code: str, effective_month: datetime.date, user=None) -> ReformRun:
+    """Apply the reform to the province (see the module). A second run refuses with
+    REFORM_ALREADY_APPLIED and changes nothing."""
+    code = str(int(province_code)).zfill(2)
+    if ReformRun.objects.filter(province_code=code).exists():
+        raise AppError(
+            Code.REFORM_ALREADY_APPLIED, _("The reform was already applied to this province.")
+        )
+    two_tier_units_ensure(code)
+    corr = province_correspondence(code)
+    old_units = list(_old_units(code).select_for_update())
+    if not old_units:
+        raise AppError(Code.REFORM_UNKNOWN_PROVINCE, _("This province has no 2025-01 units."))
+    old_communes = {u.pk: u for u in old_units if u.level == UnitLevel.COMMUNE}
+    new_by_code = {
+        u.code: u
+        for u in AdministrativeUnit.objects.filter(
+            path__startswith=f"{CodeVersion.TWO_TIER}/{code}/", level=UnitLevel.COMMUNE
+        )
+    }
+    targets = {
+        pk: [new_by_code[c] for c in corr.old[u.code].new_codes]
+        for pk, u in old_communes.items()
+        if u.code in corr.old
+    }
+    unmapped = [
+        u.name
+        for pk, u in old_communes.items()
+        if pk not in targets and Beneficiary.objects.filter(commune_id=pk).exists()
+    ]
+    if unmapped:
+        raise AppError(
+            Code.REFORM_UNMAPPED_COMMUNE,
+            _(
+                "These old communes have people but no new commune in the correspondence: "
+                "%(names)s."
+            ),
+            params={"names": ", ".join(sorted(unmapped))},
+        )
+    run = ReformRun.objects.create(
+        province_code=code,
+        effective_month=effective_month.replace(day=1),
+        status=ReformStatus.APPLIED,
+        created_by=user,
+        correspondence={str(pk): [n.pk for n in news] for pk, news in targets.items()},
+    )
+    reason = run.history_reason
+    split_codes = {code for code, old in corr.old.items() if old.split}
+    whole = {
+        pk: news[0] for pk, news in targets.items() if old_communes[pk].code not in split_codes
+    }
+    split = {pk: news for pk, news in targets.items() if old_communes[pk].code in split_codes}
+
+    # Whole rows: the history records copy every field (deferred ones would cost a query each).
+    people = list(Beneficiary.objects.filter(commune_id__in=list(whole)))
+    for person in people:
+        person.commune = whole[person.commune_id]
+    bulk_update_with_history(
+        people,
+        Beneficiary,
+        ["commune"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    run.moved = len(people)
+
+    waiting = list(Beneficiary.objects.filter(commune_id__in=list(split)).only("id", "commune_id"))
+    items = ReformWorklistItem.objects.bulk_create(
+        [
+            ReformWorklistItem(
+                run=run,
+                beneficiary=p,
+                old_commune_id=p.commune_id,
+                default_commune=split[p.commune_id][0],
+            )
+            for p in waiting
+        ],
+        batch_size=2000,
+    )
+    through = ReformWorklistItem.candidates.through
+    through.objects.bulk_create(
+        [
+            through(reformworklistitem_id=item.pk, administrativeunit_id=c.pk)
+            for item in items
+            for c in split[item.old_commune_id]
+        ],
+        batch_size=5000,
+    )
+    run.worklist_size = len(items)
+
+    changes = list(ChangeRecord.objects.filter(status__in=OPEN_CHANGES, commune_id__in=list(whole)))
+    for change in changes:
+        change.commune = whole[change.commune_id]
+    moves = list(
+        ChangeRecord.objects.filter(status__in=OPEN_CHANGES, new_commune_id__in=list(whole))
+    )
+    for change in moves:
+        change.new_commune = whole[change.new_commune_id]
+    bulk_update_with_history(
+        changes,
+        ChangeRecord,
+        ["commune"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    bulk_update_with_history(
+        moves,
+        ChangeRecord,
+        ["new_commune"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    run.changes_moved = len({c.pk for c in changes} | {c.pk for c in moves})
+
+    # The old units are abolished; the province's own users move to its new row.
+    new_province = AdministrativeUnit.objects.get(
+        code_version=CodeVersion.TWO_TIER, level=UnitLevel.PROVINCE, code=code
+    )
+    old_province = next(u for u in old_units if u.level == UnitLevel.PROVINCE)
+    for u in User.objects.filter(unit=old_province):
+        u.unit = new_province
+        u._change_reason = reason
+        u.save(update_fields=["unit"])
+    run.users_to_rehome = User.objects.filter(unit__in=old_units).exclude(role=Role.ADMIN).count()
+    for unit in old_units:
+        unit.active = False
+    bulk_update_with_history(
+        old_units,
+        AdministrativeUnit,
+        ["active"],
+        batch_size=2000,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    if not items:
+        run.status = ReformStatus.COMPLETE
+    run.save()
+    logger.info(
+        "unit_reform_applied",
+        extra={
+            "run_id": run.pk,
+            "province_code": code,
+            "moved": run.moved,
+            "worklist": run.worklist_size,
+            "changes": run.changes_moved,
+            "users_to_rehome": run.users_to_rehome,
+        },
+    )
+    return run
+
+
+def reform_waiting_count(*, province_code: str, month: datetime.date) -> int:
+    """People of the province still in a reform worklist whose effective month is `month` or
+    before: while any wait, no list of that month is generated."""
+    return ReformWorklistItem.objects.filter(
+        run__province_code=province_code,
+        run__effective_month__lte=month,
+        assigned_commune__isnull=True,
+    ).count()
+
+
+def worklist_assign(*, item: ReformWorklistItem, commune: AdministrativeUnit, user) -> None:
+    """Put a waiting person on one of the candidate new communes, with the run in the history;
+    their open changes follow."""
+    with transaction.atomic():
+        item = ReformWorklistItem.objects.select_for_update().select_related("run").get(pk=item.pk)
+        if item.assigned_commune_id is not None:
+            raise AppError(Code.REFORM_ALREADY_ASSIGNED, _("This person was already assigned."))
+        if not item.candidates.filter(pk=commune.pk).exists():
+            raise AppError(
+                Code.REFORM_NOT_A_CANDIDATE,
+                _("This commune is not one the old commune was split into."),
+            )
+        reason = item.run.history_reason
+        person = Beneficiary.objects.select_for_update().get(pk=item.beneficiary_id)
+        person.commune = commune
+        person._change_reason = reason
+        person.save(update_fields=["commune", "updated_at"])
+        for change in ChangeRecord.objects.filter(beneficiary=person, status__in=OPEN_CHANGES):
+            if change.commune_id == item.old_commune_id:
+                change.commune = commune
+                change._change_reason = reason
+                change.save(update_fields=["commune"])
+        item.assigned_commune = commune
+        item.assigned_by = user
+        item.assigned_at = timezone.now()
+        item.save(update_fields=["assigned_commune", "assigned_by", "assigned_at"])
+        run = item.run
+        if not run.worklist.filter(assigned_commune__isnull=True).exists():
+            run.status = ReformStatus.COMPLETE
+            run.save(update_fields=["status"])
+    logger.info(
+        "unit_reform_assigned",
+        extra={
+            "run_id": item.run_id,
+            "beneficiary_id": item.beneficiary_id,
+            "commune_id": commune.pk,
+        },
+    )
+
+
+def reform_history_counts(run: ReformRun) -> dict[str, int]:
+    """How many history rows carry the run's reason (for the command's report)."""
+    reason = run.history_reason
+    return {
+        "people": Beneficiary.history.filter(history_change_reason=reason).count(),
+        "changes": ChangeRecord.history.filter(history_change_reason=reason).count(),
+    }
+
+
+WORKLIST_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER)  # and the commune leader, once it exists
+
+
+def worklist_for(user):
+    """The waiting people of the reform worklist the user may assign: the administrator all,
+    a province officer their province's. None for a role that may not assign."""
+    if user.role not in WORKLIST_ROLES:
+        return None
+    items = ReformWorklistItem.objects.filter(assigned_commune__isnull=True).select_related(
+        "beneficiary", "old_commune", "old_commune__parent", "default_commune", "run"
+    )
+    if user.role != Role.ADMIN:
+        items = items.filter(run__province_code=user.unit.province_code)
+    return items.prefetch_related("candidates")

@@ -1,0 +1,64 @@
+"""The payment lists across the 2025 administrative reform (beneficiaries.reform).
+
+While people of a split commune wait in the reform worklist, no list of the province for the
+effective month or later is generated. A new closing unit's first list reads the arrears window
+from the last lists its predecessors (the old closing units of the province) closed.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from beneficiaries.reform import reform_waiting_count
+from beneficiaries.reform_models import ReformRun
+from core.errors import AppError
+from org.models import AdministrativeUnit, CodeVersion, UnitLevel
+from payments.errors import PaymentErrorCode
+from payments.models import PaymentList
+
+
+def require_reform_worklist_empty(unit: AdministrativeUnit, month: datetime.date) -> None:
+    """AppError REFORM_WORKLIST_WAITING while the unit's province has people in a reform
+    worklist for this month (its effective month or later)."""
+    waiting = reform_waiting_count(province_code=unit.province_code, month=month)
+    if waiting:
+        raise AppError(
+            PaymentErrorCode.REFORM_WORKLIST_WAITING,
+            _(
+                "%(count)s people of split communes still wait for their new commune in the "
+                "administrative reform worklist: no list of this month can be generated until "
+                "they are assigned."
+            ),
+            params={"count": waiting},
+        )
+
+
+def previous_close(unit: AdministrativeUnit, month: datetime.date) -> datetime.datetime | None:
+    """When the unit last closed a list before `month`; for a 2025-10 unit of a reformed
+    province with no closed list of its own, the earliest of its predecessors' last closes (an
+    earlier start only widens the arrears window: what closed lists paid is subtracted)."""
+    before = {"period__month__lt": month, "closed_at__isnull": False}
+    own = (
+        PaymentList.objects.filter(period__unit=unit, **before)
+        .order_by("-period__month")
+        .values_list("closed_at", flat=True)
+        .first()
+    )
+    if own is not None or unit.code_version != CodeVersion.TWO_TIER:
+        return own
+    if not ReformRun.objects.filter(province_code=unit.province_code).exists():
+        return None
+    old_units = AdministrativeUnit.objects.filter(
+        path__startswith=f"{CodeVersion.THREE_TIER}/{unit.province_code}/",
+        level__in=[UnitLevel.PROVINCE, UnitLevel.DISTRICT],
+    )
+    lasts = (
+        PaymentList.objects.filter(period__unit__in=old_units, **before)
+        .values("period__unit")
+        .annotate(last=Max("closed_at"))
+        .values_list("last", flat=True)
+    )
+    return min(lasts, default=None)
