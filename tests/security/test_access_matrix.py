@@ -151,6 +151,7 @@ def urls(w, units):
             get,
             reverse("beneficiaries:import_errors", args=[w["job"].uuid]),
         ),
+        "beneficiaries:reform_worklist": (get, reverse("beneficiaries:reform_worklist")),
         "beneficiaries:import_template": (get, reverse("beneficiaries:import_template")),
         "export_job": (get, reverse("export_job", args=[w["export"].uuid])),
         "export_job_progress": (get, reverse("export_job_progress", args=[w["export"].uuid])),
@@ -236,6 +237,8 @@ MATRIX = {
     "beneficiaries:import_confirm": (302, 302, 404, 404, 404, 404, 404),
     "beneficiaries:import_errors": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:import_template": (302, 200, 200, 200, 200, 200, 200),
+    # The 2025 reform's worklist: the province officer and the administrator assign its people.
+    "beneficiaries:reform_worklist": (302, 403, 403, 403, 403, 200, 200),
     # A large export's job and its file: its owner's alone (anyone else: absent).
     "export_job": (302, 200, 404, 404, 404, 404, 404),
     "export_job_progress": (302, 200, 404, 404, 404, 404, 404),
@@ -364,6 +367,7 @@ OTHER_METHOD = {name: 405 for name in MATRIX} | {
     "beneficiaries:register": 403,  # a commune officer's form
     "beneficiaries:change_create": 403,
     "beneficiaries:import": 403,  # a commune officer's or the administrator's form
+    "beneficiaries:reform_worklist": 403,  # the province officer's or the administrator's form
     "metrics": 404,  # absent to anyone without the token, whatever the method
     # The irreversible steps: GET is their confirmation page, with the figures.
     "payments:close": 200,
