@@ -4,6 +4,7 @@ lines and amounts the district lists of that month had before the reform; closed
 the old communes; history reasons; a dry run writes nothing; a second run changes nothing."""
 
 import io
+import os
 from collections import Counter
 
 import pytest
@@ -57,7 +58,8 @@ def demo():
     with month_window_suspended():
         call_command(
             "seed_demo",
-            beneficiaries=2000,
+            # REFORM_DEMO_BENEFICIARIES=60738: the same check on the whole demo (a few minutes).
+            beneficiaries=int(os.environ.get("REFORM_DEMO_BENEFICIARIES", "2000")),
             seed=11,
             months=0,
             as_of=this_month,
