@@ -131,6 +131,11 @@ def test_the_reform_moves_everyone_and_the_next_lists_add_up_to_the_same(demo, c
     assert all(path.startswith("2025-10/46/") for path in after)
     assert sum(n for n, _t in after.values()) == sum(n for n, _t in before.values())
     assert sum(t for _n, t in after.values()) == sum(t for _n, t in before.values())
+    print(  # the figures, for a run on the whole demo with -s
+        f"reform demo: {len(people_before):,} people, {run.moved:,} moved, "
+        f"{run.worklist_size:,} in the worklist; {len(before)} lists before, {len(after)} after: "
+        f"{sum(n for n, _t in after.values()):,} lines, {sum(t for _n, t in after.values()):,} đ"
+    )
     carried = PaymentLine.objects.filter(
         payment_list__period__month=next_month, amount_carried_over__gt=0
     ).count()
