@@ -19,7 +19,7 @@ from org.models import AdministrativeUnit
 from payments.exporting import _reproducible_zip
 from payments.models import LineStatus, PaymentLine, PaymentPeriod
 from payments.services.periods import CLOSED_STATUSES
-from payments.settlement import BOLD, TITLE, _money
+from payments.settlement import BOLD, COMMUNE_HEADERS, COMMUNE_MONEY, TITLE, _money
 
 FIGURES = {
     "lines": Count("id"),
@@ -32,20 +32,9 @@ FIGURES = {
         for what, agg in (("count", Count), ("amount", Sum))
     },
 }
-ROW_HEADERS = (
-    "Mã xã",
-    "Xã/phường",
-    "Tổ chức chi trả",
-    "Số dòng",
-    "Số tiền",
-    "Đã chi trả (dòng)",
-    "Đã chi trả (tiền)",
-    "Không thành công (dòng)",
-    "Không thành công (tiền)",
-    "Không nhận (dòng)",
-    "Không nhận (tiền)",
-)
-ROW_MONEY = (5, 7, 9, 11)
+# The same columns as the settlement report's sheet per commune.
+ROW_HEADERS = COMMUNE_HEADERS
+ROW_MONEY = COMMUNE_MONEY
 
 
 def _zeroed(row: dict) -> dict:
