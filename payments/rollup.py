@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from core.months import add_months
+from core.reference_text import translated
 from org.downloads import cell_text
 from org.models import AdministrativeUnit
 from payments.exporting import _reproducible_zip
@@ -58,7 +59,7 @@ def province_rollup(*, province: AdministrativeUnit, month: datetime.date) -> di
     lines = PaymentLine.objects.filter(payment_list__period__in=closed)
     rows = [
         _zeroed(r)
-        for r in lines.values("commune__code", "commune__name", "provider__code")
+        for r in lines.values("commune__code", "commune__name", "provider__code", "provider__name")
         .annotate(**FIGURES)
         .order_by("commune__code", "provider__code")
     ]
@@ -68,6 +69,8 @@ def province_rollup(*, province: AdministrativeUnit, month: datetime.date) -> di
         .annotate(**FIGURES)
         .order_by("provider__code")
     ]
+    for r in (*rows, *by_provider):  # the provider by name, in the interface's language
+        r["provider_display"] = translated(r["provider__name"] or r["provider__code"] or "")
     totals = _zeroed(lines.aggregate(**FIGURES))
     carried = lines.filter(status__in=[LineStatus.FAILED, LineStatus.UNPAID]).aggregate(
         count=Count("id"), amount=Sum("amount_total")
@@ -122,7 +125,7 @@ def province_rollup_xlsx(rollup: dict) -> bytes:
             [
                 row["commune__code"],
                 cell_text(row["commune__name"]),
-                row["provider__code"],
+                cell_text(row["provider__name"] or row["provider__code"]),
                 *(row[k] for k in keys),
             ]
         )

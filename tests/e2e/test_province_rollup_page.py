@@ -42,6 +42,9 @@ def test_the_province_reads_the_rollup_and_the_lists(page, live_server, screensh
     assert page.locator("[data-figure=lines]").inner_text() == "9"
     assert page.locator("[data-closed]").get_attribute("data-closed") == "3/3"
     assert page.locator("tr[data-commune]").count() >= 3
+    # Providers by name, not by code, in both tables.
+    for row in page.locator("tr[data-commune], tr[data-provider]").all():
+        assert "Bưu điện Việt Nam" in row.inner_text() and "VNPOST" not in row.inner_text()
     screenshot("province-rollup")
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
