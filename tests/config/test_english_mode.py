@@ -200,6 +200,8 @@ def pages_of(data, role):
         f"/bien-dong/duyet/?change={change.pk}",
         f"/bien-dong/{change.pk}/duyet/",
         f"/bien-dong/{change.pk}/tu-choi/",
+        "/chi-tra/tong-hop-tinh/",  # the province's roll-up
+        "/sap-xep-don-vi/",  # the 2025 reform's worklist (empty here)
     ]
     if role == "commune":
         pages += ["/doi-tuong/dang-ky/", "/doi-tuong/nhap/"]
