@@ -22,6 +22,15 @@ class TokenAuthentication(authentication.BaseAuthentication):
         token = api_token_check(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("This key is not valid or was revoked."))
+        if token.user.held_by_reform:
+            # The same hold as the pages' (org.middleware.AbolishedUnitMiddleware).
+            raise exceptions.PermissionDenied(
+                _(
+                    "This key's unit was abolished by the 2025 reform: the administrator must "
+                    "issue a key for the new unit."
+                ),
+                code="unit_abolished",
+            )
         return token.user, token
 
     def authenticate_header(self, request):

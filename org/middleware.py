@@ -132,9 +132,7 @@ class AbolishedUnitMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not user.is_admin_role
-            and user.unit_id is not None
-            and not user.unit.active
+            and user.held_by_reform
             and not request.path.startswith(self.OPEN_PATHS)
         ):
             return render(request, "org/abolished_unit.html", status=403)

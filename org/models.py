@@ -172,5 +172,11 @@ class User(AbstractUser):
     def is_admin_role(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def held_by_reform(self) -> bool:
+        """On a unit the 2025 reform abolished (inactive): held on every door, pages and API,
+        until the administrator re-homes them. The administrator is never held."""
+        return not self.is_admin_role and self.unit_id is not None and not self.unit.active
+
 
 from org.export_job_models import ExportJob, ExportJobStatus  # noqa: E402, F401

@@ -175,3 +175,18 @@ def test_the_admin_creates_a_token_shows_the_key_once_and_revokes(client, office
     token.refresh_from_db()
     assert token.revoked_at is not None and not token.user.is_active
     assert client.get("/api/v1/beneficiaries/", **auth(key)).status_code == 401
+
+
+def test_a_key_whose_unit_the_reform_abolished_is_held_like_the_pages(client, tokens, hue_units):
+    """The pages hold a user of an abolished unit (org.middleware.AbolishedUnitMiddleware); a
+    key of that unit is held the same way, until the administrator issues one for the new
+    unit."""
+    assert client.get("/api/v1/beneficiaries/", **auth(tokens["commune"])).status_code == 200
+    commune = hue_units["commune"]
+    commune.active = False  # what apply_unit_reform does to an old commune
+    commune.save(update_fields=["active"])
+    response = client.get("/api/v1/beneficiaries/", **auth(tokens["commune"]))
+    assert response.status_code == 403
+    assert "2025" in response.content.decode()
+    # Another unit's key still works.
+    assert client.get("/api/v1/beneficiaries/", **auth(tokens["district"])).status_code == 200
