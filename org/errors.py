@@ -11,6 +11,7 @@ class OrgErrorCode(StrEnum):
     UNIT_FILE_EMPTY = "unit_file_empty"
     USER_NEEDS_UNIT = "user_needs_unit"
     ROLE_WRONG_LEVEL = "role_wrong_level"
+    UNIT_ABOLISHED = "unit_abolished"
     # Reference data under maker-checker (org.review)
     REFERENCE_REVIEW_NOT_ALLOWED = "reference_review_not_allowed"
     REFERENCE_OWN_PROPOSAL = "reference_own_proposal"

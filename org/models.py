@@ -158,6 +158,19 @@ class User(AbstractUser):
         if not self.role or self.role == Role.ADMIN or self.unit_id is None:
             return
         unit = self.unit
+        if not unit.active:
+            raise ValidationError(
+                {
+                    "unit": ValidationError(
+                        _(
+                            "%(unit)s was abolished by the 2025 reform: choose the unit of the "
+                            "new organisation."
+                        )
+                        % {"unit": unit},
+                        code="unit_abolished",
+                    )
+                }
+            )
         if unit.level not in ROLE_LEVELS[Role(self.role)] or (
             self.role == Role.COMMUNE_LEADER and unit.code_version != CodeVersion.TWO_TIER
         ):

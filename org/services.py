@@ -235,6 +235,11 @@ def user_create(
             raise AppError(
                 OrgErrorCode.USER_NEEDS_UNIT, "Every user except an administrator needs a unit."
             )
+        if not unit.active:
+            raise AppError(
+                OrgErrorCode.UNIT_ABOLISHED,
+                f"{unit} was abolished by the 2025 reform: choose a unit of the new organisation.",
+            )
         if unit.level not in ROLE_LEVELS[Role(role)] or (
             role == Role.COMMUNE_LEADER and unit.code_version != CodeVersion.TWO_TIER
         ):

@@ -3,13 +3,17 @@ month's lists until an officer assigns them (one by one or ticked together), and
 is in the person's history; the whole commune's people and open changes moved at once."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from beneficiaries.errors import BeneficiaryErrorCode
 from beneficiaries.models import Beneficiary, ChangeRecord, ReformStatus, ReformWorklistItem
 from beneficiaries.reform import worklist_assign
 from core.errors import AppError
+from org.errors import OrgErrorCode
+from org.models import User
 from org.roles import closing_units_queryset
+from org.services import user_create
 from payments.errors import PaymentErrorCode
 from payments.months import month_window_suspended
 from payments.services import payment_list_generate
@@ -164,3 +168,21 @@ def test_the_administrator_finds_the_users_to_re_home(tn, client):
     html = page.content.decode()
     assert "huyen164" in html and "xa05467" in html and "tinh19" not in html
     assert client.get(reverse("admin:beneficiaries_reformrun_changelist")).status_code == 200
+
+
+def test_a_user_cannot_be_re_homed_onto_an_abolished_unit(tn):
+    """Re-homing (the admin's form and user_create both ask User.clean / the service) onto a
+    unit the reform abolished is refused; onto a unit of the new organisation it is done."""
+    officer = User.objects.select_related("unit").get(pk=tn["district_officer"].pk)
+    assert officer.held_by_reform
+    old_district = officer.unit
+    with pytest.raises(ValidationError) as refused:
+        officer.full_clean()  # still on the abolished district
+    assert refused.value.error_dict["unit"][0].code == "unit_abolished"
+    with pytest.raises(AppError) as refused:
+        user_create(username="moi", password="x" * 12, role="district_officer", unit=old_district)
+    assert refused.value.code == OrgErrorCode.UNIT_ABOLISHED
+    officer.role, officer.unit = "province_officer", tn["new_province"]
+    officer.full_clean()
+    officer.save()
+    assert not officer.held_by_reform
