@@ -517,7 +517,7 @@ FLOOR_COLUMNS = (
     "arrears_months, amount_funeral, amount_carried_over, amount_total, payee_name, "
     "payee_id_number, payee_is_recipient, payee_phone, explanation, channel, provider_id, "
     "account_id, account_number, batch_id, status, failure_code, failure_reason, paid_at, "
-    "carried_over_to_id, cannot_compute, cannot_compute_reason"
+    "carried_over_to_id, cannot_compute, cannot_compute_reason, line_kind, care_arrangement_id"
 )
 # One row per active beneficiary of the units, as a line would be: the person, the categories
 # held, the amount (standard level × coefficient), the payee (recipient or the person), the
@@ -559,7 +559,9 @@ SELECT
     NULL,
     NULL,
     false,
-    ''
+    '',
+    'allowance',
+    NULL
 FROM beneficiaries_beneficiary b
 JOIN org_administrativeunit c ON c.id = b.commune_id
 LEFT JOIN (

@@ -225,6 +225,8 @@ class ChangeKind(models.TextChoices):
     REMOVE_RECIPIENT = "remove_recipient", _("Remove recipient / guardian")
     SET_ACCOUNT = "set_account", _("Add or replace account")
     CLOSE_ACCOUNT = "close_account", _("Close account")
+    SET_CARE = "set_care", _("Set a care arrangement (care support)")
+    END_CARE = "end_care", _("End a care arrangement")
 
 
 class ChangeReason(models.TextChoices):
@@ -372,6 +374,14 @@ class ChangeRecord(models.Model):
         blank=True,
         related_name="changes",
         verbose_name=_("account"),
+    )
+    care_arrangement = models.ForeignKey(
+        "beneficiaries.CareArrangement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("care arrangement"),
     )
     maker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -557,4 +567,11 @@ class PopulationCheck(models.Model):
         return ", ".join(str(labels.get(f, f)) for f in self.field_list)
 
 
+from beneficiaries.care_models import (  # noqa: E402, F401
+    PAYABLE_CARE_STATUSES,
+    CareArrangement,
+    CareCode,
+    CareStatus,
+    CareVariant,
+)
 from beneficiaries.reform_models import ReformRun, ReformStatus, ReformWorklistItem  # noqa: E402, F401

@@ -139,6 +139,16 @@ class Channel(models.TextChoices):
     CASH = "cash", _("Cash")
 
 
+class LineKind(models.TextChoices):
+    """What a line pays (CSV `line_kind`): the monthly allowance (with its arrears and what was
+    carried over), care support to a carer (Art. 20, one line per arrangement), or funeral
+    support (Art. 11) to the family."""
+
+    ALLOWANCE = "allowance", _("Monthly allowance")
+    CARE_SUPPORT = "care_support", _("Care support")
+    FUNERAL = "funeral", _("Funeral support")
+
+
 class LineStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SUBMITTED = "submitted", _("Sent to provider")
@@ -209,6 +219,20 @@ class PaymentLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("commune"),
+        db_index=False,
+    )
+    line_kind = models.CharField(
+        _("kind of line"), max_length=12, choices=LineKind.choices, default=LineKind.ALLOWANCE
+    )
+    # A care-support line: the arrangement it pays (its beneficiary is the person cared for,
+    # its payee the carer).
+    care_arrangement = models.ForeignKey(
+        "beneficiaries.CareArrangement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_lines",
+        verbose_name=_("care arrangement"),
         db_index=False,
     )
     beneficiary_id_number = models.CharField(_("ID number"), max_length=12, blank=True)
@@ -289,6 +313,8 @@ class PaymentLine(models.Model):
         #   list, so a lone payment_list index was a duplicate: dropped;
         # - (list, commune): a commune's lines on a list; by commune and month (dashboards,
         #   the commune page) through the month's lists: the lone commune index is dropped;
+        # - care_arrangement: partial (NOT NULL), the arrangement's lines across months (its
+        #   arrears, the person's page), and the unique constraint above;
         # - beneficiary: a person's lines across months (person page, arrears, closing's
         #   carry-over links, uncollected streaks);
         # - batch, carried_over_to: partial (NOT NULL), as a draft line has neither: the
@@ -302,8 +328,22 @@ class PaymentLine(models.Model):
             models.UniqueConstraint(
                 fields=["payment_list", "line_no"], name="line_no_unique_per_list"
             ),
+            # One allowance (or funeral) line per person and list, and one care-support line per
+            # arrangement and list.
             models.UniqueConstraint(
-                fields=["payment_list", "beneficiary"], name="one_line_per_beneficiary_per_list"
+                fields=["payment_list", "beneficiary"],
+                condition=models.Q(care_arrangement__isnull=True),
+                name="one_line_per_beneficiary_per_list",
+            ),
+            models.UniqueConstraint(
+                fields=["payment_list", "care_arrangement"],
+                condition=models.Q(care_arrangement__isnull=False),
+                name="one_care_line_per_arrangement_per_list",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(line_kind="care_support", care_arrangement__isnull=False)
+                | (~models.Q(line_kind="care_support") & models.Q(care_arrangement__isnull=True)),
+                name="line_care_kind_has_arrangement",
             ),
             models.CheckConstraint(
                 condition=models.Q(

@@ -53,6 +53,7 @@ from payments.explanation import line_explanation
 from payments.models import (
     Channel,
     LineArrear,
+    LineKind,
     LineStatus,
     PaymentLine,
     PaymentList,
@@ -464,6 +465,8 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             "",  # failure_reason
             bool(problems),
             "; ".join(dict.fromkeys(problems))[:255] if problems else "",
+            LineKind.FUNERAL if funeral is not None else LineKind.ALLOWANCE,
+            None,  # care_arrangement_id
         )
         lines.append(line)
         if arrears_months:

@@ -18,8 +18,11 @@ LINE_COLUMNS = (
     "amount_care", "amount_arrears", "arrears_months", "amount_funeral", "amount_carried_over",
     "amount_total", "payee_name", "payee_id_number", "payee_is_recipient", "payee_phone",
     "explanation", "channel", "provider_id", "account_id", "account_number", "status",
-    "failure_code", "failure_reason", "cannot_compute", "cannot_compute_reason",
+    "failure_code", "failure_reason", "cannot_compute", "cannot_compute_reason", "line_kind",
+    "care_arrangement_id",
 )  # fmt: skip
+
+NULLABLE_COLUMNS = frozenset({"account_id", "care_arrangement_id"})
 
 
 def write_lines(lines: list[tuple], report: Callable[[int, int], None]) -> None:
@@ -27,9 +30,9 @@ def write_lines(lines: list[tuple], report: Callable[[int, int], None]) -> None:
     elsewhere. Lines carry no history rows when written: a draft is derived data."""
     total = len(lines)
     copy = connection.vendor == "postgresql"
-    # CSV through the C writer; only account_id may be NULL, so every other column reads an
-    # empty field as an empty string, never as NULL.
-    not_null = ", ".join(c for c in LINE_COLUMNS if c != "account_id")
+    # CSV through the C writer; only the foreign keys in NULLABLE_COLUMNS may be NULL, so every
+    # other column reads an empty field as an empty string, never as NULL.
+    not_null = ", ".join(c for c in LINE_COLUMNS if c not in NULLABLE_COLUMNS)
     copy_sql = (
         f"COPY {PaymentLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN "
         f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
