@@ -65,6 +65,8 @@ PERSON_RE = re.compile(r'<a href="/doi-tuong/(\d+)/">([^<]+)</a>')
 ID_RE = re.compile(r'<td class="mono">(\d{9,12})</td>')
 COUNT_RE = re.compile(r'data-count="(\d+)"')
 CHANGE_RE = re.compile(r'href="/bien-dong/(\d+)/"')
+# The person page's change menu (data-change-menu): the kinds that apply to the person now.
+MENU_KIND_RE = re.compile(r'href="/doi-tuong/\d+/bien-dong/([a-z_]+)/"')
 UNIT_RE = re.compile(r'href="/reports/(\d+)/"')
 STATIC_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 MONTH_RE = re.compile(r'name="month" value="(\d{4}-\d{2})"')
@@ -510,15 +512,20 @@ class CommuneOfficer(Officer):
         pk = self.rng.choice(found)[0]
         person = self.open("person", PATHS["person"].format(pk=pk))
         if self.rng.random() < self.change_rate:
-            self.record_change(pk, active='data-status="active"' in person.text)
+            # Only what the person's change menu offers: a person with a change of that kind
+            # already waiting (from an earlier iteration) is refused it, as an officer would be.
+            offered = set(MENU_KIND_RE.findall(person.text))
+            kinds = [k for k in ("suspend", "set_account") if k in offered]
+            if kinds:
+                self.record_change(pk, kinds)
         self.queue()
         if self.rng.random() < self.dashboard_rate:
             self.open("dashboard", PATHS["dashboard"])
 
-    def record_change(self, pk: int, *, active: bool) -> None:
-        """A suspension (for someone receiving) or a new VietinBank account, sent for approval:
-        neither blocks the next, and neither touches another commune's people."""
-        kind = "suspend" if active and self.rng.random() < 0.5 else "set_account"
+    def record_change(self, pk: int, kinds: list[str]) -> None:
+        """A suspension or a new VietinBank account (of those the menu offers), sent for
+        approval: neither blocks the next, and neither touches another commune's people."""
+        kind = self.rng.choice(kinds)
         path = PATHS["change_create"].format(pk=pk, kind=kind)
         form = self.open("change_form", path)
         fields = [

@@ -164,3 +164,35 @@ def test_every_officer_gets_the_expected_answer_to_every_request(
     assert all(g.finished is not None and not g.error for g in list_officer.generations)
     payment_list = PaymentList.objects.get(period_id=list_officer.period)
     assert payment_list.line_count == len(register)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_officer_only_records_the_changes_the_persons_menu_offers(live_server, hue_units):
+    """The same person, again and again: once a suspension and a new account wait for approval,
+    the menu offers neither and the officer records nothing more, instead of posting a change the
+    application refuses (`make load` once counted such a refusal, a 400, as an error)."""
+    person = BeneficiaryFactory(
+        commune=hue_units["commune"],
+        full_name="Nguyễn Thị Ánh",
+        date_of_birth=datetime.date(1940, 1, 1),
+    )
+    BeneficiaryCategoryFactory(beneficiary=person)
+    user = UserFactory(username="commune0", role=Role.COMMUNE_OFFICER, unit=hue_units["commune"])
+    recorder = loadgen.Recorder()
+    officer = loadgen.officer_for(
+        loadgen.Account(user.username, PASSWORD, "commune"),
+        base_url=live_server.url,
+        number=0,
+        recorder=recorder,
+        stop=threading.Event(),
+        seed=2023,
+        think=(0.0, 0.0),
+    )
+    officer.change_rate = 1.0
+    officer.run(iterations=4)
+
+    assert [(s.page, s.status, s.error) for s in recorder.samples() if not s.ok] == []
+    assert sorted(
+        ChangeRecord.objects.filter(beneficiary=person).values_list("kind", flat=True)
+    ) == ["set_account", "suspend"]
+    assert officer.changes_saved == 2
