@@ -29,7 +29,7 @@ from simple_history.utils import bulk_update_with_history
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeRecord, ChangeStatus
 from beneficiaries.reform_models import ReformRun, ReformStatus, ReformWorklistItem
-from core.errors import AppError
+from core.errors import AppError, AppForbidden
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
 from org.reform_correspondence import Correspondence, province_correspondence
 from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
@@ -299,6 +299,7 @@ def worklist_assign(*, item: ReformWorklistItem, commune: AdministrativeUnit, us
                 Code.REFORM_NOT_A_CANDIDATE,
                 _("This commune is not one the old commune was split into."),
             )
+        _require_may_assign(user, item, commune)
         reason = item.run.history_reason
         person = Beneficiary.objects.select_for_update().get(pk=item.beneficiary_id)
         person.commune = commune
@@ -336,17 +337,86 @@ def reform_history_counts(run: ReformRun) -> dict[str, int]:
     }
 
 
-WORKLIST_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER)  # and the commune leader, once it exists
+# Who works the worklist. Decree 147/2025 (Art. 5 cl. 1) gives the chairman of the NEW commune's
+# People's Committee the decision; the province supervises. A person of a split old commune
+# waits for one of the new communes to take them: the administrator and the province officer
+# assign anyone of their province; the leader of a candidate new commune sees the people who may
+# come to it and takes them into their own commune only, never into another; the commune officer
+# of a candidate commune sees them read only (the officer prepares, the leader decides: they
+# may check an address, not move a person). Anyone else gets 403; an item out of the user's
+# scope is 404.
+WORKLIST_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER, Role.COMMUNE_OFFICER)
+ASSIGNING_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER)
+
+
+def _own_candidate_commune(user) -> AdministrativeUnit | None:
+    """The 2025-10 commune a commune user works for (None if theirs is not one)."""
+    unit = user.unit
+    if unit is None or unit.level != UnitLevel.COMMUNE or unit.code_version != CodeVersion.TWO_TIER:
+        return None
+    return unit
+
+
+def worklist_scope(user):
+    """Every worklist entry (waiting or assigned) the user may see, None for a role that may
+    not open the worklist: the administrator all, a province officer their province's, a
+    commune leader or officer those whose candidate communes include their own."""
+    if user.role not in WORKLIST_ROLES:
+        return None
+    items = ReformWorklistItem.objects.all()
+    if user.role == Role.ADMIN:
+        return items
+    if user.unit_id is None:
+        return None
+    if user.role == Role.PROVINCE_OFFICER:
+        return items.filter(run__province_code=user.unit.province_code)
+    own = _own_candidate_commune(user)
+    return None if own is None else items.filter(candidates=own)
 
 
 def worklist_for(user):
-    """The waiting people of the reform worklist the user may assign: the administrator all,
-    a province officer their province's. None for a role that may not assign."""
-    if user.role not in WORKLIST_ROLES:
+    """The waiting people of the reform worklist the user may see (worklist_scope). None for a
+    role that may not open it."""
+    items = worklist_scope(user)
+    if items is None:
         return None
-    items = ReformWorklistItem.objects.filter(assigned_commune__isnull=True).select_related(
-        "beneficiary", "old_commune", "old_commune__parent", "default_commune", "run"
+    return (
+        items.filter(assigned_commune__isnull=True)
+        .select_related(
+            "beneficiary", "old_commune", "old_commune__parent", "default_commune", "run"
+        )
+        .prefetch_related("candidates")
     )
-    if user.role != Role.ADMIN:
-        items = items.filter(run__province_code=user.unit.province_code)
-    return items.prefetch_related("candidates")
+
+
+def worklist_may_assign(user) -> bool:
+    """Whether the user assigns (the commune officer only reads)."""
+    return user.role in ASSIGNING_ROLES
+
+
+def worklist_choices(user, item: ReformWorklistItem) -> list[AdministrativeUnit]:
+    """The new communes the user may put `item`'s person on: every candidate for the
+    administrator and the province officer, the leader's own commune only (it is a candidate,
+    or the item would be out of their scope); none for a reader."""
+    if not worklist_may_assign(user):
+        return []
+    candidates = list(item.candidates.all())
+    if user.role == Role.COMMUNE_LEADER:
+        return [c for c in candidates if c.pk == user.unit_id]
+    return candidates
+
+
+def _require_may_assign(user, item: ReformWorklistItem, commune: AdministrativeUnit) -> None:
+    if user is None or user.role == Role.ADMIN:  # the command, the administrator
+        return
+    if user.role == Role.PROVINCE_OFFICER and user.unit.province_code == item.run.province_code:
+        return
+    if user.role == Role.COMMUNE_LEADER and commune.pk == user.unit_id:
+        return
+    raise AppForbidden(
+        Code.REFORM_NOT_YOUR_COMMUNE,
+        _(
+            "A commune's leader takes a person of a split commune into their own commune only; "
+            "the province officer assigns them to any of the new communes."
+        ),
+    )
