@@ -2,7 +2,9 @@
 
 While people of a split commune wait in the reform worklist, no list of the province for the
 effective month or later is generated. A new closing unit's first list reads the arrears window
-from the last lists its predecessors (the old closing units of the province) closed.
+from the last lists its predecessors (the old closing units of the province) closed, and a change
+entered on a new commune for a month its predecessors' lists closed moves to the next open month
+(`predecessor_closing_unit_ids`, read by payments.selectors.last_closed_month_of_commune).
 """
 
 from __future__ import annotations
@@ -62,3 +64,23 @@ def previous_close(unit: AdministrativeUnit, month: datetime.date) -> datetime.d
         .values_list("last", flat=True)
     )
     return min(lasts, default=None)
+
+
+def predecessor_closing_unit_ids(commune: AdministrativeUnit) -> list[int]:
+    """The old closing units (2025-01 districts) whose lists paid the people a 2025-10 commune
+    took over: the districts of every old commune the reform's correspondence sends to it (as
+    one of its new communes: a split one too, whose people it may have taken). Empty for a
+    three-tier unit or a province the reform has not moved. Two queries."""
+    if commune.code_version != CodeVersion.TWO_TIER:
+        return []
+    run = ReformRun.objects.filter(province_code=commune.province_code).only("correspondence")
+    run = run.first()
+    if run is None:
+        return []
+    old = [int(o) for o, news in run.correspondence.items() if commune.pk in news]
+    return list(
+        AdministrativeUnit.objects.filter(pk__in=old)
+        .exclude(parent_id=None)
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
