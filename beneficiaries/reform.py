@@ -6,10 +6,13 @@ reason names the run; people of an old commune split between several new ones wa
 worklist (ReformWorklistItem) until an officer picks their new commune, and no list of the
 effective month or later is generated for the province meanwhile (payments asks
 `reform_waiting_count`). Open (draft, submitted) changes move with their person. Closed lists keep
-their lines on the old communes; arrears, carry-overs, funeral support and suspensions are the
-person's and follow them; accounts and recipients are untouched. The old province, districts and
-communes become inactive: their users cannot act until the administrator re-homes them
-(org.middleware.AbolishedUnitMiddleware); users of the province itself move to its new row.
+their lines on the old communes; the old closing units' lists of the effective month on that are
+not closed (draft or generated, no batch) are removed by payments' handler
+(`abolished_drafts_handler_register`), their history kept; arrears, carry-overs, funeral
+support and suspensions are the person's and follow them; accounts and recipients are
+untouched. The old province, districts and communes become inactive: their users cannot act
+until the administrator re-homes them (org.middleware.AbolishedUnitMiddleware); users of the
+province itself move to its new row.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -40,6 +44,28 @@ OPEN_CHANGES = (ChangeStatus.PROPOSED, ChangeStatus.DRAFT, ChangeStatus.SUBMITTE
 TWO_TIER_FILE = DATA_DIR / "units_2025-10_two_tier_hue_thai_nguyen.json"
 
 
+# The draft lists of the abolished closing units, from the effective month on, are wrong once
+# their people move: payments (above) registers the one handler that counts them (apply=False,
+# the plan) or removes them (apply=True, inside the run's transaction), in its AppConfig.ready:
+# `handler(*, province_code, effective_month, apply, reason, user) -> int`.
+AbolishedDraftsHandler = Callable[..., int]
+_abolished_drafts: AbolishedDraftsHandler | None = None
+
+
+def abolished_drafts_handler_register(handler: AbolishedDraftsHandler) -> None:
+    """Set the one function that counts or removes the abolished units' draft lists."""
+    global _abolished_drafts
+    _abolished_drafts = handler
+
+
+def _drafts(code: str, month: datetime.date, *, apply: bool, reason: str = "", user=None) -> int:
+    if _abolished_drafts is None:
+        return 0
+    return _abolished_drafts(
+        province_code=code, effective_month=month, apply=apply, reason=reason, user=user
+    )
+
+
 @dataclass
 class ReformPlan:
     province_code: str
@@ -50,6 +76,7 @@ class ReformPlan:
     worklist: Counter = field(default_factory=Counter)  # old commune name -> people waiting
     users: list[User] = field(default_factory=list)  # users of abolished units
     already_applied: ReformRun | None = None
+    drafts: int = 0  # draft lists of the old closing units, effective month on, to remove
 
     @property
     def moved(self) -> int:
@@ -119,6 +146,7 @@ def reform_plan(*, province_code: str, effective_month: datetime.date) -> Reform
         .select_related("unit")
         .order_by("unit__path", "username")
     )
+    plan.drafts = _drafts(code, plan.effective_month, apply=False)
     return plan
 
 
@@ -240,6 +268,9 @@ def reform_apply(*, province_code: str, effective_month: datetime.date, user=Non
     )
     run.changes_moved = len({c.pk for c in changes} | {c.pk for c in moves})
 
+    # Their draft lists of the effective month on are wrong now: removed (closed ones stay).
+    run.drafts_removed = _drafts(code, run.effective_month, apply=True, reason=reason, user=user)
+
     # The old units are abolished; the province's own users move to its new row.
     new_province = AdministrativeUnit.objects.get(
         code_version=CodeVersion.TWO_TIER, level=UnitLevel.PROVINCE, code=code
@@ -272,6 +303,7 @@ def reform_apply(*, province_code: str, effective_month: datetime.date, user=Non
             "worklist": run.worklist_size,
             "changes": run.changes_moved,
             "users_to_rehome": run.users_to_rehome,
+            "drafts_removed": run.drafts_removed,
         },
     )
     return run
