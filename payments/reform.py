@@ -21,6 +21,7 @@ from core.errors import AppError
 from org.models import AdministrativeUnit, CodeVersion, UnitLevel
 from payments.errors import PaymentErrorCode
 from payments.models import LineArrear, PaymentLine, PaymentList, PaymentPeriod, PeriodStatus
+from payments.signals import period_figures_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ def abolished_drafts(
             )
             payment_list._change_reason, payment_list._history_user = reason, user
             payment_list.delete()
+        # The old communes' coverage of the month loses these lines' figures (after the commit).
+        period_figures_changed_on_commit(period)
         period._change_reason, period._history_user = reason, user
         period.delete()
         logger.info(
