@@ -261,6 +261,7 @@ class ReformRunAdmin(ViewOnlyAdmin):
         "worklist_size",
         "changes_moved",
         "users_to_rehome",
+        "drafts_removed",
         "created_at",
     ]
     exclude = ["correspondence"]

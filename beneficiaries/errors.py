@@ -123,3 +123,4 @@ class BeneficiaryErrorCode(StrEnum):
     REFORM_UNMAPPED_COMMUNE = "reform_unmapped_commune"
     REFORM_ALREADY_ASSIGNED = "reform_already_assigned"
     REFORM_NOT_A_CANDIDATE = "reform_not_a_candidate"
+    REFORM_NOT_YOUR_COMMUNE = "reform_not_your_commune"

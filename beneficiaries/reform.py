@@ -6,10 +6,13 @@ reason names the run; people of an old commune split between several new ones wa
 worklist (ReformWorklistItem) until an officer picks their new commune, and no list of the
 effective month or later is generated for the province meanwhile (payments asks
 `reform_waiting_count`). Open (draft, submitted) changes move with their person. Closed lists keep
-their lines on the old communes; arrears, carry-overs, funeral support and suspensions are the
-person's and follow them; accounts and recipients are untouched. The old province, districts and
-communes become inactive: their users cannot act until the administrator re-homes them
-(org.middleware.AbolishedUnitMiddleware); users of the province itself move to its new row.
+their lines on the old communes; the old closing units' lists of the effective month on that are
+not closed (draft or generated, no batch) are removed by payments' handler
+(`abolished_drafts_handler_register`), their history kept; arrears, carry-overs, funeral
+support and suspensions are the person's and follow them; accounts and recipients are
+untouched. The old province, districts and communes become inactive: their users cannot act
+until the administrator re-homes them (org.middleware.AbolishedUnitMiddleware); users of the
+province itself move to its new row.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -29,7 +33,7 @@ from simple_history.utils import bulk_update_with_history
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeRecord, ChangeStatus
 from beneficiaries.reform_models import ReformRun, ReformStatus, ReformWorklistItem
-from core.errors import AppError
+from core.errors import AppError, AppForbidden
 from org.models import AdministrativeUnit, CodeVersion, Role, UnitLevel, User
 from org.reform_correspondence import Correspondence, province_correspondence
 from org.services import DATA_DIR, unit_load, units_from_json, units_from_package
@@ -38,6 +42,28 @@ logger = logging.getLogger(__name__)
 
 OPEN_CHANGES = (ChangeStatus.PROPOSED, ChangeStatus.DRAFT, ChangeStatus.SUBMITTED)
 TWO_TIER_FILE = DATA_DIR / "units_2025-10_two_tier_hue_thai_nguyen.json"
+
+
+# The draft lists of the abolished closing units, from the effective month on, are wrong once
+# their people move: payments (above) registers the one handler that counts them (apply=False,
+# the plan) or removes them (apply=True, inside the run's transaction), in its AppConfig.ready:
+# `handler(*, province_code, effective_month, apply, reason, user) -> int`.
+AbolishedDraftsHandler = Callable[..., int]
+_abolished_drafts: AbolishedDraftsHandler | None = None
+
+
+def abolished_drafts_handler_register(handler: AbolishedDraftsHandler) -> None:
+    """Set the one function that counts or removes the abolished units' draft lists."""
+    global _abolished_drafts
+    _abolished_drafts = handler
+
+
+def _drafts(code: str, month: datetime.date, *, apply: bool, reason: str = "", user=None) -> int:
+    if _abolished_drafts is None:
+        return 0
+    return _abolished_drafts(
+        province_code=code, effective_month=month, apply=apply, reason=reason, user=user
+    )
 
 
 @dataclass
@@ -50,6 +76,7 @@ class ReformPlan:
     worklist: Counter = field(default_factory=Counter)  # old commune name -> people waiting
     users: list[User] = field(default_factory=list)  # users of abolished units
     already_applied: ReformRun | None = None
+    drafts: int = 0  # draft lists of the old closing units, effective month on, to remove
 
     @property
     def moved(self) -> int:
@@ -119,6 +146,7 @@ def reform_plan(*, province_code: str, effective_month: datetime.date) -> Reform
         .select_related("unit")
         .order_by("unit__path", "username")
     )
+    plan.drafts = _drafts(code, plan.effective_month, apply=False)
     return plan
 
 
@@ -240,6 +268,9 @@ def reform_apply(*, province_code: str, effective_month: datetime.date, user=Non
     )
     run.changes_moved = len({c.pk for c in changes} | {c.pk for c in moves})
 
+    # Their draft lists of the effective month on are wrong now: removed (closed ones stay).
+    run.drafts_removed = _drafts(code, run.effective_month, apply=True, reason=reason, user=user)
+
     # The old units are abolished; the province's own users move to its new row.
     new_province = AdministrativeUnit.objects.get(
         code_version=CodeVersion.TWO_TIER, level=UnitLevel.PROVINCE, code=code
@@ -272,6 +303,7 @@ def reform_apply(*, province_code: str, effective_month: datetime.date, user=Non
             "worklist": run.worklist_size,
             "changes": run.changes_moved,
             "users_to_rehome": run.users_to_rehome,
+            "drafts_removed": run.drafts_removed,
         },
     )
     return run
@@ -299,6 +331,7 @@ def worklist_assign(*, item: ReformWorklistItem, commune: AdministrativeUnit, us
                 Code.REFORM_NOT_A_CANDIDATE,
                 _("This commune is not one the old commune was split into."),
             )
+        _require_may_assign(user, item, commune)
         reason = item.run.history_reason
         person = Beneficiary.objects.select_for_update().get(pk=item.beneficiary_id)
         person.commune = commune
@@ -336,17 +369,86 @@ def reform_history_counts(run: ReformRun) -> dict[str, int]:
     }
 
 
-WORKLIST_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER)  # and the commune leader, once it exists
+# Who works the worklist. Decree 147/2025 (Art. 5 cl. 1) gives the chairman of the NEW commune's
+# People's Committee the decision; the province supervises. A person of a split old commune
+# waits for one of the new communes to take them: the administrator and the province officer
+# assign anyone of their province; the leader of a candidate new commune sees the people who may
+# come to it and takes them into their own commune only, never into another; the commune officer
+# of a candidate commune sees them read only (the officer prepares, the leader decides: they
+# may check an address, not move a person). Anyone else gets 403; an item out of the user's
+# scope is 404.
+WORKLIST_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER, Role.COMMUNE_OFFICER)
+ASSIGNING_ROLES = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_LEADER)
+
+
+def _own_candidate_commune(user) -> AdministrativeUnit | None:
+    """The 2025-10 commune a commune user works for (None if theirs is not one)."""
+    unit = user.unit
+    if unit is None or unit.level != UnitLevel.COMMUNE or unit.code_version != CodeVersion.TWO_TIER:
+        return None
+    return unit
+
+
+def worklist_scope(user):
+    """Every worklist entry (waiting or assigned) the user may see, None for a role that may
+    not open the worklist: the administrator all, a province officer their province's, a
+    commune leader or officer those whose candidate communes include their own."""
+    if user.role not in WORKLIST_ROLES:
+        return None
+    items = ReformWorklistItem.objects.all()
+    if user.role == Role.ADMIN:
+        return items
+    if user.unit_id is None:
+        return None
+    if user.role == Role.PROVINCE_OFFICER:
+        return items.filter(run__province_code=user.unit.province_code)
+    own = _own_candidate_commune(user)
+    return None if own is None else items.filter(candidates=own)
 
 
 def worklist_for(user):
-    """The waiting people of the reform worklist the user may assign: the administrator all,
-    a province officer their province's. None for a role that may not assign."""
-    if user.role not in WORKLIST_ROLES:
+    """The waiting people of the reform worklist the user may see (worklist_scope). None for a
+    role that may not open it."""
+    items = worklist_scope(user)
+    if items is None:
         return None
-    items = ReformWorklistItem.objects.filter(assigned_commune__isnull=True).select_related(
-        "beneficiary", "old_commune", "old_commune__parent", "default_commune", "run"
+    return (
+        items.filter(assigned_commune__isnull=True)
+        .select_related(
+            "beneficiary", "old_commune", "old_commune__parent", "default_commune", "run"
+        )
+        .prefetch_related("candidates")
     )
-    if user.role != Role.ADMIN:
-        items = items.filter(run__province_code=user.unit.province_code)
-    return items.prefetch_related("candidates")
+
+
+def worklist_may_assign(user) -> bool:
+    """Whether the user assigns (the commune officer only reads)."""
+    return user.role in ASSIGNING_ROLES
+
+
+def worklist_choices(user, item: ReformWorklistItem) -> list[AdministrativeUnit]:
+    """The new communes the user may put `item`'s person on: every candidate for the
+    administrator and the province officer, the leader's own commune only (it is a candidate,
+    or the item would be out of their scope); none for a reader."""
+    if not worklist_may_assign(user):
+        return []
+    candidates = list(item.candidates.all())
+    if user.role == Role.COMMUNE_LEADER:
+        return [c for c in candidates if c.pk == user.unit_id]
+    return candidates
+
+
+def _require_may_assign(user, item: ReformWorklistItem, commune: AdministrativeUnit) -> None:
+    if user is None or user.role == Role.ADMIN:  # the command, the administrator
+        return
+    if user.role == Role.PROVINCE_OFFICER and user.unit.province_code == item.run.province_code:
+        return
+    if user.role == Role.COMMUNE_LEADER and commune.pk == user.unit_id:
+        return
+    raise AppForbidden(
+        Code.REFORM_NOT_YOUR_COMMUNE,
+        _(
+            "A commune's leader takes a person of a split commune into their own commune only; "
+            "the province officer assigns them to any of the new communes."
+        ),
+    )

@@ -36,6 +36,7 @@ class ReformRun(models.Model):
     worklist_size = models.PositiveIntegerField(_("people in the worklist"), default=0)
     changes_moved = models.PositiveIntegerField(_("open changes moved"), default=0)
     users_to_rehome = models.PositiveIntegerField(_("users to re-home"), default=0)
+    drafts_removed = models.PositiveIntegerField(_("draft lists removed"), default=0)
     # {old commune id: [new commune ids, default first]}: the correspondence as applied.
     correspondence = models.JSONField(_("correspondence"), default=dict)
 

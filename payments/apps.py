@@ -37,6 +37,12 @@ class PaymentsConfig(AppConfig):
 
         closed_month_finder_register(last_closed_month_of_commune)
 
+        # The 2025 reform removes the abolished units' draft lists of its month on.
+        from beneficiaries.reform import abolished_drafts_handler_register
+        from payments.reform import abolished_drafts
+
+        abolished_drafts_handler_register(abolished_drafts)
+
         # The overview's shortcuts to today's work: the list due, failed payments, people to call.
         from beneficiaries.shortcuts import shortcuts_register
         from payments.shortcuts import payment_shortcuts

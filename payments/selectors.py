@@ -25,6 +25,7 @@ from payments.models import (
     PaymentList,
     PaymentPeriod,
 )
+from payments.reform import predecessor_closing_unit_ids
 from payments.services.closing import blocking_changes
 from payments.services.snapshot import changes_decided_since_generation
 
@@ -285,9 +286,17 @@ def communes_with_closed_lists(commune_ids: Iterable[int]) -> set[int]:
 def last_closed_month_of_commune(commune_id: int) -> datetime.date | None:
     """The last month whose list for this commune's closing unit (org.roles) is closed, or
     None. Registered with beneficiaries in PaymentsConfig.ready: a change that can no longer
-    reach that list moves to the month after (beneficiaries.services.closed_months)."""
-    commune = AdministrativeUnit.objects.filter(pk=commune_id).only("parent_id", "code_version")
-    unit_ids = [closing_unit_id_of(c) for c in commune]
+    reach that list moves to the month after (beneficiaries.services.closed_months). Across the
+    2025 reform a new commune's people were paid by the old districts' lists: their closed
+    months count too (payments.reform.predecessor_closing_unit_ids)."""
+    commune = (
+        AdministrativeUnit.objects.filter(pk=commune_id)
+        .only("parent_id", "code_version", "path")
+        .first()
+    )
+    if commune is None:
+        return None
+    unit_ids = [closing_unit_id_of(commune), *predecessor_closing_unit_ids(commune)]
     return PaymentList.objects.filter(
         closed_at__isnull=False, period__unit_id__in=unit_ids
     ).aggregate(last=Max("period__month"))["last"]

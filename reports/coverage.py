@@ -55,12 +55,15 @@ def _cell():
     return dict.fromkeys(FIELDS, 0)
 
 
-def _register_figures(communes: list[int], month: datetime.date) -> dict[tuple, dict]:
+def _register_figures(
+    communes: list[int], month: datetime.date, people=None, as_commune: int | None = None
+) -> dict[tuple, dict]:
     """(commune, provider, category) → the register's three counts for `month`, as the register
     stands now: active people whose allowance has started by the month, accounts opened by its
-    end."""
+    end. With `people` (ids): those people wherever they live now, counted under `as_commune`."""
     cells: dict[tuple, dict] = defaultdict(_cell)
-    active = Beneficiary.objects.filter(commune_id__in=communes, status=Status.ACTIVE).exclude(
+    whose = {"pk__in": people} if people is not None else {"commune_id__in": communes}
+    active = Beneficiary.objects.filter(**whose, status=Status.ACTIVE).exclude(
         start_month__gt=month
     )
     accounts = PaymentAccount.objects.filter(
@@ -81,6 +84,7 @@ def _register_figures(communes: list[int], month: datetime.date) -> dict[tuple, 
     ).values_list("beneficiary_id", "category__code"):
         categories[beneficiary_id].add(code)
     for beneficiary_id, commune_id in active.values_list("id", "commune_id"):
+        commune_id = as_commune or commune_id
         keys = [(commune_id, "", "")]
         provider = provider_of.get(beneficiary_id)
         if provider:
@@ -96,13 +100,17 @@ def _register_figures(communes: list[int], month: datetime.date) -> dict[tuple, 
     return cells
 
 
-def _payment_figures(communes: list[int], month: datetime.date) -> dict[tuple, dict]:
+def _payment_figures(communes: list[int], month: datetime.date, people=None) -> dict[tuple, dict]:
     """(commune, provider, category) → paid / not paid counts and amounts of the month's lists
-    (the latest generated list of each closing unit, closed or not)."""
+    (the latest generated list of each closing unit, closed or not); of `people` (ids) only when
+    given."""
     cells: dict[tuple, dict] = defaultdict(_cell)
-    lines = PaymentLine.objects.filter(
-        commune_id__in=communes, payment_list__period__month=month
-    ).values_list("commune_id", "provider__code", "categories", "channel", "status", "amount_total")
+    lines = PaymentLine.objects.filter(commune_id__in=communes, payment_list__period__month=month)
+    if people is not None:
+        lines = lines.filter(beneficiary_id__in=people)
+    lines = lines.values_list(
+        "commune_id", "provider__code", "categories", "channel", "status", "amount_total"
+    )
     for commune_id, provider, categories, channel, status, amount in lines.iterator(
         chunk_size=5000
     ):
@@ -119,6 +127,24 @@ def _payment_figures(communes: list[int], month: datetime.date) -> dict[tuple, d
                     cell["paid_cash_count"] += 1
             elif status in (LineStatus.FAILED, LineStatus.UNPAID):
                 cell["unpaid_count"] += 1
+    return cells
+
+
+def people_figures(commune: int, people, month: datetime.date) -> dict[tuple, dict]:
+    """(provider, category) → the snapshot's figures of `commune` in `month` for `people` (ids)
+    only: their lines there, and their register figures wherever they live now (the 2025 reform
+    shares a split commune's months out per person: reports.reform_trend)."""
+    cells: dict[tuple, dict] = defaultdict(_cell)
+    if not people:
+        return cells
+    for part in (
+        _payment_figures([commune], month, people=people),
+        _register_figures([commune], month, people=people, as_commune=commune),
+    ):
+        for (_commune, provider, category), figures in part.items():
+            cell = cells[(provider, category)]
+            for name in FIELDS:
+                cell[name] += figures[name]
     return cells
 
 
@@ -273,7 +299,7 @@ def trend(
     where = Q(commune__path__startswith=unit.path)
     if before is not None:
         where |= Q(commune_id__in=before.old_communes, month__lt=before.effective_month)
-    rows = (
+    rows = list(
         CoverageSnapshot.objects.filter(
             where,
             _filter(provider, category),
@@ -284,6 +310,11 @@ def trend(
         .annotate(**{name: Sum(name) for name in FIELDS})
         .order_by("month")
     )
+    if before is not None and before.split:
+        # A split old commune: the share of the people the reform put under this unit.
+        from reports.reform_split import split_rows
+
+        rows += split_rows(before, first, month, provider, category)
     by_month: dict[datetime.date, dict] = {}
 
     def done_of(this: datetime.date) -> Completeness:
@@ -304,7 +335,7 @@ def trend(
         cell = by_month.get(this)
         point = {
             "month": this,
-            # Re-aggregated from the 2025-01 communes (a split one under its default commune).
+            # Re-aggregated from the 2025-01 communes (a split one per person: reform_trend).
             "reaggregated": bool(before and this < before.effective_month),
             "empty": cell is None,
             **(cell or {**_cell(), "paid_base": 0}),

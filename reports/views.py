@@ -306,5 +306,5 @@ def _with_predecessors(unit):
     where = Q(commune__path__startswith=unit.path)
     before = predecessors(unit)
     if before is not None:
-        where |= Q(commune_id__in=before.old_communes, month__lt=before.effective_month)
+        where |= Q(commune_id__in=before.all_old, month__lt=before.effective_month)
     return where

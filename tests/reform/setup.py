@@ -16,7 +16,9 @@ THREE_TIER = DATA_DIR / "units_2025-01_three_tier_hue_thai_nguyen.json"
 EFFECTIVE = datetime.date(2026, 1, 1)
 
 
-def thai_nguyen_reformed(effective: datetime.date = EFFECTIVE) -> dict:
+def thai_nguyen_reformed(effective: datetime.date = EFFECTIVE, before=None) -> dict:
+    """The province reformed; `before(world)` runs first on the old units (lists to close...)
+    and what it returns joins the world."""
     call_command("load_units", str(THREE_TIER), province="19", stdout=io.StringIO())
     split = unit("05467")
     whole = unit("05431")
@@ -48,6 +50,11 @@ def thai_nguyen_reformed(effective: datetime.date = EFFECTIVE) -> dict:
         maker=maker,
         status="submitted",
     )
+    extra = (
+        before({"split": split, "whole": whole, "district_officer": district, "maker": maker})
+        if before
+        else None
+    )
     call_command(
         "apply_unit_reform",
         province="19",
@@ -65,4 +72,5 @@ def thai_nguyen_reformed(effective: datetime.date = EFFECTIVE) -> dict:
         "gia_sang": unit("05467", version="2025-10"),
         "tich_luong": unit("05500", version="2025-10"),
         "new_province": unit("19", "province", "2025-10"),
+        **(extra or {}),
     }

@@ -141,14 +141,17 @@ def test_the_page_is_scoped(tn, client, hue_units):
         UserFactory(username="tinh46", role="province_officer", unit=hue_units["province"])
     )
     assert name not in client.get(URL).content.decode()
-    # ... and cannot assign them either.
+    # ... and cannot assign them either: not found.
     item = ReformWorklistItem.objects.first()
-    client.post(URL, {"one": item.pk, f"commune_{item.pk}": item.default_commune_id})
+    data = {"one": item.pk, f"commune_{item.pk}": item.default_commune_id}
+    assert client.post(URL, data).status_code == 404
     item.refresh_from_db()
     assert item.assigned_commune is None
-    # A commune officer may not open it.
+    # A commune officer of a candidate commune reads it (tests/security/test_two_tier_access:
+    # who assigns whom), and may not assign.
     client.force_login(UserFactory(username="xa19", role="commune_officer", unit=tn["gia_sang"]))
-    assert client.get(URL).status_code == 403
+    assert name in client.get(URL).content.decode()
+    assert client.post(URL, {"one": item.pk}).status_code == 403
     # A district officer of an abolished district is held until re-homed...
     client.force_login(tn["district_officer"])
     assert client.get(URL).status_code == 403

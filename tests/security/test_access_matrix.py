@@ -237,7 +237,9 @@ MATRIX = {
     "beneficiaries:import_confirm": (302, 302, 404, 404, 404, 404, 404),
     "beneficiaries:import_errors": (302, 200, 404, 404, 404, 404, 404),
     "beneficiaries:import_template": (302, 200, 200, 200, 200, 200, 200),
-    # The 2025 reform's worklist: the province officer and the administrator assign its people.
+    # The 2025 reform's worklist: the province officer and the administrator assign its people;
+    # on 2025-10 units a candidate commune's leader and officer too (test_two_tier_access), not a
+    # 2025-01 commune's officer.
     "beneficiaries:reform_worklist": (302, 403, 403, 403, 403, 200, 200),
     # A large export's job and its file: its owner's alone (anyone else: absent).
     "export_job": (302, 200, 404, 404, 404, 404, 404),
@@ -367,7 +369,7 @@ OTHER_METHOD = {name: 405 for name in MATRIX} | {
     "beneficiaries:register": 403,  # a commune officer's form
     "beneficiaries:change_create": 403,
     "beneficiaries:import": 403,  # a commune officer's or the administrator's form
-    "beneficiaries:reform_worklist": 403,  # the province officer's or the administrator's form
+    "beneficiaries:reform_worklist": 403,  # the province's, the administrator's, a leader's form
     "metrics": 404,  # absent to anyone without the token, whatever the method
     # The irreversible steps: GET is their confirmation page, with the figures.
     "payments:close": 200,

@@ -70,6 +70,9 @@ GETS = {
     "payments:reconciliation": (200, 200, 404, 404, 200),
     # A two-tier commune's settlement covers its own list only: its users read it.
     "payments:settlement": (200, 200, 404, 404, 200),
+    # The 2025 reform's worklist: a commune's leader and officer see the people who may come to
+    # their commune (nobody here; who assigns whom: test_the_reform_worklist_*).
+    "beneficiaries:reform_worklist": (200, 200, 200, 200, 200),
 }
 
 
@@ -187,3 +190,87 @@ def test_only_the_commune_leader_rejects(client, world):
     assert probe(client, world, "leader_a", "POST", url, data) == 302
     world["change"].refresh_from_db()
     assert world["change"].status == "rejected"
+
+
+# -- the 2025 reform's worklist on Thái Nguyên's split commune (Cam Giá → Gia Sàng by default,
+# or Tích Lương): who sees whom, who may assign whom where.
+
+
+@pytest.fixture
+def reformed(db):
+    from org.models import Role
+    from tests.factories import UserFactory, unit
+    from tests.reform.setup import thai_nguyen_reformed
+
+    tn = thai_nguyen_reformed()
+    other = unit("05443", version="2025-10")  # a new commune no split commune goes to
+    return {
+        **tn,
+        "leader_tl": UserFactory(username="ld_tl", role=Role.COMMUNE_LEADER, unit=tn["tich_luong"]),
+        "officer_tl": UserFactory(
+            username="xa_tl", role=Role.COMMUNE_OFFICER, unit=tn["tich_luong"]
+        ),
+        "leader_other": UserFactory(username="ld_kh", role=Role.COMMUNE_LEADER, unit=other),
+    }
+
+
+WORKLIST = reverse("beneficiaries:reform_worklist")
+
+
+def test_the_reform_worklist_is_scoped_to_the_candidate_communes(client, reformed):
+    from beneficiaries.models import ReformWorklistItem
+
+    name = reformed["waiting"][0].full_name
+    for who, sees in (("leader_tl", True), ("officer_tl", True), ("leader_other", False)):
+        client.force_login(reformed[who])
+        page = client.get(WORKLIST)
+        assert page.status_code == 200
+        assert (name in page.content.decode()) is sees, who
+    # The leader of a commune that is no candidate: the person is not found, nothing moves.
+    item = ReformWorklistItem.objects.get(beneficiary=reformed["waiting"][0])
+    data = {"one": item.pk, f"commune_{item.pk}": item.default_commune_id}
+    client.force_login(reformed["leader_other"])
+    assert client.post(WORKLIST, data).status_code == 404
+    # The candidate commune's officer reads only: no form to assign, and a POST is refused.
+    client.force_login(reformed["officer_tl"])
+    html = client.get(WORKLIST).content.decode()
+    assert f'name="commune_{item.pk}"' not in html and 'name="one"' not in html
+    assert client.post(WORKLIST, data).status_code == 403
+    item.refresh_from_db()
+    assert item.assigned_commune is None
+
+
+def test_the_reform_worklist_leader_takes_people_into_their_own_commune_only(client, reformed):
+    from beneficiaries.errors import BeneficiaryErrorCode
+    from beneficiaries.models import Beneficiary, ReformWorklistItem
+    from beneficiaries.reform import worklist_assign
+    from core.errors import AppForbidden
+
+    first, second = (ReformWorklistItem.objects.get(beneficiary=p) for p in reformed["waiting"][:2])
+    client.force_login(reformed["leader_tl"])
+    html = client.get(WORKLIST).content.decode()
+    # Their own commune is the only choice, the default (another commune) is named.
+    assert f'<option value="{reformed["tich_luong"].pk}"' in html
+    assert f'<option value="{reformed["gia_sang"].pk}"' not in html
+    # Posting the default (Gia Sàng) is not a choice for them: nothing moves.
+    client.post(WORKLIST, {"one": first.pk, f"commune_{first.pk}": reformed["gia_sang"].pk})
+    first.refresh_from_db()
+    assert first.assigned_commune is None
+    # The service refuses it too, whatever the door.
+    with pytest.raises(AppForbidden) as refused:
+        worklist_assign(item=first, commune=reformed["gia_sang"], user=reformed["leader_tl"])
+    assert refused.value.code == BeneficiaryErrorCode.REFORM_NOT_YOUR_COMMUNE
+    # Into their own commune: done, with the run in the person's history.
+    client.post(WORKLIST, {"one": first.pk, f"commune_{first.pk}": reformed["tich_luong"].pk})
+    first.refresh_from_db()
+    assert first.assigned_commune == reformed["tich_luong"]
+    assert first.assigned_by == reformed["leader_tl"]
+    person = Beneficiary.objects.get(pk=first.beneficiary_id)
+    assert person.history.first().history_change_reason == reformed["run"].history_reason
+    # Once assigned, the person leaves their worklist; the others still wait.
+    html = client.get(WORKLIST).content.decode()
+    assert f'name="commune_{first.pk}"' not in html
+    assert f'name="commune_{second.pk}"' in html
+    # A commune officer cannot assign through the service either.
+    with pytest.raises(AppForbidden):
+        worklist_assign(item=second, commune=reformed["tich_luong"], user=reformed["officer_tl"])

@@ -61,7 +61,8 @@ class Command(BaseCommand):
             f"apply_unit_reform: run {run.pk} applied to province {run.province_code} from "
             f"{run.effective_month:%m/%Y}: {run.moved} people moved, {run.worklist_size} in the "
             f"worklist, {run.changes_moved} open changes moved, {run.users_to_rehome} users to "
-            f"re-home; history: {history['people']} people, {history['changes']} changes "
+            f"re-home, {run.drafts_removed} draft lists of the old districts removed; "
+            f"history: {history['people']} people, {history['changes']} changes "
             f"with reason {run.history_reason!r}."
         )
 
@@ -79,6 +80,10 @@ class Command(BaseCommand):
         out(f"Worklist (split communes): {plan.worklist_size} people")
         for old_name, n in sorted(plan.worklist.items()):
             out(f"  {old_name}: {n}")
+        out(
+            "Draft lists of the old districts from "
+            f"{plan.effective_month:%m/%Y} on, to remove (closed ones stay): {plan.drafts}"
+        )
         out(f"Users to re-home: {len(plan.users)}")
         for user in plan.users:
             out(f"  {user.username} ({user.role}, {user.unit})")
