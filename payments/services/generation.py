@@ -158,9 +158,8 @@ def payment_list_generate(
     compute". Any error ends the generation as failed, its reason kept on the list for the
     review page (payments.services.generation_runs), and is raised again.
     """
-    # A refusal before anything starts, not a failed generation (nobody: beat, a worker, may).
-    if generated_by is not None:
-        require_may_generate(generated_by, period.unit)
+    # A refusal before anything starts, not a failed generation.
+    require_may_generate(generated_by, period.unit)
     try:
         return _generate(period=period, generated_by=generated_by, progress=progress, rule=rule)
     except Exception as exc:

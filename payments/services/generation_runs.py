@@ -56,8 +56,7 @@ def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     # payments.tasks imports the generation: imported here to break that cycle.
     from payments.tasks import generate_payment_list
 
-    if user is not None:
-        require_may_generate(user, period.unit)
+    require_may_generate(user, period.unit)
     require_month_in_window(period.month, period.unit_id)
     require_reform_worklist_empty(period.unit, period.month)
     with transaction.atomic():
