@@ -170,8 +170,8 @@ def history_finish(
     for unit_id, users in staff.items():
         unit = units[unit_id]
         runs = [u for u in users if u.role == list_role_for(unit)]
-        if runs and is_two_tier(unit):  # a leader closes, the officer prepares (org.roles)
-            runs = runs[:1] + [u for u in users if u.role == Role.COMMUNE_OFFICER]
+        if runs and is_two_tier(unit):
+            runs += [u for u in users if u.role == Role.COMMUNE_OFFICER]
         officers[unit_id] = runs
     months: dict[datetime.date, list[PaymentPeriod]] = {}
     for period in periods:

@@ -5,8 +5,7 @@ Three-tier units (2025-01): the district closes its communes' lists; the distric
 commune's district checks the commune officer's changes and generates, closes, sends and
 reconciles the list. Two-tier units (2025-10, Decree 147/2025 Art. 5): the commune is the closing
 unit; its commune leader (Chủ tịch or Phó Chủ tịch UBND xã) checks and runs the list, and its
-commune officer prepares (generates) it: the leader does not (generation_refusal), so nobody
-closes a list they prepared. The province officer only reads. Every door (pages,
+commune officer may prepare (generate) it. The province officer only reads. Every door (pages,
 API, commands, admin, services) asks here rather than naming a role.
 """
 
@@ -111,27 +110,6 @@ def may_prepare_lists(user, closing_unit: AdministrativeUnit) -> bool:
         and getattr(user, "role", None) == Role.COMMUNE_OFFICER
         and user.unit_id == closing_unit.pk
     )
-
-
-def generation_refusal(user, closing_unit: AdministrativeUnit) -> str | None:
-    """Why `user` may not generate (prepare) `closing_unit`'s list although they run it, or
-    None. On two-tier units the commune officer prepares and the leader checks and closes:
-    a leader who generated would become the list's preparer, whom maker-checker forbids to
-    close it (PREPARER_CANNOT_CLOSE), and a commune with a single leader would be stuck. So the
-    leader does not generate; they open the month and close what the officer (or the system)
-    generated."""
-    if is_two_tier(closing_unit) and getattr(user, "role", None) == Role.COMMUNE_LEADER:
-        return _(
-            "On a two-tier commune the commune officer prepares (generates) the list and the "
-            "commune's leader checks and closes it: ask an officer of %(unit)s to generate it."
-        ) % {"unit": closing_unit.name}
-    return None
-
-
-def may_generate_lists(user, closing_unit: AdministrativeUnit) -> bool:
-    """Whether `user` may generate `closing_unit`'s list (may_prepare_lists, but not a
-    two-tier commune's leader: generation_refusal)."""
-    return may_prepare_lists(user, closing_unit) and generation_refusal(user, closing_unit) is None
 
 
 def require_checker_of(user, commune: AdministrativeUnit, *, code: StrEnum) -> None:

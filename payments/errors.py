@@ -18,7 +18,6 @@ class PaymentErrorCode(StrEnum):
     GENERATION_FAILED = "generation_failed"
     NOT_OFFICER_OF_UNIT = "not_officer_of_unit"
     PREPARER_CANNOT_CLOSE = "preparer_cannot_close"
-    LEADER_DOES_NOT_PREPARE = "leader_does_not_prepare"
     CHANGE_NOT_WAITING = "change_not_waiting"
     NOT_CLOSED = "not_closed"
     NOT_SENT = "not_sent"

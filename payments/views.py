@@ -20,13 +20,7 @@ from org.downloads import ExportWhat, attachment, export_logged
 from org.exports import export_job_request, export_runs_inline
 from org.models import AdministrativeUnit, UnitLevel
 from org.privacy import identifiers_for
-from org.roles import (
-    communes_of,
-    generation_refusal,
-    may_generate_lists,
-    may_prepare_lists,
-    may_run_lists,
-)
+from org.roles import communes_of, may_prepare_lists, may_run_lists
 from payments import confirmations, dispatch, exporting, line_search, rollup, selectors, services
 from payments.confirmations import token_matches
 from payments.export_jobs import list_export_commune
@@ -44,8 +38,8 @@ def _can_manage(user, period) -> bool:
 
 
 def _can_prepare(user, period) -> bool:
-    """Generates the list (org.roles: not a two-tier commune's leader, who closes it)."""
-    return may_generate_lists(user, period.unit)
+    """Opens the period and generates the list (org.roles)."""
+    return may_prepare_lists(user, period.unit)
 
 
 def _can_settle(user, period) -> bool:
@@ -90,8 +84,7 @@ def period_list(request):
 @require_POST
 def period_open(request):
     """The closing unit's officer (or a two-tier commune's officer) opens the period of a month
-    for their unit and generates its draft; a two-tier commune's leader opens it only, its
-    officer generates it (org.roles.generation_refusal)."""
+    for their unit and generates its draft."""
     if _closing_unit(request.user) is None:
         raise PermissionDenied(_("Only the officer of a closing unit opens payment periods."))
     try:
@@ -106,10 +99,7 @@ def period_open(request):
         return redirect("payments:list")
     try:
         period = services.payment_period_open(unit=request.user.unit, month=target)
-        who_prepares = generation_refusal(request.user, period.unit)
-        if who_prepares:
-            messages.info(request, who_prepares)
-        elif period.status == PeriodStatus.DRAFT:
+        if period.status == PeriodStatus.DRAFT:
             services.payment_list_generate_async(period=period, user=request.user)
     except ValidationError as error:
         flash_refusal(request, error)
@@ -129,8 +119,6 @@ def period_review(request, pk: int):
         "plist": payment_list,
         "can_manage": _can_manage(request.user, period),
         "can_prepare": _can_prepare(request.user, period),
-        # A two-tier commune's leader: who prepares the list they close.
-        "who_prepares": generation_refusal(request.user, period.unit),
         "generating": payment_list.generating,
         "communes": communes_of(period.unit).order_by("name"),
     }
@@ -174,8 +162,7 @@ def period_generate(request, pk: int):
     period = selectors.period_get(user=request.user, pk=pk)
     if not _can_prepare(request.user, period):
         raise PermissionDenied(
-            generation_refusal(request.user, period.unit)
-            or _("Only an officer of %(unit)s can generate its list.") % {"unit": period.unit}
+            _("Only an officer of %(unit)s can generate its list.") % {"unit": period.unit}
         )
     try:
         services.payment_list_generate_async(period=period, user=request.user)

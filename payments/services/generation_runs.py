@@ -19,8 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import AppError, AppForbidden
-from org.roles import generation_refusal
+from core.errors import AppError
 from payments.errors import PaymentErrorCode
 from payments.models import PaymentList, PaymentPeriod
 from payments.months import require_month_in_window
@@ -38,17 +37,6 @@ NOT_FAILURES = (
 )
 
 
-def require_may_generate(user, unit) -> None:
-    """AppForbidden(LEADER_DOES_NOT_PREPARE) when `user` runs `unit`'s lists but may not prepare
-    them: a two-tier commune's leader, who checks and closes what the commune officer (or the
-    system) generated (org.roles.generation_refusal). Nobody (beat, a worker) may always."""
-    if user is None:
-        return
-    refusal = generation_refusal(user, unit)
-    if refusal:
-        raise AppForbidden(PaymentErrorCode.LEADER_DOES_NOT_PREPARE, refusal)
-
-
 def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     """Queue the generation on a Celery worker (after this transaction commits); the page
     follows its progress. Clears an earlier failure; the heartbeat starts now, so a generation
@@ -56,7 +44,6 @@ def payment_list_generate_async(*, period: PaymentPeriod, user) -> PaymentList:
     # payments.tasks imports the generation: imported here to break that cycle.
     from payments.tasks import generate_payment_list
 
-    require_may_generate(user, period.unit)
     require_month_in_window(period.month, period.unit_id)
     require_reform_worklist_empty(period.unit, period.month)
     with transaction.atomic():

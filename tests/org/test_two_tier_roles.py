@@ -131,57 +131,12 @@ def test_the_commune_list_pays_its_own_people_and_its_leader_closes_it(two_tier)
     assert period.status == "closed" and period.payment_list.closed_by == two_tier["leader_a"]
 
 
-def test_the_leader_does_not_prepare_the_list_so_a_single_leader_can_close_it(two_tier, client):
-    """The commune officer prepares (generates), the leader checks and closes: a leader who
-    regenerated would become the preparer and could never close (PREPARER_CANNOT_CLOSE), so
-    their generation is refused at every door, with who prepares; the officer's list, and one
-    the system generated, the commune's single leader closes."""
-    from django.core.management import CommandError, call_command
-    from django.urls import reverse
-
-    from payments.services import payment_list_generate, payment_list_generate_async
-
+def test_a_leader_who_generated_the_list_does_not_close_it(two_tier):
     person(two_tier["a"], datetime.date(1940, 1, 1), ["K5C"])
-    leader, officer = two_tier["leader_a"], two_tier["officer_a"]
-    period = generate(two_tier["a"], DEC, user=officer)
-    # The service, the worker's door and the command refuse the leader; nothing changes.
-    for attempt in (
-        lambda: payment_list_generate(period=period, generated_by=leader),
-        lambda: payment_list_generate_async(period=period, user=leader),
-    ):
-        with pytest.raises(AppForbidden) as refused:
-            attempt()
-        assert refused.value.code == PaymentErrorCode.LEADER_DOES_NOT_PREPARE
-        assert "ask an officer" in str(refused.value.message) or "cán bộ" in str(
-            refused.value.message
-        )
-    with pytest.raises(CommandError):
-        call_command(
-            "generate_payment_list", unit=two_tier["a"].code, month="2026-12", username="ld_a"
-        )
-    period.refresh_from_db()
-    assert (
-        period.payment_list.generated_by == officer and period.payment_list.generation_error == ""
-    )
-    # The page: no button for the leader, the note says who prepares; a POST is refused.
-    client.force_login(leader)
-    html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
-    assert reverse("payments:generate", args=[period.pk]) not in html
-    assert "data-who-prepares" in html
-    assert client.post(reverse("payments:generate", args=[period.pk])).status_code == 403
-    # The leader opens next month without becoming its preparer: nothing generated yet.
-    client.post(reverse("payments:open"), {"month": "2027-01"})
-    january = two_tier["a"].payment_periods.get(month=datetime.date(2027, 1, 1))
-    assert january.status == "draft" and january.payment_list.generated_by is None
-    # The officer's page still offers to generate.
-    client.force_login(officer)
-    html = client.get(reverse("payments:review", args=[period.pk])).content.decode()
-    assert reverse("payments:generate", args=[period.pk]) in html
-    # The single leader closes the officer's list, and one the system regenerated.
-    payment_list_generate(period=period)
-    payment_list_close(period=period, closed_by=leader)
-    period.refresh_from_db()
-    assert period.status == "closed" and period.payment_list.closed_by == leader
+    period = generate(two_tier["a"], DEC, user=two_tier["leader_a"])
+    with pytest.raises(AppForbidden) as refused:
+        payment_list_close(period=period, closed_by=two_tier["leader_a"])
+    assert refused.value.code == PaymentErrorCode.PREPARER_CANNOT_CLOSE
 
 
 def test_the_province_dashboard_counts_each_two_tier_commune_as_a_closing_unit(two_tier):
