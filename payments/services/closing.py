@@ -18,6 +18,7 @@ from beneficiaries.models import (
     FuneralSupportStatus,
 )
 from core.errors import AppError, AppForbidden
+from org.models import Role
 from org.roles import communes_q, require_list_officer
 from payments.errors import PaymentErrorCode
 from payments.models import (
@@ -101,11 +102,20 @@ def preparer_closes(payment_list: PaymentList, user) -> bool:
 
 
 def preparer_refusal(payment_list: PaymentList) -> str:
-    """What the preparer is told: someone else must close the list."""
+    """What the preparer is told: someone else must close the list. On a two-tier commune the
+    way out is named, so that a commune with a single leader who generated is not stuck: its
+    officer generates again (becoming the preparer) and the leader closes."""
+    params = {"who": payment_list.generated_by}
+    if getattr(payment_list.generated_by, "role", None) == Role.COMMUNE_LEADER:
+        return _(
+            "You generated this list (%(who)s), so you cannot also close it: ask the commune "
+            "officer to generate it again and then close it, or another leader of the commune "
+            "to check and close it."
+        ) % params
     return _(
         "The officer who generated this list (%(who)s) cannot also close it: another "
         "officer of the unit must check and close it."
-    ) % {"who": payment_list.generated_by}
+    ) % params
 
 
 def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
