@@ -96,7 +96,7 @@ def test_set_care_through_the_form(client, officers, child):
     client.force_login(officers["commune"])
     url = reverse("beneficiaries:change_create", args=[child.pk, "set_care"])
     form = client.get(url).content.decode()
-    assert 'name="care_code"' in form and "Nuôi dưỡng" in form or "nuôi dưỡng" in form
+    assert ('name="care_code"' in form and "Nuôi dưỡng" in form) or "nuôi dưỡng" in form
     month = next_month()
     response = client.post(
         url,
