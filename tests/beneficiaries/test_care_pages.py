@@ -215,3 +215,33 @@ def test_the_admin_lists_arrangements_read_only(client, officers, child):
     assert (existing.status, existing.carer_full_name) == ("active", "Trần Thị Mai")
     history = reverse("admin:beneficiaries_carearrangement_history", args=[existing.pk])
     assert client.get(history).status_code == 200
+
+
+def test_the_api_shows_a_persons_arrangements_read_only(client, officers, child, hue_units):
+    from api.services import api_token_create
+
+    arrangement(child, carer_phone="0981234567")
+    _token, district = api_token_create(
+        name="Hệ thống huyện",
+        unit=hue_units["district"],
+        role="district_officer",
+        created_by=officers["admin"],
+    )
+    _token, province = api_token_create(
+        name="Hệ thống tỉnh",
+        unit=hue_units["province"],
+        role="province_officer",
+        created_by=officers["admin"],
+    )
+    url = f"/api/v1/beneficiaries/{child.pk}/"
+    body = client.get(url, HTTP_AUTHORIZATION=f"Token {district}").json()
+    [care] = body["care_arrangements"]
+    assert (care["code"], care["status"], care["start_month"]) == (
+        "CS_FOSTER_K1",
+        "active",
+        "2024-07-01",
+    )
+    assert care["carer_id_number"] == CARER_ID and care["account_provider"] in ("", None)
+    masked = client.get(url, HTTP_AUTHORIZATION=f"Token {province}").json()
+    assert masked["care_arrangements"][0]["carer_id_number"] != CARER_ID
+    assert masked["care_arrangements"][0]["carer_phone"] == "098*****67"
