@@ -337,3 +337,43 @@ def test_an_initial_load_with_care_is_active_at_once(hue_units, officers):
         today=TODAY,
     )
     assert change.care_arrangement.status == "active"
+
+
+def test_an_open_set_care_moves_with_the_person_in_the_2025_reform(db):
+    """The reform moves the person and their open changes to the new commune: the new commune's
+    leader (the checker on two-tier units) approves the SET_CARE, and the arrangement follows."""
+    import io
+
+    from django.core.management import call_command
+
+    from org.services import DATA_DIR
+    from tests.factories import UserFactory, unit
+
+    call_command(
+        "load_units",
+        str(DATA_DIR / "units_2025-01_three_tier_hue_thai_nguyen.json"),
+        province="19",
+        stdout=io.StringIO(),
+    )
+    whole = unit("05431")  # Phường Quán Triều: moves whole to one new commune
+    maker = UserFactory(username="xa05431", role="commune_officer", unit=whole)
+    person = BeneficiaryFactory(commune=whole, date_of_birth=datetime.date(2020, 5, 1), sex="M")
+    BeneficiaryCategoryFactory(beneficiary=person, category=Category.objects.get(code="K1"))
+    change = change_record_create(
+        beneficiary=person,
+        data=ChangeInput(kind="set_care", reason="new_decision", effective_month=M, care=CARE),
+        maker=maker,
+        today=TODAY,
+    )
+    call_command(
+        "apply_unit_reform", province="19", effective_month="2026-01", stdout=io.StringIO()
+    )
+    person.refresh_from_db()
+    change.refresh_from_db()
+    assert person.commune.code_version == "2025-10" and change.commune == person.commune
+    arrangement = CareArrangement.objects.get()
+    assert (arrangement.beneficiary, arrangement.status) == (person, "pending")
+    leader = UserFactory(username="ld_new", role="commune_leader", unit=person.commune)
+    change_record_approve(change=change, approved_by=leader, today=TODAY)
+    arrangement.refresh_from_db()
+    assert arrangement.status == "active"
