@@ -219,3 +219,65 @@ def test_the_template_offers_the_care_codes(officers, hue_units):
     lists = book["Danh mục"]
     values = {c.value for row in lists.iter_rows() for c in row if c.value}
     assert any(str(v).startswith("CS_FOSTER_K1 — ") for v in values)
+
+
+def test_one_care_rule_on_every_door(officers, hue_units, client):
+    """A carer aged 16 is refused with the same code, on the same field, by the registration
+    service, the change service, the change page and the import."""
+    from django.core.exceptions import ValidationError
+
+    from beneficiaries.models import Category
+    from beneficiaries.services.changes import change_record_create
+    from beneficiaries.services.inputs import CareInput, ChangeInput, RegistrationInput
+    from beneficiaries.services.registration import beneficiary_register
+    from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+
+    young = id_number_for(datetime.date(2010, 1, 1), "F", 9)
+    care = CareInput(
+        code="CS_FOSTER_K1",
+        carer_full_name="Trần Thị Mai",
+        carer_id_number=young,
+        carer_relationship="Chị",
+    )
+    codes = {}
+    born = datetime.date(2021, 2, 3)
+    with pytest.raises(ValidationError) as caught:
+        beneficiary_register(
+            data=RegistrationInput(
+                full_name="Hồ Văn Tí",
+                date_of_birth=born,
+                sex="M",
+                commune=hue_units["commune"],
+                categories=("K1",),
+                decision_number="1/QĐ",
+                decision_date=datetime.date(2026, 11, 2),
+                start_month=datetime.date(2026, 11, 1),
+                id_number=id_number_for(born, "M", 1),
+                care=care,
+            ),
+            maker=officers["commune"],
+            today=TODAY,
+        )
+    codes["registration"] = [e.code for e in caught.value.error_dict["carer_id_number"]]
+    child = BeneficiaryFactory(commune=hue_units["commune"], date_of_birth=born, sex="M")
+    BeneficiaryCategoryFactory(beneficiary=child, category=Category.objects.get(code="K1"))
+    with pytest.raises(ValidationError) as caught:
+        change_record_create(
+            beneficiary=child,
+            data=ChangeInput(
+                kind="set_care",
+                reason="new_decision",
+                effective_month=datetime.date(2026, 12, 1),
+                care=care,
+            ),
+            maker=officers["commune"],
+            today=TODAY,
+        )
+    codes["change"] = [e.code for e in caught.value.error_dict["carer_id_number"]]
+    result = run(
+        officers["commune"],
+        [child_row(hue_units["commune"].code, 1, **{**CARE, "carer_id_number": young})],
+    )
+    codes["import"] = [e.code for e in result.errors if e.column == "carer_id_number"]
+    assert codes == {door: [Code.NOT_ADULT] for door in ("registration", "change", "import")}
+    assert not CareArrangement.objects.exists()
