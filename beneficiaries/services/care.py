@@ -255,6 +255,17 @@ def care_activate(arrangement: CareArrangement, user) -> None:
     """The checker approved the change that proposed it: in force from its start month."""
     if arrangement.status != CareStatus.PENDING:
         return
+    # One of the same code still "active" but with its last month before this one's start (an
+    # end set when it was proposed) has ended: say so, so only one is in force per code.
+    for done in CareArrangement.objects.select_for_update().filter(
+        beneficiary_id=arrangement.beneficiary_id,
+        code=arrangement.code,
+        status=CareStatus.ACTIVE,
+        end_month__lt=arrangement.start_month,
+    ):
+        done.status = CareStatus.ENDED
+        _tag(user, done)
+        done.save(update_fields=["status"])
     arrangement.status = CareStatus.ACTIVE
     _tag(user, arrangement)
     arrangement.save(update_fields=["status"])

@@ -377,3 +377,30 @@ def test_an_open_set_care_moves_with_the_person_in_the_2025_reform(db):
     change_record_approve(change=change, approved_by=leader, today=TODAY)
     arrangement.refresh_from_db()
     assert arrangement.status == "active"
+
+
+def test_a_new_arrangement_after_one_that_ran_its_months_is_approved(hue_units, officers):
+    """A disabled parent's support ran to its end month (still "active"): a new one of the same
+    code from later months is approved, and the old one is marked ended (one in force a code)."""
+    parent = BeneficiaryFactory(
+        commune=hue_units["commune"],
+        date_of_birth=datetime.date(1995, 5, 1),
+        disability_level="severe",
+    )
+    BeneficiaryCategoryFactory(beneficiary=parent, category=Category.objects.get(code="K6"))
+    old = CareArrangement.objects.create(
+        beneficiary=parent,
+        code="CS_DISABLED_PARENT",
+        status=CareStatus.ACTIVE,
+        start_month=datetime.date(2023, 1, 1),
+        end_month=datetime.date(2026, 9, 1),
+    )
+    change = set_care(
+        parent,
+        officers,
+        care=CareInput(code="CS_DISABLED_PARENT", end_month=datetime.date(2027, 12, 1)),
+    )
+    approve(change, officers)
+    old.refresh_from_db()
+    assert (old.status, old.end_month) == ("ended", datetime.date(2026, 9, 1))
+    assert CareArrangement.objects.get(pk=change.care_arrangement_id).status == "active"

@@ -245,3 +245,30 @@ def test_the_api_shows_a_persons_arrangements_read_only(client, officers, child,
     masked = client.get(url, HTTP_AUTHORIZATION=f"Token {province}").json()
     assert masked["care_arrangements"][0]["carer_id_number"] != CARER_ID
     assert masked["care_arrangements"][0]["carer_phone"] == "098*****67"
+
+
+def test_the_checker_sees_the_proposed_arrangement(client, officers, child):
+    from beneficiaries.services.changes import change_record_create
+    from beneficiaries.services.inputs import CareInput, ChangeInput
+
+    change = change_record_create(
+        beneficiary=child,
+        data=ChangeInput(
+            kind="set_care",
+            reason="new_decision",
+            effective_month=next_month(),
+            care=CareInput(
+                code="CS_FOSTER_K1",
+                carer_full_name="Trần Thị Mai",
+                carer_id_number=CARER_ID,
+                carer_relationship="Cô ruột",
+                account_provider="VIETINBANK",
+                account_number="1234567890",
+            ),
+        ),
+        maker=officers["commune"],
+    )
+    client.force_login(officers["district"])
+    html = client.get(reverse("beneficiaries:change_detail", args=[change.pk])).content.decode()
+    assert 'data-fact="care"' in html and "Trần Thị Mai" in html and CARER_ID in html
+    assert "1234567890" in html and 'data-care-status="pending"' in html
