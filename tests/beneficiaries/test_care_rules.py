@@ -405,3 +405,40 @@ def test_kind_refusal_for_ending_care(hue_units, officers):
         start_month=datetime.date(2026, 1, 1),
     )
     assert kind_refusal(PersonFacts.of(person), "end_care") is None
+
+
+def test_a_carer_recorded_dead_is_refused(hue_units, officers):
+    dead = BeneficiaryFactory(
+        commune=hue_units["commune"],
+        date_of_birth=datetime.date(1950, 1, 1),
+        date_of_death=datetime.date(2026, 5, 1),
+        status="stopped",
+    )
+    person = person_with(hue_units, "K1")
+    found = refused(person, officers, carer_id_number=dead.id_number)
+    assert Code.RECORDED_DEAD in found["carer_id_number"]
+
+
+def test_a_registration_whose_carer_is_the_person_registered_is_refused(hue_units, officers):
+    from beneficiaries.services.checks import registration_errors
+    from beneficiaries.services.inputs import RegistrationInput
+
+    born = datetime.date(1990, 2, 3)
+    number = id_number_for(born, "M", 55)
+    errors = registration_errors(
+        data=RegistrationInput(
+            full_name="Hồ Văn Tí",
+            date_of_birth=born,
+            sex="M",
+            commune=hue_units["commune"],
+            categories=("K6",),
+            disability_level="extremely_severe",
+            decision_number="1/QĐ",
+            decision_date=datetime.date(2026, 11, 2),
+            start_month=datetime.date(2026, 11, 1),
+            id_number=number,
+            care=care("CS_HOUSEHOLD_DISABLED", carer_id_number=number),
+        ),
+        today=TODAY,
+    )
+    assert [e.code for e in errors.by_field["carer_id_number"]] == [Code.SAME_PERSON_AS_BENEFICIARY]
