@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from beneficiaries.care_models import CareArrangement, CareStatus
+from beneficiaries.care_models import CareArrangement, CareCode, CareStatus
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import (
     Beneficiary,
@@ -27,7 +27,7 @@ from beneficiaries.models import (
     ChangeRecord,
     ChangeStatus,
 )
-from beneficiaries.rules.care import CareFacts, care_end_errors, care_errors
+from beneficiaries.rules.care import EXCLUSIVE_CODES, CareFacts, care_end_errors, care_errors
 from beneficiaries.services.inputs import CareInput
 from beneficiaries.services.rulebook import add_problems, id_number_recorded_dead, own_id_numbers
 from core.errors import FieldErrors
@@ -337,6 +337,34 @@ def care_follow_stop(change: ChangeRecord, user) -> list[ChangeRecord]:
         open_change.save(update_fields=["status", "reason_detail"])
         withdrawn.append(open_change)
     return withdrawn
+
+
+# The codes that end when the person cared for loses what they need (rules.care requirements).
+CODES_NEEDING_CATEGORY = {
+    "K1": (CareCode.FOSTER_K1,),
+    "K5D": (CareCode.FOSTER_K5D,),
+    "K6": (CareCode.HOUSEHOLD_DISABLED, CareCode.FOSTER_DISABLED, CareCode.DISABLED_PARENT),
+}
+
+
+def care_follow_requirements(change: ChangeRecord, user) -> None:
+    """A category or disability change is approved: the arrangements in force whose code needs
+    what the person loses (K1, K5D or K6 ends; the disability is no longer extremely severe)
+    end with it, paid until the month before the change's effective month. Call inside the
+    approval's transaction."""
+    codes: set[str] = set()
+    if change.kind == ChangeKind.CHANGE_CATEGORY and change.old_category_id:
+        codes.update(CODES_NEEDING_CATEGORY.get(change.old_category.code, ()))
+    level = change.new_disability_level
+    if level and level != "extremely_severe":
+        codes.update(EXCLUSIVE_CODES)
+    if not codes:
+        return
+    why = _("The person cared for no longer holds what this care support needs.")
+    for arrangement in CareArrangement.objects.select_for_update().filter(
+        beneficiary_id=change.beneficiary_id, status=CareStatus.ACTIVE, code__in=codes
+    ):
+        care_end(arrangement, user, first_month_not_paid=change.effective_month, reason=why[:100])
 
 
 def care_for_person(beneficiary: Beneficiary) -> list[CareArrangement]:

@@ -41,6 +41,7 @@ from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.care import (
     care_activate,
     care_end,
+    care_follow_requirements,
     care_follow_stop,
     care_reject,
     care_write,
@@ -347,6 +348,8 @@ def change_record_approve(
     if change.kind == ChangeKind.STOP:
         # Care support ends with the allowance, in this transaction, whenever the stop applies.
         withdrawn = care_follow_stop(change, approved_by)
+    if change.kind in (ChangeKind.CHANGE_CATEGORY, ChangeKind.CHANGE_DISABILITY):
+        care_follow_requirements(change, approved_by)
     # A change takes effect from its month: one dated in a later month waits for
     # changes_apply_due (run daily by beat). Registrations apply at once: the person is paid
     # from the start month in any case, and so are care arrangements, by their months.

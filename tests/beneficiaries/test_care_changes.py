@@ -404,3 +404,69 @@ def test_a_new_arrangement_after_one_that_ran_its_months_is_approved(hue_units, 
     old.refresh_from_db()
     assert (old.status, old.end_month) == ("ended", datetime.date(2026, 9, 1))
     assert CareArrangement.objects.get(pk=change.care_arrangement_id).status == "active"
+
+
+def test_losing_k1_ends_the_fostering_from_the_same_month(child, officers):
+    arrangement = active_arrangement(child)
+    change = change_record_create(
+        beneficiary=child,
+        data=ChangeInput(
+            kind="change_category",
+            reason="new_decision",
+            effective_month=M,
+            old_category="K1",
+            decision_number="30/QĐ-UBND",
+        ),
+        maker=officers["commune"],
+        today=TODAY,
+    )
+    arrangement.refresh_from_db()
+    assert arrangement.status == "active"  # nothing before approval
+    approve(change, officers)
+    arrangement.refresh_from_db()
+    assert (arrangement.status, arrangement.end_month) == ("ended", datetime.date(2026, 11, 1))
+
+
+def test_a_disability_no_longer_extremely_severe_ends_household_care(hue_units, officers):
+    person = BeneficiaryFactory(
+        commune=hue_units["commune"],
+        date_of_birth=datetime.date(1990, 5, 1),
+        disability_level="extremely_severe",
+    )
+    BeneficiaryCategoryFactory(beneficiary=person, category=Category.objects.get(code="K6"))
+    household = CareArrangement.objects.create(
+        beneficiary=person,
+        code="CS_HOUSEHOLD_DISABLED",
+        status=CareStatus.ACTIVE,
+        carer_full_name="Trần Thị Mai",
+        carer_id_number=CARER_ID,
+        carer_relationship="Mẹ",
+        start_month=datetime.date(2025, 1, 1),
+    )
+    parent = CareArrangement.objects.create(
+        beneficiary=person,
+        code="CS_DISABLED_PARENT",
+        status=CareStatus.ACTIVE,
+        start_month=datetime.date(2026, 1, 1),
+        end_month=datetime.date(2027, 6, 1),
+    )
+    change = change_record_create(
+        beneficiary=person,
+        data=ChangeInput(
+            kind="change_disability",
+            reason="new_decision",
+            effective_month=M,
+            new_disability_level="severe",
+            decision_number="31/QĐ-UBND",
+        ),
+        maker=officers["commune"],
+        today=TODAY,
+    )
+    approve(change, officers)
+    household.refresh_from_db()
+    parent.refresh_from_db()
+    assert (household.status, household.end_month) == ("ended", datetime.date(2026, 11, 1))
+    assert (parent.status, parent.end_month) == (
+        "active",
+        datetime.date(2027, 6, 1),
+    )  # severe: kept
