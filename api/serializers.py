@@ -9,7 +9,13 @@ from api.errors import ApiErrorCode
 from api.models import PortalApplication
 from api.portal import application_status
 from beneficiaries import validation
-from beneficiaries.models import Beneficiary, BeneficiaryCategory, ChangeRecord, Sex
+from beneficiaries.models import (
+    Beneficiary,
+    BeneficiaryCategory,
+    CareArrangement,
+    ChangeRecord,
+    Sex,
+)
 from core.months import MONTH_MAX, MONTH_MIN
 from org.privacy import MASKED, MASKED_FIELDS, identifiers_for
 from payments.models import PaymentLine, PaymentPeriod
@@ -36,10 +42,38 @@ class HeldCategorySerializer(serializers.ModelSerializer):
         fields = ["code", "decision_number", "decision_date", "start_month", "end_month", "active"]
 
 
+class CareArrangementSerializer(IdentifiersShownByRole):
+    """A care arrangement (Decree 20 Art. 20), read-only: set and ended by changes."""
+
+    account_provider = serializers.CharField(
+        source="account_provider.code", default="", allow_null=True
+    )
+
+    class Meta:
+        model = CareArrangement
+        fields = [
+            "id",
+            "code",
+            "variant",
+            "status",
+            "carer_full_name",
+            "carer_id_number",
+            "carer_relationship",
+            "carer_phone",
+            "account_provider",
+            "account_number",
+            "start_month",
+            "end_month",
+            "decision_number",
+            "decision_date",
+        ]
+
+
 class BeneficiarySerializer(IdentifiersShownByRole):
     commune = serializers.CharField(source="commune.code")
     commune_name = serializers.CharField(source="commune.name")
     categories = HeldCategorySerializer(many=True)
+    care_arrangements = CareArrangementSerializer(many=True, read_only=True)
 
     class Meta:
         model = Beneficiary
@@ -62,6 +96,7 @@ class BeneficiarySerializer(IdentifiersShownByRole):
             "end_month",
             "date_of_death",
             "categories",
+            "care_arrangements",
         ]
 
 

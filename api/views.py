@@ -28,6 +28,7 @@ from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
     BeneficiaryStatus,
+    CareArrangement,
     ChangeKind,
     ChangeRecord,
     ChangeStatus,
@@ -120,9 +121,13 @@ class BeneficiaryViewSet(LogsPersonalData, viewsets.ReadOnlyModelViewSet):
         if commune:
             qs = qs.filter(commune__code=commune)
         held = BeneficiaryCategory.objects.select_related("category").order_by("start_month")
+        care = CareArrangement.objects.select_related("account_provider").order_by("start_month")
         return (
             qs.select_related("commune")
-            .prefetch_related(Prefetch("categories", queryset=held))
+            .prefetch_related(
+                Prefetch("categories", queryset=held),
+                Prefetch("care_arrangements", queryset=care),
+            )
             .order_by("id")
         )
 

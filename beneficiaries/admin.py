@@ -15,6 +15,7 @@ from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
     BeneficiaryCategory,
+    CareArrangement,
     Category,
     CategoryCoefficient,
     ChangeRecord,
@@ -243,10 +244,32 @@ class ChangeRecordAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
         "new_commune",
         "recipient",
         "account",
+        "care_arrangement",
         "maker",
         "checker",
     ]
     list_select_related = ["beneficiary", "maker", "checker"]
+
+
+@admin.register(CareArrangement)
+class CareArrangementAdmin(MaskedIdentifiersAdmin, ReadOnlyAdmin):
+    """Care arrangements are set and ended only by SET_CARE / END_CARE changes under
+    maker-checker (and the stop of the person cared for): shown here, with their history."""
+
+    list_display = [
+        "beneficiary",
+        "code",
+        "carer_full_name",
+        "carer_relationship",
+        "start_month",
+        "end_month",
+        "status",
+    ]
+    list_filter = ["status", "code"]
+    search_fields = ["carer_full_name", "carer_id_number", "beneficiary__search_name"]
+    raw_id_fields = ["beneficiary", "carer_beneficiary", "created_by"]
+    list_select_related = ["beneficiary"]
+    show_full_result_count = False
 
 
 @admin.register(ReformRun)

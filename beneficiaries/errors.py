@@ -70,6 +70,22 @@ class BeneficiaryErrorCode(StrEnum):
     EFFECTIVE_BEFORE_START = "effective_before_start"
     EFFECTIVE_MONTH_OUT_OF_RANGE = "effective_month_out_of_range"
 
+    # Care arrangements (Decree 20 Art. 20)
+    CARE_CODE_INVALID = "care_code_invalid"
+    CARE_VARIANT_INVALID = "care_variant_invalid"
+    CARER_NOT_ALLOWED = "carer_not_allowed"
+    CARER_BIRTH_DATE_NEEDED = "carer_birth_date_needed"
+    CARE_REQUIREMENT_NOT_MET = "care_requirement_not_met"
+    CARE_END_REQUIRED = "care_end_required"
+    CARE_END_BEFORE_START = "care_end_before_start"
+    CARE_TOO_LONG = "care_too_long"
+    CARE_OVERLAP = "care_overlap"
+    CARE_EXCLUSIVE = "care_exclusive"
+    CARE_ALREADY_ENDS = "care_already_ends"
+    NO_ACTIVE_CARE = "no_active_care"
+    CARE_NOT_ACTIVE = "care_not_active"
+    CARE_NOT_PENDING = "care_not_pending"
+
     # Policy tables (reference data)
     REFERENCE_DATA_INVALID = "reference_data_invalid"
     STANDARD_LEVEL_OUT_OF_RANGE = "standard_level_out_of_range"

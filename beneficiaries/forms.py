@@ -11,6 +11,9 @@ from accounts.models import AccountHolder
 from beneficiaries import validation
 from beneficiaries.models import (
     BeneficiaryStatus,
+    CareCode,
+    CareStatus,
+    CareVariant,
     Category,
     CategoryKind,
     ChangeKind,
@@ -21,6 +24,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.services.inputs import (
     AccountInput,
+    CareInput,
     ChangeInput,
     RecipientInput,
     RegistrationInput,
@@ -77,7 +81,94 @@ class ServiceErrorsMixin:
                     self.add_error(None, ValidationError(message, code=problem.code))
 
 
-class RegistrationForm(ServiceErrorsMixin, forms.Form):
+CARE_FIELDS = (
+    "care_code",
+    "care_variant",
+    "carer_full_name",
+    "carer_id_number",
+    "carer_date_of_birth",
+    "carer_relationship",
+    "carer_phone",
+    "care_account_provider",
+    "care_account_number",
+    "care_end_month",
+)
+
+
+class CareFieldsForm(forms.Form):
+    """A care arrangement's fields (Decree 20 Art. 20), shared by the registration's optional
+    care section and the SET_CARE change. The services check them (rules/care.py)."""
+
+    care_code = forms.ChoiceField(
+        label=_("Care support"), choices=[("", "—"), *CareCode.choices], required=False
+    )
+    care_variant = forms.ChoiceField(
+        label=_("Disabled parent: which case"), choices=CareVariant.choices, required=False
+    )
+    carer_full_name = forms.CharField(label=_("Carer's full name"), max_length=120, required=False)
+    carer_id_number = forms.CharField(
+        label=_("Carer's personal ID number"), max_length=20, required=False
+    )
+    carer_date_of_birth = VNDateField(
+        label=_("Carer's date of birth"),
+        required=False,
+        help_text=_("Needed when the carer turns 18 in the year the support starts."),
+    )
+    carer_relationship = forms.CharField(
+        label=_("Carer's relationship to the person"), max_length=60, required=False
+    )
+    carer_phone = forms.CharField(label=_("Carer's mobile phone"), max_length=20, required=False)
+    care_account_provider = forms.ChoiceField(
+        label=_("Carer's account"),
+        choices=[
+            ("", _("No account: cash through the post office")),
+            ("VIETTELPAY", "Viettel Pay"),
+            ("VIETINBANK", "VietinBank"),
+        ],
+        required=False,
+    )
+    care_account_number = forms.CharField(
+        label=_("Carer's account or wallet number"), max_length=32, required=False
+    )
+    care_end_month = MonthField(
+        label=_("Care support paid until (month)"),
+        required=False,
+        help_text=_("Required for a disabled parent's support; otherwise empty while it runs."),
+    )
+
+    def clean_carer_id_number(self):
+        return validation.normalize_id_number(self.cleaned_data["carer_id_number"])
+
+    def clean_carer_phone(self):
+        return validation.normalize_phone(self.cleaned_data["carer_phone"])
+
+    def care_input(self) -> CareInput | None:
+        d = self.cleaned_data
+        if not d.get("care_code"):
+            return None
+        return CareInput(
+            code=d["care_code"],
+            variant=d.get("care_variant") or "",
+            carer_full_name=d.get("carer_full_name") or "",
+            carer_id_number=d.get("carer_id_number") or "",
+            carer_date_of_birth=d.get("carer_date_of_birth"),
+            carer_relationship=d.get("carer_relationship") or "",
+            carer_phone=d.get("carer_phone") or "",
+            account_provider=d.get("care_account_provider") or "",
+            account_number=d.get("care_account_number") or "",
+            end_month=d.get("care_end_month"),
+        )
+
+    def clean_care_section(self, data) -> None:
+        """Carer fields with no care support chosen: say so rather than drop them."""
+        filled = any(data.get(name) for name in CARE_FIELDS if name != "care_code")
+        if filled and not data.get("care_code"):
+            self.add_error(
+                "care_code", _("Choose the care support, or clear the care arrangement fields.")
+            )
+
+
+class RegistrationForm(ServiceErrorsMixin, CareFieldsForm):
     # The person
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     date_of_birth = VNDateField(label=_("Date of birth"))
@@ -160,6 +251,8 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
         )
         if communes is not None and len(communes) == 1:
             self.fields["commune"].initial = communes[0]
+        for name in CARE_FIELDS:  # the optional care section comes last
+            self.fields[name] = self.fields.pop(name)
 
     def clean_id_number(self):
         return validation.normalize_id_number(self.cleaned_data["id_number"])
@@ -194,6 +287,7 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
             self.add_error("account_provider", _("Choose the provider of this account."))
         if data.get("account_provider") and not data.get("account_number"):
             self.add_error("account_number", _("Enter the account or wallet number."))
+        self.clean_care_section(data)
         return data
 
     def to_input(self) -> RegistrationInput:
@@ -231,6 +325,7 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
             start_month=d["start_month"],
             recipient=recipient,
             account=account,
+            care=self.care_input(),
         )
 
 
@@ -251,6 +346,8 @@ CHANGE_REASONS = {
     ChangeKind.REMOVE_RECIPIENT: [ChangeReason.OTHER],
     ChangeKind.SET_ACCOUNT: [ChangeReason.OTHER],
     ChangeKind.CLOSE_ACCOUNT: [ChangeReason.OTHER],
+    ChangeKind.SET_CARE: [ChangeReason.NEW_DECISION],
+    ChangeKind.END_CARE: [ChangeReason.NEW_DECISION, ChangeReason.OTHER],
 }
 
 # Fields each kind of change shows, besides reason, details, month and decision.
@@ -276,10 +373,12 @@ CHANGE_FIELDS = {
     ChangeKind.REMOVE_RECIPIENT: [],
     ChangeKind.SET_ACCOUNT: ["account_provider", "account_number", "account_holder"],
     ChangeKind.CLOSE_ACCOUNT: [],
+    ChangeKind.SET_CARE: list(CARE_FIELDS),
+    ChangeKind.END_CARE: ["care_arrangement"],
 }
 
 
-class ChangeForm(ServiceErrorsMixin, forms.Form):
+class ChangeForm(ServiceErrorsMixin, CareFieldsForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=())
     effective_month = MonthField(label=_("Takes effect from (month)"), required=False)
     reason_detail = forms.CharField(
@@ -328,6 +427,9 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
     account_holder = forms.ChoiceField(
         label=_("Account holder"), choices=AccountHolder.choices, required=False
     )
+    care_arrangement = forms.TypedChoiceField(
+        label=_("Care arrangement that ends"), choices=(), coerce=int, required=False
+    )
 
     COMMON = (
         "reason",
@@ -372,6 +474,24 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
             self.fields["new_category"].choices = [("", "—"), *category_choices()]
         if "new_commune" in self.fields and communes is not None:
             self.fields["new_commune"].queryset = communes
+        if kind == ChangeKind.SET_CARE:
+            self.fields["care_code"].required = True
+            self.fields["effective_month"].label = _("Care support paid from (month)")
+        if kind == ChangeKind.END_CARE:
+            self.fields["care_arrangement"].required = True
+            self.fields["care_arrangement"].choices = [
+                (
+                    row.pk,
+                    _("%(code)s – %(carer)s, from %(month)s")
+                    % {
+                        "code": row.get_code_display(),
+                        "carer": row.carer_full_name or beneficiary.full_name,
+                        "month": row.start_month.strftime("%m/%Y"),
+                    },
+                )
+                for row in beneficiary.care_arrangements.filter(status=CareStatus.ACTIVE)
+            ]
+            self.fields["effective_month"].label = _("First month no longer paid")
 
         self.current_recipient = None
         if self.death:
@@ -475,6 +595,10 @@ class ChangeForm(ServiceErrorsMixin, forms.Form):
             new_commune=d.get("new_commune"),
             recipient=recipient,
             account=account,
+            care=self.care_input() if self.kind == ChangeKind.SET_CARE else None,
+            care_arrangement_id=d.get("care_arrangement")
+            if self.kind == ChangeKind.END_CARE
+            else None,
         )
 
 

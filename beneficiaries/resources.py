@@ -30,6 +30,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 
 from accounts.models import AccountHolder
 from beneficiaries import validation
+from beneficiaries.care_columns import CareColumnsMixin
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Beneficiary, ChangeSource, RecipientKind
 from beneficiaries.policy_tables import load_policy_tables
@@ -259,7 +260,7 @@ class RegistrationRow:
         return str(self.number)
 
 
-class RegistrationResource(resources.Resource):
+class RegistrationResource(CareColumnsMixin, resources.Resource):
     """The import contract of DESIGN.md §5, row by row. Construct it for one import (`user`,
     the communes they may use, `today`, `initial_load`), then call `import_data`."""
 
@@ -286,6 +287,11 @@ class RegistrationResource(resources.Resource):
     account_provider = _field("account_provider", ChoiceCell())
     account_number = _field("account_number")
     account_holder = _field("account_holder", ChoiceCell())
+    care_code = _field("care_code", ChoiceCell())
+    carer_full_name = _field("carer_full_name")
+    carer_id_number = _field("carer_id_number", _id_cell())
+    carer_relationship = _field("carer_relationship")
+    carer_phone = _field("carer_phone", _phone_cell())
 
     class Meta:
         fields = COLUMNS
@@ -369,6 +375,7 @@ class RegistrationResource(resources.Resource):
                 self.seen_ids[row.id_number] = row.number
         recipient = self._recipient(row)
         account = self._account(row, recipient, bad)
+        care = self._care(row, bad)
         if not errors:
             row.data = RegistrationInput(
                 external_id=row.external_id,
@@ -388,6 +395,7 @@ class RegistrationResource(resources.Resource):
                 start_month=row.start_month,
                 recipient=recipient,
                 account=account,
+                care=care,
             )
             problems = registration_errors(
                 data=row.data,

@@ -17,6 +17,8 @@ from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
     BeneficiaryStatus,
+    CareArrangement,
+    CareStatus,
     CategoryCoefficient,
     ChangeRecord,
     ChangeStatus,
@@ -241,6 +243,13 @@ def register_search(
                 "recipients",
                 queryset=AuthorizedRecipient.objects.filter(active=True),
                 to_attr="active_recipients",
+            ),
+            Prefetch(
+                "care_arrangements",
+                queryset=CareArrangement.objects.filter(
+                    status__in=[CareStatus.ACTIVE, CareStatus.PENDING]
+                ).order_by("start_month", "id"),
+                to_attr="current_care",
             ),
         )
         .order_by(*REGISTER_SORTS.order_by(sort or REGISTER_SORTS.parse("")))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from beneficiaries import person_summary, population, selectors
+from beneficiaries import care_summary, person_summary, population, selectors
 from beneficiaries.change_review import change_review
 from beneficiaries.confirmations import bulk_approval_figures
 from beneficiaries.errors import BeneficiaryErrorCode as Code
@@ -119,6 +119,10 @@ def beneficiary_detail(request, pk: int):
     month = timezone.localdate().replace(day=1)
     held = person_summary.categories_held(beneficiary, month)
     tables = load_policy_tables()
+    menu_kinds = (
+        _change_menu_kinds(beneficiary) if request.user.role == Role.COMMUNE_OFFICER else []
+    )
+    menu = [(url, label) for url, label, _kind in menu_kinds]
     return render(
         request,
         "beneficiaries/beneficiary_detail.html",
@@ -145,24 +149,28 @@ def beneficiary_detail(request, pk: int):
                 beneficiary=beneficiary, identifiers=identifiers_for(request.user)
             ),
             "population_checks": beneficiary.population_checks.order_by("-checked_at")[:5],
-            "change_menu": _change_menu(beneficiary)
-            if request.user.role == Role.COMMUNE_OFFICER
-            else [],
+            "change_menu": menu,
+            "care_rows": care_summary.care_rows(beneficiary, month, tables=tables),
+            "caring_for": care_summary.caring_for(user=request.user, beneficiary=beneficiary),
+            "care_links": [(url, label) for url, label, kind in menu_kinds if kind in CARE_KINDS],
         },
     )
 
 
-def _change_menu(beneficiary) -> list[tuple[str, str]]:
-    """(address, label) of each change that makes sense for this person (`applicable_kinds`,
-    the same answer the server gives); a death has its own form."""
+CARE_KINDS = (ChangeKind.SET_CARE, ChangeKind.END_CARE)
+
+
+def _change_menu_kinds(beneficiary) -> list[tuple[str, str, str]]:
+    """(address, label, kind) of each change that makes sense for this person
+    (`applicable_kinds`, the same answer the server gives); a death has its own form."""
     menu = []
     for kind in applicable_kinds(beneficiary):
         url = reverse("beneficiaries:change_create", args=[beneficiary.pk, kind])
         if kind == ChangeKind.STOP:
-            menu.append((f"{url}?reason={ChangeReason.DEATH}", _("Report a death")))
-            menu.append((url, _("Stop (another reason)")))
+            menu.append((f"{url}?reason={ChangeReason.DEATH}", _("Report a death"), kind))
+            menu.append((url, _("Stop (another reason)"), kind))
         else:
-            menu.append((url, ChangeKind(kind).label))
+            menu.append((url, ChangeKind(kind).label, kind))
     return menu
 
 

@@ -56,8 +56,10 @@ MASKED_FIELDS = {
     "beneficiary_id_number": "id",
     "payee_id_number": "id",
     "funeral_payee_id_number": "id",
+    "carer_id_number": "id",
     "phone": "phone",
     "payee_phone": "phone",
+    "carer_phone": "phone",
     "account_number": "account",
     "msisdn": "phone",  # Viettel Pay's wallet number, in its callbacks
 }

@@ -6,6 +6,7 @@ exactly what the server accepts.
 - No suspension of someone suspended, no resumption of someone receiving.
 - No "remove recipient" without a recipient in force, no "close account" without an active one.
 - No second change of a kind already waiting (draft, submitted or proposed).
+- A care arrangement is set for someone receiving, and ended only where one is in force.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountStatus
+from beneficiaries.care_models import CareArrangement, CareStatus
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import (
     Beneficiary,
@@ -40,6 +42,8 @@ MENU_KINDS = (
     ChangeKind.REMOVE_RECIPIENT,
     ChangeKind.SET_ACCOUNT,
     ChangeKind.CLOSE_ACCOUNT,
+    ChangeKind.SET_CARE,
+    ChangeKind.END_CARE,
 )
 
 
@@ -51,13 +55,14 @@ class Refusal:
 
 @dataclass(frozen=True)
 class PersonFacts:
-    """What the decision reads about the person (three small queries, or given)."""
+    """What the decision reads about the person (four small queries, or given)."""
 
     status: str
     dead: bool
     has_recipient: bool
     has_account: bool
     open_kinds: frozenset[str]
+    has_active_care: bool = False
 
     @classmethod
     def of(cls, b: Beneficiary) -> PersonFacts:
@@ -71,6 +76,9 @@ class PersonFacts:
                     "kind", flat=True
                 )
             ),
+            has_active_care=CareArrangement.objects.filter(
+                beneficiary=b, status=CareStatus.ACTIVE
+            ).exists(),
         )
 
 
@@ -98,6 +106,15 @@ def kind_refusal(facts: PersonFacts, kind: str) -> Refusal | None:
         )
     if kind == ChangeKind.CLOSE_ACCOUNT and not facts.has_account:
         return Refusal(Code.NO_ACTIVE_ACCOUNT, _("The beneficiary has no active account to close."))
+    if kind == ChangeKind.SET_CARE and facts.status != BeneficiaryStatus.ACTIVE:
+        return Refusal(
+            Code.NOT_ACTIVE,
+            _("A care arrangement is set only for a beneficiary who is receiving."),
+        )
+    if kind == ChangeKind.END_CARE and not facts.has_active_care:
+        return Refusal(
+            Code.NO_ACTIVE_CARE, _("The beneficiary has no care arrangement in force to end.")
+        )
     if kind in facts.open_kinds:
         return Refusal(
             Code.CHANGE_ALREADY_OPEN,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -25,6 +26,7 @@ from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
     BeneficiaryStatus,
+    CareStatus,
     Category,
     ChangeKind,
     ChangeReason,
@@ -36,6 +38,14 @@ from beneficiaries.models import (
 )
 from beneficiaries.policy import funeral_support_amount
 from beneficiaries.policy_tables import load_policy_tables
+from beneficiaries.services.care import (
+    care_activate,
+    care_end,
+    care_follow_requirements,
+    care_follow_stop,
+    care_reject,
+    care_write,
+)
 from beneficiaries.services.checks import (
     OPEN_STATUSES,
     change_errors,
@@ -47,7 +57,7 @@ from beneficiaries.services.checks import (
     tag,
 )
 from beneficiaries.services.closed_months import first_open_month
-from beneficiaries.services.inputs import ChangeInput
+from beneficiaries.services.inputs import ChangeInput, care_normalized
 from beneficiaries.services.registration import account_write
 from beneficiaries.services.rulebook import stored_change_errors
 from beneficiaries.signals import change_decided
@@ -84,13 +94,15 @@ def change_record_create(
     source: str = ChangeSource.OFFICER,
     today: datetime.date | None = None,
 ) -> ChangeRecord:
-    """Record a change (stop, suspend, resume, category, disability, move, recipient, account).
+    """Record a change (stop, suspend, resume, category, disability, move, recipient, account,
+    care arrangement set or ended).
 
-    Nothing about the beneficiary changes until a district officer approves. A new recipient or
-    account is written inert (inactive / pending) and linked to the change. Raises AppError
-    (coded, by field) or AppForbidden (NOT_MAKER).
+    Nothing about the beneficiary changes until a district officer approves. A new recipient,
+    account or care arrangement is written inert (inactive / pending) and linked to the change.
+    Raises AppError (coded, by field) or AppForbidden (NOT_MAKER).
     """
     today = today or timezone.localdate()
+    data = replace(data, care=care_normalized(data.care))
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     require_maker(maker, beneficiary.commune)
     errors = change_errors(beneficiary=beneficiary, data=data, today=today)
@@ -134,6 +146,19 @@ def change_record_create(
         )
     elif data.kind == ChangeKind.CLOSE_ACCOUNT:
         account = beneficiary.accounts.get(status=AccountStatus.ACTIVE)
+    care = None
+    if data.kind == ChangeKind.SET_CARE:
+        care = care_write(
+            beneficiary=beneficiary,
+            care=data.care,
+            start_month=effective,
+            status=CareStatus.PENDING,
+            decision_number=data.decision_number,
+            decision_date=data.decision_date,
+            user=maker,
+        )
+    elif data.kind == ChangeKind.END_CARE:
+        care = beneficiary.care_arrangements.get(pk=data.care_arrangement_id)
     change = ChangeRecord(
         beneficiary=beneficiary,
         commune=beneficiary.commune,
@@ -157,6 +182,7 @@ def change_record_create(
         new_commune=data.new_commune,
         recipient=recipient,
         account=account,
+        care_arrangement=care,
         maker=maker,
         submitted_at=timezone.now() if submit else None,
     )
@@ -242,6 +268,8 @@ def _discard_inert_rows(change: ChangeRecord, user) -> None:
             account.closed_on = timezone.localdate()
             tag(user, account)
             account.save(update_fields=["status", "closed_on"])
+    if change.kind in (ChangeKind.SET_CARE, ChangeKind.REGISTER) and change.care_arrangement_id:
+        care_reject(change.care_arrangement, user)
 
 
 # --- The checker: reject, approve -----------------------------------------------------------
@@ -284,7 +312,13 @@ def change_record_approve(
     change = (
         ChangeRecord.objects.select_for_update(of=("self",))
         .select_related(
-            "beneficiary", "commune", "new_category", "old_category", "recipient", "account"
+            "beneficiary",
+            "commune",
+            "new_category",
+            "old_category",
+            "recipient",
+            "account",
+            "care_arrangement",
         )
         .get(pk=change.pk)
     )
@@ -310,16 +344,25 @@ def change_record_approve(
     if change.kind == ChangeKind.STOP and change.reason == ChangeReason.DEATH:
         # Due from the next list whenever the stop itself takes effect.
         _create_funeral_support(change, change.beneficiary, approved_by)
+    withdrawn = []
+    if change.kind == ChangeKind.STOP:
+        # Care support ends with the allowance, in this transaction, whenever the stop applies.
+        withdrawn = care_follow_stop(change, approved_by)
+    if change.kind in (ChangeKind.CHANGE_CATEGORY, ChangeKind.CHANGE_DISABILITY):
+        care_follow_requirements(change, approved_by)
     # A change takes effect from its month: one dated in a later month waits for
     # changes_apply_due (run daily by beat). Registrations apply at once: the person is paid
-    # from the start month in any case.
-    if change.kind == ChangeKind.REGISTER or change.effective_month <= today.replace(day=1):
+    # from the start month in any case, and so are care arrangements, by their months.
+    if change.kind in APPLY_AT_ONCE or change.effective_month <= today.replace(day=1):
         change_apply(change=change, user=approved_by, today=today)
         change.applied_at = timezone.now()
     tag(approved_by, change)
     change.save()
     _log_decision("change approved", change, approved_by)
     change_decided.send(sender=ChangeRecord, change=change)
+    for other in withdrawn:
+        _log_decision("change cancelled", other, approved_by)
+        change_decided.send(sender=ChangeRecord, change=other)
     return change
 
 
@@ -410,6 +453,8 @@ def _apply_register(change, b, user, month, today) -> list:
     b.status = BeneficiaryStatus.ACTIVE
     if change.account_id and change.account.status == AccountStatus.PENDING:
         _activate_account(change.account, b, user, month)
+    if change.care_arrangement_id:
+        care_activate(change.care_arrangement, user)
     return [b]
 
 
@@ -498,6 +543,19 @@ def _apply_close_account(change, b, user, month, today) -> list:
     return [account]
 
 
+def _apply_set_care(change, b, user, month, today) -> list:
+    care_activate(change.care_arrangement, user)
+    return []
+
+
+def _apply_end_care(change, b, user, month, today) -> list:
+    care_end(change.care_arrangement, user, first_month_not_paid=month)
+    return []
+
+
+# Applied on approval whatever the month: the rows carry their own months.
+APPLY_AT_ONCE = frozenset({ChangeKind.REGISTER, ChangeKind.SET_CARE, ChangeKind.END_CARE})
+
 APPLIERS: dict[str, Applier] = {
     ChangeKind.REGISTER: _apply_register,
     ChangeKind.STOP: _apply_stop,
@@ -510,6 +568,8 @@ APPLIERS: dict[str, Applier] = {
     ChangeKind.REMOVE_RECIPIENT: _apply_remove_recipient,
     ChangeKind.SET_ACCOUNT: _apply_set_account,
     ChangeKind.CLOSE_ACCOUNT: _apply_close_account,
+    ChangeKind.SET_CARE: _apply_set_care,
+    ChangeKind.END_CARE: _apply_end_care,
 }
 
 

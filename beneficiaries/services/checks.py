@@ -29,6 +29,7 @@ from beneficiaries.models import (
 from beneficiaries.policy import PolicyTables
 from beneficiaries.policy_tables import load_policy_tables
 from beneficiaries.services.applicable import PersonFacts, kind_refusal
+from beneficiaries.services.care import check_care, check_care_end, check_care_of_person
 from beneficiaries.services.inputs import (
     ChangeInput,
     RegistrationInput,
@@ -272,6 +273,16 @@ def registration_errors(
         )
     if data.account is not None:
         check_account(errors, data.account, has_recipient=data.recipient is not None)
+    if data.care is not None:
+        check_care(
+            errors,
+            data.care,
+            start_month=data.start_month,
+            beneficiary=None,
+            categories=data.categories,
+            disability_level=data.disability_level if "K6" in data.categories else "",
+            person_id_numbers=(data.id_number,),
+        )
     return errors
 
 
@@ -372,6 +383,20 @@ def change_errors(
         else:
             has_recipient = beneficiary.recipients.filter(active=True).exists()
             check_account(errors, data.account, has_recipient=has_recipient)
+    if data.kind == ChangeKind.SET_CARE:
+        if data.care is None:
+            errors.add("care_code", Code.CARE_CODE_INVALID, _("Choose the kind of care support."))
+        else:
+            check_care_of_person(
+                errors, data.care, beneficiary=beneficiary, start_month=data.effective_month
+            )
+    if data.kind == ChangeKind.END_CARE:
+        check_care_end(
+            errors,
+            beneficiary=beneficiary,
+            arrangement_id=data.care_arrangement_id,
+            first_month_not_paid=data.effective_month,
+        )
     return errors
 
 

@@ -4,8 +4,9 @@ it: payments registers the finder in its AppConfig.ready (`closed_month_finder_r
 A change that would take effect in a month whose list is already closed can no longer reach that
 list: the kinds in `MOVES_PAST_CLOSED` are moved to the first month still open, and the change
 keeps the month asked for and why (`ChangeRecord.requested_month`, `month_moved`). A change that
-adds money (a resumption, a new category or level) keeps its month: the next list pays the
-months before as arrears. A death keeps its month: the law dates it.
+adds money (a resumption, a new category or level, a care arrangement set) keeps its month: the
+next list pays the months before as arrears. A death keeps its month: the law dates it. Ending a
+care arrangement moves like a stop.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ MOVES_PAST_CLOSED = frozenset(
         ChangeKind.REMOVE_RECIPIENT,
         ChangeKind.SET_ACCOUNT,
         ChangeKind.CLOSE_ACCOUNT,
+        ChangeKind.END_CARE,
     }
 )
 

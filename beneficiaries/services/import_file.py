@@ -52,7 +52,20 @@ COLUMNS = [
     "account_provider",
     "account_number",
     "account_holder",
+    # Care support (Decree 20 Art. 20), optional, may be absent: empty care_code, no arrangement.
+    "care_code",
+    "carer_full_name",
+    "carer_id_number",
+    "carer_relationship",
+    "carer_phone",
 ]
+CARE_COLUMNS = (
+    "care_code",
+    "carer_full_name",
+    "carer_id_number",
+    "carer_relationship",
+    "carer_phone",
+)
 REQUIRED = {
     "full_name",
     "date_of_birth",
@@ -89,6 +102,11 @@ LABELS = {
     "account_provider": "Tổ chức chi trả",
     "account_number": "Số tài khoản",
     "account_holder": "Chủ tài khoản",
+    "care_code": "Mã hỗ trợ chăm sóc",
+    "carer_full_name": "Họ tên người chăm sóc",
+    "carer_id_number": "Số định danh người chăm sóc",
+    "carer_relationship": "Quan hệ của người chăm sóc",
+    "carer_phone": "Số điện thoại người chăm sóc",
 }
 EXTRA_ALIASES = {
     "ho ten": "full_name",
@@ -103,6 +121,10 @@ EXTRA_ALIASES = {
     "don vi chi tra": "account_provider",
     "nguoi nhan thay la": "recipient_kind",
     "loai nguoi nhan": "recipient_kind",
+    "ho tro cham soc": "care_code",
+    "nguoi cham soc": "carer_full_name",
+    "ho ten nguoi nuoi duong": "carer_full_name",
+    "so cccd nguoi cham soc": "carer_id_number",
 }
 HEADER_ALIASES = {
     **{search_key(c): c for c in COLUMNS},
@@ -137,6 +159,14 @@ HELP = {
     "account_provider": "Chọn trong danh sách; để trống nếu nhận tiền mặt qua bưu điện",
     "account_number": "Số tài khoản; số ví Viettel Money là số điện thoại Viettel của chủ ví",
     "account_holder": "Chọn trong danh sách: tài khoản của đối tượng hay của người nhận thay",
+    "care_code": (
+        "Chọn trong danh sách nếu có người nhận chăm sóc, nuôi dưỡng (Điều 20 Nghị định 20), "
+        "hưởng từ tháng bắt đầu hưởng; để trống nếu không có"
+    ),
+    "carer_full_name": "Họ và tên người nhận chăm sóc, nuôi dưỡng (người thành niên)",
+    "carer_id_number": "12 chữ số trên thẻ căn cước của người chăm sóc",
+    "carer_relationship": "Ví dụ: cô ruột, hàng xóm",
+    "carer_phone": "10 chữ số, bắt đầu bằng 0",
 }
 # The drop-down's values are "code — name"; the reader takes the code before the separator.
 CHOICE_SEPARATORS = (" — ", " – ", " - ")
@@ -166,6 +196,12 @@ FIELD_TO_COLUMN = {
     "account_number": "account_number",
     "account_holder": "account_holder",
     "decision_file": "decision_number",
+    # The care arrangement's fields the file has no column for.
+    "care_variant": "care_code",
+    "care_end_month": "care_code",
+    "carer_date_of_birth": "carer_id_number",
+    "care_account_provider": "care_code",
+    "care_account_number": "care_code",
 }
 
 

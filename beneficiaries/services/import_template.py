@@ -31,7 +31,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.models import AccountHolder
-from beneficiaries.models import Category, CategoryKind, DisabilityLevel, RecipientKind, Sex
+from beneficiaries.models import (
+    CareCode,
+    Category,
+    CategoryKind,
+    DisabilityLevel,
+    RecipientKind,
+    Sex,
+)
 from beneficiaries.services.import_file import COLUMNS, HELP, LABELS, REQUIRED
 from beneficiaries.services.importing import import_communes
 from providers.models import Provider, ProviderChannel
@@ -51,6 +58,8 @@ TEXT_COLUMNS = (
     "recipient_id_number",
     "recipient_phone",
     "account_number",
+    "carer_id_number",
+    "carer_phone",
 )
 # Columns whose drop-down must be kept to: a value off the list is refused by the spreadsheet.
 # The category's list only suggests (several categories are written "K5C;K6").
@@ -61,6 +70,7 @@ STRICT_LISTS = (
     "account_provider",
     "account_holder",
     "commune_code",
+    "care_code",
 )
 WIDTHS = {
     "full_name": 26,
@@ -71,10 +81,21 @@ WIDTHS = {
     "recipient_kind": 30,
     "account_provider": 32,
     "account_holder": 30,
+    "care_code": 40,
+    "carer_full_name": 26,
 }
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF3D6")
 EXAMPLE_FILL = PatternFill("solid", fgColor="E8F1FB")
 BOLD = Font(bold=True)
+
+
+# The file is in Vietnamese whatever the interface's language (the contract, not interface text).
+CARE_CODE_NAMES = {
+    CareCode.FOSTER_K1: "Nhận nuôi dưỡng trẻ em mồ côi (K1)",
+    CareCode.FOSTER_K5D: "Nhận nuôi dưỡng người cao tuổi (K5D)",
+    CareCode.HOUSEHOLD_DISABLED: "Hộ gia đình trực tiếp chăm sóc người khuyết tật đặc biệt nặng",
+    CareCode.FOSTER_DISABLED: "Nhận nuôi dưỡng người khuyết tật đặc biệt nặng",
+}
 
 
 def choice(code: str, name: str) -> str:
@@ -120,6 +141,9 @@ def template_lists(*, user) -> Lists:
                 choice(AccountHolder.BENEFICIARY, "Đối tượng"),
                 choice(AccountHolder.RECIPIENT, "Người nhận thay / giám hộ"),
             ],
+            # The import takes no end month: the disabled parent's support (which needs one)
+            # is set by a change.
+            "care_code": [choice(code, name) for code, name in CARE_CODE_NAMES.items()],
         }
     )
 
@@ -252,6 +276,11 @@ def _example_row(sheet: Worksheet, lists: Lists, today: datetime.date) -> None:
         ),
         "account_number": "0971234567",
         "account_holder": lists.by_column["account_holder"][-1],
+        "care_code": "",
+        "carer_full_name": "",
+        "carer_id_number": "",
+        "carer_relationship": "",
+        "carer_phone": "",
     }
     sheet.append([values[c] for c in COLUMNS])
     for index, column in enumerate(COLUMNS, start=1):

@@ -28,6 +28,44 @@ class AccountInput:
 
 
 @dataclass(frozen=True)
+class CareInput:
+    """A care arrangement (Decree 20 Art. 20): the code, the carer (empty for
+    CS_DISABLED_PARENT), the carer's account (none: cash) and, when known, its last month. Its
+    first month is the change's effective month or the registration's start month."""
+
+    code: str
+    variant: str = ""
+    carer_full_name: str = ""
+    carer_id_number: str = ""
+    carer_date_of_birth: datetime.date | None = None
+    carer_relationship: str = ""
+    carer_phone: str = ""
+    account_provider: str = ""
+    account_number: str = ""
+    end_month: datetime.date | None = None
+
+
+def care_normalized(care: CareInput | None) -> CareInput | None:
+    """The carer's numbers as the rest of the register keeps them (fullwidth digits, stray
+    spaces, +84), the name with single spaces."""
+    if care is None:
+        return None
+    number = validation.normalize_text_digits(care.account_number)
+    if care.account_provider == "VIETTELPAY":
+        number = validation.normalize_phone(care.account_number)
+    return replace(
+        care,
+        code=care.code.strip().upper(),
+        carer_full_name=" ".join(care.carer_full_name.split()),
+        carer_relationship=care.carer_relationship.strip(),
+        carer_id_number=validation.normalize_id_number(care.carer_id_number),
+        carer_phone=validation.normalize_phone(care.carer_phone),
+        account_provider=care.account_provider.strip().upper(),
+        account_number=number,
+    )
+
+
+@dataclass(frozen=True)
 class RegistrationInput:
     full_name: str
     date_of_birth: datetime.date
@@ -46,6 +84,7 @@ class RegistrationInput:
     recipient: RecipientInput | None = None
     account: AccountInput | None = None
     external_id: str = ""
+    care: CareInput | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +107,9 @@ class ChangeInput:
     new_commune: AdministrativeUnit | None = None
     recipient: RecipientInput | None = None
     account: AccountInput | None = None
+    # SET_CARE: the arrangement from the effective month; END_CARE: the arrangement that ends.
+    care: CareInput | None = None
+    care_arrangement_id: int | None = None
 
 
 def registration_normalized(data: RegistrationInput) -> RegistrationInput:
@@ -91,4 +133,5 @@ def registration_normalized(data: RegistrationInput) -> RegistrationInput:
         phone=validation.normalize_phone(data.phone),
         recipient=recipient,
         account=account,
+        care=care_normalized(data.care),
     )

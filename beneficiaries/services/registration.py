@@ -19,6 +19,7 @@ from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
     BeneficiaryStatus,
+    CareStatus,
     Category,
     ChangeKind,
     ChangeReason,
@@ -26,6 +27,7 @@ from beneficiaries.models import (
     ChangeSource,
     ChangeStatus,
 )
+from beneficiaries.services.care import care_write
 from beneficiaries.services.checks import (
     check_decision_file,
     registration_errors,
@@ -120,12 +122,12 @@ def beneficiary_register(
 ) -> ChangeRecord:
     """Register a new beneficiary as a `register` change record.
 
-    The person, categories, recipient and account are written at once but stay inert (pending)
-    until a district officer approves; `submit=False` keeps the change as a draft. With
-    `initial_load` (migrating already-approved people from an older system: the administrator
-    only, before the commune's first closed list, see `initial_load_check`) the person is
-    active at once and the change is recorded as approved, with no arrears before start_month,
-    logged in the export/audit log and "initial load by <user>" on every history row.
+    The person, categories, recipient, account and care arrangement are written at once but stay
+    inert (pending) until a district officer approves; `submit=False` keeps the change as a
+    draft. With `initial_load` (migrating already-approved people from an older system: the
+    administrator only, before the commune's first closed list, see `initial_load_check`) the
+    person is active at once and the change is recorded as approved, with no arrears before
+    start_month, logged in the export/audit log and "initial load by <user>" on every history row.
     Raises AppError (coded, by field; INITIAL_LOAD_AFTER_CLOSED_LIST) or AppForbidden (NOT_MAKER,
     INITIAL_LOAD_NOT_ALLOWED); on any error nothing is saved. Not durable: the portal registers
     an application inside its own transaction.
@@ -239,6 +241,18 @@ def registration_write(
             user=maker,
             reason=reason,
         )
+    care = None
+    if data.care is not None:
+        care = care_write(
+            beneficiary=beneficiary,
+            care=data.care,
+            start_month=data.start_month,
+            status=CareStatus.ACTIVE if initial_load else CareStatus.PENDING,
+            decision_number=data.decision_number,
+            decision_date=data.decision_date,
+            user=maker,
+            reason=reason,
+        )
     now = timezone.now()
     change = ChangeRecord(
         beneficiary=beneficiary,
@@ -254,6 +268,7 @@ def registration_write(
         source=source,
         recipient=recipient,
         account=account,
+        care_arrangement=care,
         maker=maker,
         submitted_at=now if (submit or initial_load) else None,
         decided_at=now if initial_load else None,

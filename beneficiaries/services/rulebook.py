@@ -178,8 +178,10 @@ def check_disability_change(
 def stored_change_errors(change: ChangeRecord, *, today: datetime.date) -> FieldErrors:
     """The rulebook run again on a change as it is stored, when the checker decides: the new
     recipient or guardian (a registration's or a recipient change's), the funeral payee of a
-    death, the new category in its effective month. A change recorded before a rule existed,
-    or whose facts changed since (the guardian has died), is refused with the same codes."""
+    death, the new category in its effective month, the care arrangement of a registration or a
+    SET_CARE (its code, carer and months) or the arrangement an END_CARE ends. A change recorded
+    before a rule existed, or whose facts changed since (the guardian has died), is refused with
+    the same codes."""
     errors = FieldErrors()
     person = change.beneficiary
     if change.kind in (ChangeKind.REGISTER, ChangeKind.SET_RECIPIENT) and change.recipient_id:
@@ -215,4 +217,9 @@ def stored_change_errors(change: ChangeRecord, *, today: datetime.date) -> Field
                 change.effective_month,
             ),
         )
+    if change.care_arrangement_id:
+        # The care rule (services.care, which reads this module's lookups).
+        from beneficiaries.services.care import stored_care_errors
+
+        stored_care_errors(change, errors)
     return errors

@@ -31,6 +31,17 @@ def person(hue_units):
 
 
 def test_every_kind_of_change_has_a_form(client, officers, person):
+    from beneficiaries.care_models import CareArrangement
+
+    CareArrangement.objects.create(  # something to end (END_CARE)
+        beneficiary=person,
+        code="CS_FOSTER_K5D",
+        status="active",
+        carer_full_name="Trần Văn Bình",
+        carer_id_number="046080001234",
+        carer_relationship="Con trai",
+        start_month=datetime.date(2024, 7, 1),
+    )
     client.force_login(officers["commune"])
     for kind in CHANGE_FIELDS:
         response = client.get(reverse("beneficiaries:change_create", args=[person.pk, kind]))

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from beneficiaries.forms import CHANGE_FIELDS
-from beneficiaries.models import Category
+from beneficiaries.models import CareArrangement, Category
 from beneficiaries.services.applicable import applicable_kinds
 from beneficiaries.services.changes import change_record_create
 from beneficiaries.services.inputs import ChangeInput
@@ -151,6 +151,17 @@ def build():
         people.append(b)
     AccountFactory(beneficiary=people[1], account_name="TRAN VAN DUC")
     RecipientFactory(beneficiary=people[2], full_name="Le Van Binh", relationship="Uncle")
+    # A care arrangement: the person's care panel has a row, and END_CARE has its form.
+    CareArrangement.objects.create(
+        beneficiary=people[0],
+        code="CS_FOSTER_K5D",
+        status="active",
+        carer_full_name="Le Van Binh",
+        carer_id_number="046080001234",
+        carer_relationship="Neighbour",
+        start_month=datetime.date(2024, 7, 1),
+        decision_number="5/QD-UBND",
+    )
     period = payment_period_open(unit=district, month=DEC)
     payment_list_generate(period=period, generated_by=None)
     # A provider's failure, recorded as the adapters record it: its code and Vietnamese reason.
