@@ -477,6 +477,25 @@ class ChangeForm(ServiceErrorsMixin, CareFieldsForm):
         if kind == ChangeKind.SET_CARE:
             self.fields["care_code"].required = True
             self.fields["effective_month"].label = _("Care support paid from (month)")
+            # As the decision reads: what, who cares, from and until when, the variant (only
+            # for a parent with a disability), the carer's account, then the decision.
+            self.order_fields(
+                [
+                    "reason",
+                    "care_code",
+                    "carer_full_name",
+                    "carer_id_number",
+                    "carer_date_of_birth",
+                    "carer_relationship",
+                    "carer_phone",
+                    "effective_month",
+                    "care_end_month",
+                    "care_variant",
+                    "care_account_provider",
+                    "care_account_number",
+                    *common[2:],
+                ]
+            )
         if kind == ChangeKind.END_CARE:
             self.fields["care_arrangement"].required = True
             self.fields["care_arrangement"].choices = [
