@@ -203,12 +203,16 @@ def test_disabled_parent_is_paid_as_their_allowance_is(hue_units):
     )
     period = generate(hue_units["district"], DEC)
     care, own = care_line(period, arrangement), own_line(period, parent)
-    assert (care.payee_name, care.payee_id_number, care.channel, care.account_number) == (
-        own.payee_name,
-        own.payee_id_number,
-        own.channel,
-        own.account_number,
-    ) == ("Lê Văn Tèo", "046080000111", "account", "0981112223")
+    assert (
+        (care.payee_name, care.payee_id_number, care.channel, care.account_number)
+        == (
+            own.payee_name,
+            own.payee_id_number,
+            own.channel,
+            own.account_number,
+        )
+        == ("Lê Văn Tèo", "046080000111", "account", "0981112223")
+    )
     assert care.account_id == own.account_id
 
 
@@ -300,7 +304,10 @@ def test_late_approved_arrangement_gets_arrears_month_by_month(hue_units, office
     payment_list_close(period=period, closed_by=checker)
     # December: paid already, no arrears again; now 4 years old -> 1.5.
     dec = generate(hue_units["district"], DEC)
-    assert (care_line(dec, arrangement).amount_arrears, care_line(dec, arrangement).amount_care) == (
+    assert (
+        care_line(dec, arrangement).amount_arrears,
+        care_line(dec, arrangement).amount_care,
+    ) == (
         0,
         750_000,
     )
