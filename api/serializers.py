@@ -137,6 +137,8 @@ class PaymentLineSerializer(IdentifiersShownByRole):
         fields = [
             "line_no",
             "reference",
+            "line_kind",
+            "care_arrangement",
             "beneficiary",
             "commune",
             "full_name",

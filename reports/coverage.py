@@ -98,12 +98,22 @@ def _register_figures(communes: list[int], month: datetime.date) -> dict[tuple, 
 
 def _payment_figures(communes: list[int], month: datetime.date) -> dict[tuple, dict]:
     """(commune, provider, category) → paid / not paid counts and amounts of the month's lists
-    (the latest generated list of each closing unit, closed or not)."""
+    (the latest generated list of each closing unit, closed or not). The amounts count every
+    line, care support to carers included; the counts are of people, by their own line (a
+    person cared for also has a care line, paid to someone else: it is not a second person)."""
     cells: dict[tuple, dict] = defaultdict(_cell)
     lines = PaymentLine.objects.filter(
         commune_id__in=communes, payment_list__period__month=month
-    ).values_list("commune_id", "provider__code", "categories", "channel", "status", "amount_total")
-    for commune_id, provider, categories, channel, status, amount in lines.iterator(
+    ).values_list(
+        "commune_id",
+        "provider__code",
+        "categories",
+        "channel",
+        "status",
+        "amount_total",
+        "care_arrangement_id",
+    )
+    for commune_id, provider, categories, channel, status, amount, arrangement in lines.iterator(
         chunk_size=5000
     ):
         keys = [(commune_id, "", ""), (commune_id, provider, "")]
@@ -113,6 +123,9 @@ def _payment_figures(communes: list[int], month: datetime.date) -> dict[tuple, d
             cell["amount_due"] += amount
             if status == LineStatus.PAID:
                 cell["amount_paid"] += amount
+            if arrangement is not None:
+                continue
+            if status == LineStatus.PAID:
                 if channel == Channel.ACCOUNT:
                     cell["paid_account_count"] += 1
                 else:
