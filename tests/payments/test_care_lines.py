@@ -343,3 +343,162 @@ def test_carry_over_stays_on_the_same_arrangement(hue_units, officers, checker):
     unpaid_own.refresh_from_db()
     assert failed.carried_over_to_id == care_line(dec, arrangement).pk
     assert unpaid_own.carried_over_to_id == own_line(dec, child).pk
+
+
+def test_review_xlsx_csv_settlement_and_api_agree_to_the_dong(client, hue_units, officers, checker):
+    """A list with allowance, care, funeral, arrears and carried-over lines: every figure of
+    the review, the official xlsx, the CSV, the settlement and the API is the same."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from api.serializers import PaymentLineSerializer
+    from beneficiaries.models import FuneralSupport
+    from payments.exporting import payment_list_csv, payment_list_xlsx
+    from payments.reconciliation import period_reconcile
+    from payments.selectors import review
+    from payments.settlement import settlement_xlsx
+    from tests.payments.test_reconciliation import statement_of
+
+    c = hue_units["commune"]
+    child = person(c, datetime.date(2023, 6, 1), ["K1"])
+    elder = person(c, datetime.date(1940, 1, 1), ["K5C"])
+    dead = person(c, datetime.date(1935, 1, 1), ["K5C"])
+    household = person(hue_units["neighbour"], datetime.date(1990, 1, 1), ["K6"], **XS)
+    foster = CareArrangementFactory(beneficiary=child)
+    nov = _close(hue_units["district"], NOV, officers, checker)
+    # November: the foster carer and the elder did not collect.
+    for line in (care_line(nov, foster), own_line(nov, elder)):
+        line.status = LineStatus.UNPAID
+        line.save(update_fields=["status"])
+    # Approved since: household care from October (arrears), and a death (funeral support).
+    late = CareArrangementFactory(
+        beneficiary=household, code="CS_HOUSEHOLD_DISABLED", start_month=OCT
+    )
+    ChangeRecord.objects.create(
+        beneficiary=household,
+        commune=household.commune,
+        kind="set_care",
+        reason="new_decision",
+        effective_month=OCT,
+        status="approved",
+        maker=officers["commune"],
+        checker=officers["district"],
+        decided_at=timezone.now(),
+        care_arrangement=late,
+    )
+    stop = ChangeRecord.objects.create(
+        beneficiary=dead,
+        commune=c,
+        kind="stop",
+        reason="death",
+        effective_month=DEC,
+        status="approved",
+        maker=officers["commune"],
+        checker=officers["district"],
+        decided_at=timezone.now(),
+    )
+    FuneralSupport.objects.create(
+        beneficiary=dead,
+        change=stop,
+        amount=10_000_000,
+        month_due=DEC,
+        payee_name="Nguyễn Văn Con",
+        payee_id_number="046080000999",
+    )
+    dec = generate(hue_units["district"], DEC, officers["district"])
+    plist = dec.payment_list
+    care_dec = care_line(dec, late)
+    assert (care_dec.amount_care, care_dec.amount_arrears) == (500_000, 2 * 500_000)
+    assert care_line(dec, foster).amount_carried_over == 1_250_000
+    assert own_line(dec, dead).line_kind == LineKind.FUNERAL
+    lines = list(plist.lines.all())
+    parts = {
+        "regular": sum(line.amount_regular for line in lines),
+        "care": sum(line.amount_care for line in lines),
+        "arrears": sum(line.amount_arrears for line in lines),
+        "funeral": sum(line.amount_funeral for line in lines),
+        "carried": sum(line.amount_carried_over for line in lines),
+        "total": sum(line.amount_total for line in lines),
+    }
+    # Hand-computed: allowances K1 1.250.000 + K5C 500.000 + K6 adult 1.000.000; care
+    # K1 foster 1.250.000 + household 500.000; arrears 2 × 500.000; funeral 10.000.000;
+    # carried over 1.250.000 (care) + 500.000 (the elder's allowance).
+    assert parts == {
+        "regular": 2_750_000,
+        "care": 1_750_000,
+        "arrears": 1_000_000,
+        "funeral": 10_000_000,
+        "carried": 1_750_000,
+        "total": 17_250_000,
+    }
+    assert plist.total_amount == parts["total"]
+    assert plist.line_count == len(lines) == 6
+
+    # The review page's figures.
+    totals = review(user=officers["district"], period=dec)["totals"]
+    assert {k: totals[k] for k in parts} == parts
+    assert (totals["n"], totals["people"], totals["care_lines"]) == (6, 4, 2)
+    client.force_login(officers["district"])
+    from django.urls import reverse
+
+    html = client.get(reverse("payments:review", args=[dec.pk])).content.decode()
+    assert 'data-figure="care">1.750.000 ₫<' in html
+    assert 'data-figure="total">17.250.000 ₫<' in html
+
+    # The CSV: its amounts add up to the same parts; its last two columns are the kind and care.
+    rows = list(csv.DictReader(io.StringIO(payment_list_csv(plist).decode("utf-8-sig"))))
+    assert list(rows[0])[-2:] == ["line_kind", "amount_care"]
+    assert sum(int(r["amount_care"]) for r in rows) == parts["care"]
+    assert sum(int(r["amount_total"]) for r in rows) == parts["total"]
+    assert sorted(r["line_kind"] for r in rows) == [
+        "allowance",
+        "allowance",
+        "allowance",
+        "care_support",
+        "care_support",
+        "funeral",
+    ]
+
+    # The official xlsx: the district summary's total row.
+    wb = load_workbook(io.BytesIO(payment_list_xlsx(plist)))
+    ws = wb["Tổng hợp"]
+    total_row = next(
+        [cell.value for cell in row]
+        for row in ws.iter_rows()
+        if str(row[1].value or "").startswith("Tổng cộng")
+    )
+    # regular, care, arrears, funeral, carried over, total
+    assert total_row[5:11] == [
+        parts["regular"],
+        parts["care"],
+        parts["arrears"],
+        parts["funeral"],
+        parts["carried"],
+        parts["total"],
+    ]
+
+    # The API's lines.
+    data = PaymentLineSerializer(lines, many=True, context={"request": None}).data
+    assert sum(d["amount_care"] for d in data) == parts["care"]
+    assert {d["line_kind"] for d in data} == {"allowance", "care_support", "funeral"}
+
+    # Closed, sent, paid and reconciled: the settlement.
+    payment_list_close(period=dec, closed_by=checker)
+    dec.refresh_from_db()
+    dec.payment_list.lines.update(status=LineStatus.PAID)
+    dec.status = "submitted"
+    dec.save(update_fields=["status"])
+    period_reconcile(period=dec, user=officers["district"], fetch=statement_of(dec))
+    settlement = load_workbook(io.BytesIO(settlement_xlsx(dec)))["Tổng hợp"]
+    values = {
+        row[0]: row[1]
+        for row in settlement.iter_rows(values_only=True)
+        if row and isinstance(row[0], str) and len(row) > 1
+    }
+    assert values["Hỗ trợ chăm sóc, nuôi dưỡng"] == parts["care"]
+    assert values["Tổng số tiền của danh sách"] == parts["total"]
+    control = next(row for row in settlement.iter_rows(values_only=True) if row[0] == "Tổng cộng")
+    assert control[3] == parts["total"]  # control amount of every batch
+    assert control[7] == parts["total"]  # all paid
