@@ -502,3 +502,23 @@ def test_review_xlsx_csv_settlement_and_api_agree_to_the_dong(client, hue_units,
     control = next(row for row in settlement.iter_rows(values_only=True) if row[0] == "Tổng cộng")
     assert control[3] == parts["total"]  # control amount of every batch
     assert control[7] == parts["total"]  # all paid
+
+
+def test_the_care_explanation_is_stored_in_vietnamese_and_reads_in_english():
+    from django.utils import translation
+
+    from payments.explanation import explanation_text, line_explanation
+
+    stored = line_explanation(
+        regular="",
+        care="CS_FOSTER_K1 ×2,5 × 500.000 ₫",
+        arrears_months=[OCT],
+        funeral=False,
+        carried_over=True,
+    )
+    assert stored.startswith("hỗ trợ chăm sóc, nuôi dưỡng CS_FOSTER_K1 ×2,5 × 500.000 ₫; ")
+    with translation.override("en"):
+        assert explanation_text(stored) == (
+            "care support CS_FOSTER_K1 ×2,5 × 500.000 ₫; arrears 10/2026; "
+            "carried over from an earlier list"
+        )
