@@ -522,3 +522,29 @@ def test_the_care_explanation_is_stored_in_vietnamese_and_reads_in_english():
             "care support CS_FOSTER_K1 ×2,5 × 500.000 ₫; arrears 10/2026; "
             "carried over from an earlier list"
         )
+
+
+def test_uncollected_care_support_proposes_no_suspension_of_the_person(hue_units, officers):
+    """Three months uncollected counts the person's own line only: a carer who does not come
+    does not suspend the person cared for, and a care line paid does not hide that the person
+    did not come."""
+    from beneficiaries.models import ChangeKind
+    from payments.reconciliation import period_reconcile
+    from tests.payments.test_reconciliation import sent, statement_of
+
+    c, district, user = hue_units["commune"], hue_units["district"], officers["district"]
+    carer_away = person(c, datetime.date(2023, 6, 1), ["K1"])
+    person_away = person(c, datetime.date(2022, 6, 1), ["K1"])
+    away_carer = CareArrangementFactory(beneficiary=carer_away)
+    CareArrangementFactory(beneficiary=person_away)
+    for month in (OCT, NOV, DEC):
+        period = sent(district, month, user)
+        PaymentLine.objects.filter(payment_list__period=period, care_arrangement=away_carer).update(
+            status=LineStatus.UNPAID
+        )
+        PaymentLine.objects.filter(
+            payment_list__period=period, beneficiary=person_away, care_arrangement__isnull=True
+        ).update(status=LineStatus.UNPAID)
+    r = period_reconcile(period=period, user=user, fetch=statement_of(period))
+    assert r.suspensions_proposed == 1
+    assert ChangeRecord.objects.get(kind=ChangeKind.SUSPEND).beneficiary == person_away
