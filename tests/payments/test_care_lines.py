@@ -548,3 +548,22 @@ def test_uncollected_care_support_proposes_no_suspension_of_the_person(hue_units
     r = period_reconcile(period=period, user=user, fetch=statement_of(period))
     assert r.suspensions_proposed == 1
     assert ChangeRecord.objects.get(kind=ChangeKind.SUSPEND).beneficiary == person_away
+
+
+def test_the_person_page_and_the_lines_page_show_the_care_line_and_its_payee(
+    client, hue_units, officers
+):
+    from django.urls import reverse
+
+    c = hue_units["commune"]
+    child = person(c, datetime.date(2023, 6, 1), ["K1"])
+    CareArrangementFactory(beneficiary=child, carer_full_name="Hoàng Thị Nuôi")
+    period = generate(hue_units["district"], DEC)
+    client.force_login(officers["commune"])
+    html = client.get(reverse("beneficiaries:detail", args=[child.pk])).content.decode()
+    assert html.count('data-history-month="2026-12"') == 2  # the allowance and the care line
+    assert "hỗ trợ chăm sóc, nuôi dưỡng, trả cho Hoàng Thị Nuôi" in html
+    client.force_login(officers["district"])
+    html = client.get(reverse("payments:lines", args=[period.pk])).content.decode()
+    assert html.count('data-line-kind="care_support"') == 1
+    assert "Hoàng Thị Nuôi" in html
