@@ -567,3 +567,28 @@ def test_the_person_page_and_the_lines_page_show_the_care_line_and_its_payee(
     html = client.get(reverse("payments:lines", args=[period.pk])).content.decode()
     assert html.count('data-line-kind="care_support"') == 1
     assert "Hoàng Thị Nuôi" in html
+
+
+def test_the_api_gives_each_line_its_kind_and_care_amount(client, hue_units, officers):
+    from api.services import api_token_create
+
+    c = hue_units["commune"]
+    child = person(c, datetime.date(2023, 6, 1), ["K1"])
+    arrangement = CareArrangementFactory(beneficiary=child)
+    period = generate(hue_units["district"], DEC)
+    _token, key = api_token_create(
+        name="Hệ thống huyện",
+        unit=hue_units["district"],
+        role="district_officer",
+        created_by=officers["admin"],
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    rows = client.get(f"/api/v1/payment-periods/{period.pk}/lines/", **headers).json()["results"]
+    assert [(r["line_kind"], r["care_arrangement"], r["amount_care"]) for r in rows] == [
+        ("allowance", None, 0),
+        ("care_support", arrangement.pk, 1_250_000),
+    ]
+    (listed,) = client.get("/api/v1/payment-periods/", {"month": "2026-12"}, **headers).json()[
+        "results"
+    ]
+    assert (listed["line_count"], listed["total_amount"]) == (2, 2 * 1_250_000)
