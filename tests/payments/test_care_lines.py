@@ -592,3 +592,16 @@ def test_the_api_gives_each_line_its_kind_and_care_amount(client, hue_units, off
         "results"
     ]
     assert (listed["line_count"], listed["total_amount"]) == (2, 2 * 1_250_000)
+
+
+def test_the_review_compares_the_persons_own_line_not_the_care_line(hue_units, officers, checker):
+    from payments.selectors import review
+
+    c = hue_units["commune"]
+    child = person(c, datetime.date(2023, 6, 1), ["K1"])
+    CareArrangementFactory(beneficiary=child)
+    _close(hue_units["district"], NOV, officers, checker)
+    dec = generate(hue_units["district"], DEC, officers["district"])
+    context = review(user=officers["district"], period=dec)
+    # Same allowance both months: nobody added, left or changed.
+    assert (context["added"], context["left"], context["changed"]) == ([], [], [])
