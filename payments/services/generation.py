@@ -547,6 +547,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
         extra={
             "period_id": period.pk,
             "lines": payment_list.line_count,
+            "care_lines": sum(1 for line in lines if line[-1] is not None),
             "total": payment_list.total_amount,
             "seconds": round(seconds, 3),
         },
