@@ -172,6 +172,8 @@ class PaymentLineSerializer(IdentifiersShownByRole):
         fields = [
             "line_no",
             "reference",
+            "line_kind",
+            "care_arrangement",
             "beneficiary",
             "commune",
             "full_name",

@@ -21,11 +21,13 @@ from beneficiaries.models import (
     Beneficiary,
     BeneficiaryCategory,
     BeneficiaryStatus,
+    CareArrangement,
     Category,
 )
 from beneficiaries.services.proposals import age_changes_propose
 from core.errors import AppError
 from core.months import add_months
+from demo.care import demo_care_create, demo_care_plan
 from demo.errors import DemoErrorCode
 from demo.generator import DemoCommune, demo_people, month_of
 from demo.history import history_plan
@@ -60,6 +62,7 @@ class DemoSeedResult:
     users: list[DemoUser] = field(default_factory=list)
     proposals: int = 0
     planned_periods: int = 0
+    care_arrangements: int = 0
     seconds: float = 0.0
 
 
@@ -332,6 +335,10 @@ def demo_seed(
             batch_size=2000,
             default_change_reason="seed_demo",
         )
+        care = demo_care_plan(people=people, seed=seed, as_of=as_of, province_code=province.code)
+        result.care_arrangements = demo_care_create(
+            plan=care, beneficiaries=beneficiaries, providers=providers, as_of=as_of
+        )
         demo_contracts_create(province=province, providers=providers)
         result.planned_periods = history_plan(province=province, months=months, as_of=as_of)
 
@@ -391,6 +398,22 @@ def demo_digest(*, province: AdministrativeUnit) -> str:
             AuthorizedRecipient.objects.filter(**in_province),
             ["beneficiary__external_id"],
             ["beneficiary__external_id", "kind", "full_name", "id_number", "relationship", "phone"],
+        ),
+        (
+            CareArrangement.objects.filter(**in_province),
+            ["beneficiary__external_id", "code"],
+            [
+                "beneficiary__external_id",
+                "code",
+                "variant",
+                "status",
+                "carer_full_name",
+                "carer_id_number",
+                "account_provider__code",
+                "account_number",
+                "start_month",
+                "end_month",
+            ],
         ),
         (
             PaymentAccount.objects.filter(**in_province),

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext, gettext_noop, overri
 SEPARATOR = "; "
 ARREARS = gettext_noop("arrears %(months)s")
 FUNERAL = gettext_noop("funeral support")
+CARE = gettext_noop("care support %(formula)s")
 CARRIED_OVER = gettext_noop("carried over from an earlier list")
 
 
@@ -27,13 +28,17 @@ def line_explanation(
     arrears_months: Iterable[datetime.date],
     funeral: bool,
     carried_over: bool,
+    care: str = "",
 ) -> str:
     """The stored explanation of a line: the regular allowance's formula (`regular`, may be
-    empty), then the arrears months, the funeral support and a carry-over, in the system's
-    language; at most 400 characters (the field's size)."""
+    empty) or the care support's (`care`, on a care-support line), then the arrears months, the
+    funeral support and a carry-over, in the system's language; at most 400 characters (the
+    field's size)."""
     months = [f"{month:%m/%Y}" for month in arrears_months]
     with override(settings.LANGUAGE_CODE):
         parts = [regular] if regular else []
+        if care:
+            parts.append(gettext(CARE) % {"formula": care})
         if months:
             parts.append(gettext(ARREARS) % {"months": ", ".join(months)})
         if funeral:
@@ -51,11 +56,14 @@ def explanation_text(stored: str) -> str:
     with override(settings.LANGUAGE_CODE):
         fixed = {gettext(FUNERAL): FUNERAL, gettext(CARRIED_OVER): CARRIED_OVER}
         arrears_prefix = gettext(ARREARS).split("%(months)s")[0]
+        care_prefix = gettext(CARE).split("%(formula)s")[0]
     parts = []
     for part in stored.split(SEPARATOR):
         if part in fixed:
             part = gettext(fixed[part])
         elif arrears_prefix and part.startswith(arrears_prefix):
             part = gettext(ARREARS) % {"months": part[len(arrears_prefix) :]}
+        elif care_prefix and part.startswith(care_prefix):
+            part = gettext(CARE) % {"formula": part[len(care_prefix) :]}
         parts.append(part)
     return SEPARATOR.join(parts)

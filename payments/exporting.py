@@ -30,7 +30,7 @@ from django.utils import timezone
 from org.downloads import cell_text, neutralise
 from org.models import AdministrativeUnit
 from org.privacy import WHOLE, Identifiers
-from payments.models import Channel, LineStatus, PaymentLine, PaymentList
+from payments.models import Channel, LineKind, LineStatus, PaymentLine, PaymentList
 
 # DESIGN.md §5, "Payment list CSV export columns": a contract, change it only deliberately.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -52,6 +52,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "provider",
     "account_number",
     "status",
+    "line_kind",
+    "amount_care",
 )
 # The list CSV's `status` is the line's status when the list was sealed, which is always
 # "pending" (only the providers' results change it afterwards, and those are in the results
@@ -79,8 +81,10 @@ XLSX_HEADERS: tuple[str, ...] = (
     "Họ và tên",
     "Số định danh",
     "Diện",
+    "Loại chi trả",
     "Hệ số",
     "Trợ cấp hằng tháng",
+    "Hỗ trợ chăm sóc, nuôi dưỡng",
     "Truy lĩnh",
     "Tháng truy lĩnh",
     "Hỗ trợ mai táng",
@@ -93,10 +97,18 @@ XLSX_HEADERS: tuple[str, ...] = (
     "Số tài khoản",
     "Ký nhận",
 )
-XLSX_COLUMN_WIDTHS = (6, 26, 15, 10, 7, 14, 12, 18, 14, 14, 14, 26, 15, 14, 22, 18, 18)
+XLSX_COLUMN_WIDTHS = (6, 26, 15, 10, 12, 7, 14, 14, 12, 18, 14, 14, 14, 26, 15, 14, 22, 18, 18)
 # Columns (1-based) that hold VND amounts, summed in the total row.
-XLSX_AMOUNT_COLUMNS = (6, 7, 9, 10, 11)
-XLSX_SIGNATURE_COLUMN = 17
+XLSX_AMOUNT_COLUMNS = (7, 8, 9, 11, 12, 13)
+XLSX_COEFFICIENT_COLUMN = 6
+XLSX_CHANNEL_COLUMN = 16
+XLSX_SIGNATURE_COLUMN = 19
+# What a line pays (LineKind), in the file's language.
+LINE_KIND_LABELS = {
+    LineKind.ALLOWANCE: "Trợ cấp hằng tháng",
+    LineKind.CARE_SUPPORT: "Hỗ trợ chăm sóc, nuôi dưỡng",
+    LineKind.FUNERAL: "Hỗ trợ mai táng",
+}
 MONEY_FORMAT = "#,##0"
 CHANNEL_LABELS = {Channel.ACCOUNT: "Tài khoản", Channel.CASH: "Tiền mặt"}
 NOT_SIGNED = "—"
@@ -120,13 +132,14 @@ SUMMARY_HEADERS: tuple[str, ...] = (
     "Qua tài khoản",
     "Tiền mặt",
     "Trợ cấp hằng tháng",
+    "Hỗ trợ chăm sóc, nuôi dưỡng",
     "Truy lĩnh",
     "Hỗ trợ mai táng",
     "Kỳ trước chuyển sang",
     "Tổng cộng",
 )
 PROGRESS_EVERY = 500  # lines between two progress reports of the official xlsx
-SUMMARY_COLUMN_WIDTHS = (6, 26, 10, 12, 10, 16, 14, 14, 14, 16)
+SUMMARY_COLUMN_WIDTHS = (6, 26, 10, 12, 10, 16, 16, 14, 14, 14, 16)
 
 INVALID_SHEET_TITLE_RE = re.compile(r"[\\*?:/\[\]]")
 SHEET_TITLE_MAX = 31
@@ -159,6 +172,8 @@ def _csv_row(line: PaymentLine, identifiers: Identifiers) -> list[Any]:
         line.provider.code,
         neutralise(identifiers.account(line.account_number)),
         STATUS_AT_CLOSING,
+        line.line_kind,
+        int(line.amount_care),
     ]
 
 
@@ -276,9 +291,9 @@ class _Formats:
             money
             if col in XLSX_AMOUNT_COLUMNS
             else coefficient
-            if col == 5
+            if col == XLSX_COEFFICIENT_COLUMN
             else centred
-            if col in (1, 14, XLSX_SIGNATURE_COLUMN)
+            if col in (1, XLSX_CHANNEL_COLUMN, XLSX_SIGNATURE_COLUMN)
             else wrapped
             for col in range(1, len(XLSX_HEADERS) + 1)
         )
@@ -290,8 +305,10 @@ def _line_values(stt: int, line: PaymentLine, identifiers: Identifiers) -> tuple
         cell_text(line.full_name),
         cell_text(identifiers.id_number(line.beneficiary_id_number)),
         cell_text(line.categories),
+        LINE_KIND_LABELS.get(line.line_kind, line.line_kind),
         float(line.coefficient),
         int(line.amount_regular),
+        int(line.amount_care),
         int(line.amount_arrears),
         cell_text(line.arrears_months),
         int(line.amount_funeral),
@@ -383,21 +400,27 @@ def _write_commune_sheet(
         if col + 1 in totals:
             ws.write_number(row, col, totals[col + 1], fmt.total_money)
         elif col == 1:
-            ws.write_string(row, col, f"Tổng cộng ({len(lines)} người)", fmt.total)
+            ws.write_string(row, col, f"Tổng cộng ({_people(lines)} người)", fmt.total)
         else:
             ws.write_blank(row, col, None, fmt.total)
     _write_signatures(ws, fmt, payment_list, row + 2, 1)
     _page_setup(ws, HEADER_ROW)
 
 
+def _people(lines: list[PaymentLine]) -> int:
+    """How many people the lines are for (a person cared for has a care line too)."""
+    return len({line.beneficiary_id for line in lines})
+
+
 def _totals(lines: list[PaymentLine]) -> dict[int, int]:
     """The amount columns' sums (1-based column -> VND)."""
     return {
-        6: int(sum(line.amount_regular for line in lines)),
-        7: int(sum(line.amount_arrears for line in lines)),
-        9: int(sum(line.amount_funeral for line in lines)),
-        10: int(sum(line.amount_carried_over for line in lines)),
-        11: int(sum(line.amount_total for line in lines)),
+        7: int(sum(line.amount_regular for line in lines)),
+        8: int(sum(line.amount_care for line in lines)),
+        9: int(sum(line.amount_arrears for line in lines)),
+        11: int(sum(line.amount_funeral for line in lines)),
+        12: int(sum(line.amount_carried_over for line in lines)),
+        13: int(sum(line.amount_total for line in lines)),
     }
 
 
@@ -420,7 +443,7 @@ def _write_summary_sheet(ws, fmt: _Formats, payment_list: PaymentList, groups: l
         ws.write_number(row, 0, stt, fmt.line[0])
         ws.write_string(row, 1, cell_text(unit.name), fmt.line[1])
         for col, value in enumerate(figures, start=2):
-            ws.write_number(row, col, value, fmt.line[5])
+            ws.write_number(row, col, value, fmt.line[6])
     row += 1
     ws.write_blank(row, 0, None, fmt.total)
     ws.write_string(row, 1, f"Tổng cộng ({len(groups)} xã)", fmt.total)

@@ -56,7 +56,8 @@ def history_lines(*, user, beneficiary_id: int) -> QuerySet[PaymentLine]:
             "payment_list__period__unit",
             "carried_over_to__payment_list__period",
         )
-        .order_by("-payment_list__period__month", "-pk")
+        # A month's lines in the list's order: the person's own line, then their care lines.
+        .order_by("-payment_list__period__month", "-payment_list_id", "line_no")
     )
     return scope_queryset(qs, user=user, unit_field="commune")
 

@@ -293,12 +293,15 @@ def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
     stops = _uncollected_stops_propose(period=period)
     month = period.month
     first = add_months(month, 1 - UNCOLLECTED_MONTHS)
+    # The person's own lines only: a carer not collecting care support says nothing of them.
+    own = {"care_arrangement__isnull": True}
     uncollected = PaymentLine.objects.filter(
-        payment_list__period=period, status=LineStatus.UNPAID
+        payment_list__period=period, status=LineStatus.UNPAID, **own
     ).values_list("beneficiary_id", flat=True)
     streaks = (
         PaymentLine.objects.filter(
             beneficiary_id__in=uncollected,
+            **own,
             payment_list__closed_at__isnull=False,
             payment_list__period__month__gte=first,
             payment_list__period__month__lte=month,
@@ -313,7 +316,9 @@ def uncollected_suspensions_propose(*, period: PaymentPeriod) -> int:
     )
     # Who is proposed is the register's business: the people, in the list's order.
     beneficiary_ids = list(
-        PaymentLine.objects.filter(payment_list__period=period, beneficiary_id__in=list(streaks))
+        PaymentLine.objects.filter(
+            payment_list__period=period, beneficiary_id__in=list(streaks), **own
+        )
         .order_by("line_no")
         .values_list("beneficiary_id", flat=True)
     )
@@ -341,6 +346,7 @@ def _uncollected_stops_propose(*, period: PaymentPeriod) -> int:
         return 0
     collected = PaymentLine.objects.filter(
         status=LineStatus.PAID,
+        care_arrangement__isnull=True,
         payment_list__closed_at__isnull=False,
         payment_list__period__month__gte=first,
         payment_list__period__month__lte=month,

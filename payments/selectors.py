@@ -19,6 +19,7 @@ from org.scoping import scope_queryset
 from org.text import name_sort_key
 from payments.models import (
     Channel,
+    LineKind,
     LineStatus,
     PaymentBatch,
     PaymentLine,
@@ -107,7 +108,10 @@ def review(*, user, period: PaymentPeriod) -> dict:
     by_category = _totals(lines, "categories")
     totals = lines.aggregate(
         n=Count("id"),
+        people=Count("beneficiary_id", distinct=True),
         regular=Sum("amount_regular"),
+        care=Sum("amount_care"),
+        care_lines=Count("id", filter=Q(line_kind=LineKind.CARE_SUPPORT)),
         arrears=Sum("amount_arrears"),
         funeral=Sum("amount_funeral"),
         carried=Sum("amount_carried_over"),
@@ -189,9 +193,14 @@ def _compared_with(user, period: PaymentPeriod, lines, previous: PaymentList):
     whether or not they still have a line (a death leaves a line for the funeral support,
     a stop one for arrears or a carried-over amount), each with the reason: the kind and reason
     of the latest approved stop, suspension, move or change of category up to the month;
-    "changed" the people owed it both months at a different amount. Three queries."""
-    now = {r[0]: r for r in lines.values_list(*COMPARED, "amount_total", "amount_funeral")}
-    before_qs = scope_queryset(previous.lines.all(), user=user, unit_field="commune")
+    "changed" the people owed it both months at a different amount. Three queries. A person's
+    own line only: their care-support lines (paid to a carer) are not compared."""
+    own = {"care_arrangement__isnull": True}
+    now = {
+        r[0]: r
+        for r in lines.filter(**own).values_list(*COMPARED, "amount_total", "amount_funeral")
+    }
+    before_qs = scope_queryset(previous.lines.filter(**own), user=user, unit_field="commune")
     before = {r[0]: r for r in before_qs.values_list(*COMPARED).filter(amount_regular__gt=0)}
     owed = {i for i, r in now.items() if r[2] > 0}
     added = [now[i] for i in sorted(owed - set(before), key=_by_name(now))][:LIMIT]

@@ -18,7 +18,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from org.downloads import cell_text
 from org.privacy import WHOLE, Identifiers
-from payments.exporting import MONEY_FORMAT, _person, _reproducible_zip
+from payments.exporting import LINE_KIND_LABELS, MONEY_FORMAT, _person, _reproducible_zip
 from payments.models import PaymentLine, PaymentPeriod, Reconciliation, ReconciliationIssue
 from payments.reconciliation import by_commune, carried_forward
 
@@ -82,6 +82,7 @@ LINE_HEADERS = (
     "Lý do",
     "Thời điểm chi trả",
     "Chuyển kỳ sau",
+    "Loại chi trả",
 )
 LINE_MONEY = (8,)
 ISSUE_HEADERS = (
@@ -124,6 +125,27 @@ def _local(moment: datetime.datetime | None) -> str:
     from django.utils import timezone
 
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+# The list's amount by what it pays (the same parts as the review page and the official list).
+PARTS = (
+    ("Trợ cấp hằng tháng", "amount_regular"),
+    ("Hỗ trợ chăm sóc, nuôi dưỡng", "amount_care"),
+    ("Truy lĩnh", "amount_arrears"),
+    ("Hỗ trợ mai táng", "amount_funeral"),
+    ("Kỳ trước chuyển sang", "amount_carried_over"),
+    ("Tổng số tiền của danh sách", "amount_total"),
+)
+
+
+def _parts(period: PaymentPeriod) -> list[tuple[str, int]]:
+    """The list's amount by part, in one aggregate query."""
+    from django.db.models import Sum
+
+    sums = PaymentLine.objects.filter(payment_list__period=period).aggregate(
+        **{field: Sum(field) for _label, field in PARTS}
+    )
+    return [(label, int(sums[field] or 0)) for label, field in PARTS]
 
 
 def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> bytes:
@@ -185,6 +207,10 @@ def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> 
         [f"Đề nghị tạm dừng do không nhận 3 tháng liên tiếp: {reconciliation.suspensions_proposed}"]
     )
     ws.append([f"Người đối soát: {cell_text(_person(reconciliation.reconciled_by)) or 'Hệ thống'}"])
+    ws.append([])
+    for label, amount in _parts(period):
+        ws.append([label, amount])
+        ws.cell(ws.max_row, 2).number_format = MONEY_FORMAT
 
     ws = wb.create_sheet("Theo xã")
     _header(
@@ -218,7 +244,7 @@ def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> 
         period,
         "Kết quả từng dòng",
         LINE_HEADERS,
-        (7, 22, 8, 26, 26, 12, 18, 14, 16, 30, 17, 10),
+        (7, 22, 8, 26, 26, 12, 18, 14, 16, 30, 17, 10, 18),
     )
     lines = (
         PaymentLine.objects.filter(payment_list__period=period)
@@ -235,6 +261,7 @@ def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> 
             "status",
             "failure_reason",
             "paid_at",
+            "line_kind",
         )
     )
     for row in lines.iterator(chunk_size=5000):
@@ -250,6 +277,7 @@ def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> 
             status,
             reason,
             paid_at,
+            kind,
         ) = row
         ws.append(
             [
@@ -265,6 +293,7 @@ def settlement_xlsx(period: PaymentPeriod, identifiers: Identifiers = WHOLE) -> 
                 cell_text(reason),
                 _local(paid_at),
                 "Có" if status in ("failed", "unpaid") else "",
+                LINE_KIND_LABELS.get(kind, kind),
             ]
         )
     _money(ws, LINE_MONEY)

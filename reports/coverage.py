@@ -103,15 +103,23 @@ def _register_figures(
 def _payment_figures(communes: list[int], month: datetime.date, people=None) -> dict[tuple, dict]:
     """(commune, provider, category) → paid / not paid counts and amounts of the month's lists
     (the latest generated list of each closing unit, closed or not); of `people` (ids) only when
-    given."""
+    given. The amounts count every line, care support to carers included; the counts are of
+    people, by their own line (a person cared for also has a care line, paid to someone else: it
+    is not a second person)."""
     cells: dict[tuple, dict] = defaultdict(_cell)
     lines = PaymentLine.objects.filter(commune_id__in=communes, payment_list__period__month=month)
     if people is not None:
         lines = lines.filter(beneficiary_id__in=people)
     lines = lines.values_list(
-        "commune_id", "provider__code", "categories", "channel", "status", "amount_total"
+        "commune_id",
+        "provider__code",
+        "categories",
+        "channel",
+        "status",
+        "amount_total",
+        "care_arrangement_id",
     )
-    for commune_id, provider, categories, channel, status, amount in lines.iterator(
+    for commune_id, provider, categories, channel, status, amount, arrangement in lines.iterator(
         chunk_size=5000
     ):
         keys = [(commune_id, "", ""), (commune_id, provider, "")]
@@ -121,6 +129,9 @@ def _payment_figures(communes: list[int], month: datetime.date, people=None) -> 
             cell["amount_due"] += amount
             if status == LineStatus.PAID:
                 cell["amount_paid"] += amount
+            if arrangement is not None:
+                continue
+            if status == LineStatus.PAID:
                 if channel == Channel.ACCOUNT:
                     cell["paid_account_count"] += 1
                 else:

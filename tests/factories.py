@@ -90,3 +90,21 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
 def unit(code: str, level: str = "commune", version: str = "2025-01") -> AdministrativeUnit:
     return AdministrativeUnit.objects.get(code=code, level=level, code_version=version)
+
+
+class CareArrangementFactory(factory.django.DjangoModelFactory):
+    """An approved (active) care arrangement: a foster family paid in cash unless given an
+    account (`account_provider`, `account_number`)."""
+
+    class Meta:
+        model = "beneficiaries.CareArrangement"
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    code = "CS_FOSTER_K1"
+    variant = ""
+    status = "active"
+    carer_full_name = factory.Sequence(lambda n: f"Hoàng Thị Nuôi {n}")
+    carer_id_number = factory.Sequence(lambda n: f"046185{n:06d}")
+    carer_relationship = "Cô ruột"
+    carer_phone = factory.Sequence(lambda n: f"091{n:07d}")
+    start_month = datetime.date(2024, 7, 1)

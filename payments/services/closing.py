@@ -107,15 +107,21 @@ def preparer_refusal(payment_list: PaymentList) -> str:
     officer generates again (becoming the preparer) and the leader closes."""
     params = {"who": payment_list.generated_by}
     if getattr(payment_list.generated_by, "role", None) == Role.COMMUNE_LEADER:
-        return _(
-            "You generated this list (%(who)s), so you cannot also close it: ask the commune "
-            "officer to generate it again and then close it, or another leader of the commune "
-            "to check and close it."
-        ) % params
-    return _(
-        "The officer who generated this list (%(who)s) cannot also close it: another "
-        "officer of the unit must check and close it."
-    ) % params
+        return (
+            _(
+                "You generated this list (%(who)s), so you cannot also close it: ask the commune "
+                "officer to generate it again and then close it, or another leader of the commune "
+                "to check and close it."
+            )
+            % params
+        )
+    return (
+        _(
+            "The officer who generated this list (%(who)s) cannot also close it: another "
+            "officer of the unit must check and close it."
+        )
+        % params
+    )
 
 
 def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
@@ -222,11 +228,14 @@ def payment_list_close(*, period: PaymentPeriod, closed_by) -> PaymentList:
         period._history_user = closed_by
         period.save(update_fields=["status"])
         lines = payment_list.lines.all()
-        for line_id, beneficiary_id in lines.filter(amount_carried_over__gt=0).values_list(
-            "id", "beneficiary_id"
-        ):
+        # What a line carried over came from the same person's lines of the same kind: their
+        # allowance (no arrangement) or the same care arrangement.
+        for line_id, beneficiary_id, arrangement_id in lines.filter(
+            amount_carried_over__gt=0
+        ).values_list("id", "beneficiary_id", "care_arrangement_id"):
             PaymentLine.objects.filter(
                 beneficiary_id=beneficiary_id,
+                care_arrangement_id=arrangement_id,
                 status__in=[LineStatus.FAILED, LineStatus.UNPAID],
                 carried_over_to__isnull=True,
                 payment_list__closed_at__isnull=False,

@@ -12,7 +12,6 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccountHolder, AccountStatus, PaymentAccount
+from accounts.models import AccountStatus, PaymentAccount
 from beneficiaries.models import (
     AuthorizedRecipient,
     Beneficiary,
@@ -62,11 +61,16 @@ from payments.models import (
 )
 from payments.reform import previous_close as previous_close_of
 from payments.reform import require_reform_worklist_empty
+from payments.services.care_lines import care_lines_load
 from payments.services.generation_runs import (
     generation_heartbeat,
     payment_list_generation_fail,
 )
 from payments.services.lines_write import BATCH_SIZE, LINE_COLUMNS, write_lines
+from payments.services.payees import Account as _Account
+from payments.services.payees import Payee as _Payee
+from payments.services.payees import Recipient as _Recipient
+from payments.services.payees import person_payee
 from payments.services.periods import CLOSED_STATUSES, require_month_in_window
 from payments.services.snapshot import changes_seen, register_snapshot
 from payments.signals import period_figures_changed_on_commit
@@ -81,15 +85,6 @@ ARREARS_KINDS = (
     ChangeKind.CHANGE_CATEGORY,
     ChangeKind.CHANGE_DISABILITY,
 )
-
-
-@dataclass
-class _Payee:
-    name: str
-    id_number: str
-    phone: str
-    is_recipient: bool
-    recipient_id: int | None
 
 
 def _states(communes: list[int], month: datetime.date) -> dict[int, PersonState]:
@@ -323,13 +318,15 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
                 paid[beneficiary_id][list_month] += amount
             for beneficiary_id, arrear_month, amount in LineArrear.objects.filter(
                 line__beneficiary_id__in=list(windows),
+                line__care_arrangement__isnull=True,  # care arrears: payments.services.care_lines
                 line__payment_list__closed_at__isnull=False,
                 month__gte=earliest,
             ).values_list("line__beneficiary_id", "month", "amount"):
                 paid[beneficiary_id][arrear_month] += amount
 
-        # Unpaid money of closed lists, carried over (also for people who have since stopped).
-        carried: dict[int, list[PaymentLine]] = defaultdict(list)
+        # Unpaid money of closed lists, carried over (also for people who have since stopped),
+        # onto the same kind of line: by person and care arrangement (None: the allowance).
+        carried: dict[tuple[int, int | None], list[PaymentLine]] = defaultdict(list)
         # A line of a commune the reform abolished follows its person to the new commune.
         for line in PaymentLine.objects.filter(
             Q(commune_id__in=communes)
@@ -339,9 +336,24 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
             payment_list__closed_at__isnull=False,
             payment_list__period__month__lt=month,
         ).only(
-            "id", "beneficiary_id", "amount_total", "channel", "account_number", "payment_list_id"
+            "id",
+            "beneficiary_id",
+            "care_arrangement_id",
+            "amount_total",
+            "channel",
+            "account_number",
+            "payment_list_id",
         ):
-            carried[line.beneficiary_id].append(line)
+            carried[(line.beneficiary_id, line.care_arrangement_id)].append(line)
+        care = care_lines_load(
+            tables=tables,
+            communes=communes,
+            month=month,
+            province=province,
+            rule=rule,
+            previous_close=previous_close,
+            carried=carried,
+        )
         funerals = {
             f.beneficiary_id: f
             for f in FuneralSupport.objects.filter(
@@ -350,7 +362,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
                 beneficiary__commune_id__in=communes,
             )
         }
-        extra = (set(carried) | set(funerals)) - ids
+        extra = ({b for b, _arrangement in carried} | set(funerals)) - ids
         extra_people = {
             b.id: b
             for b in Beneficiary.objects.filter(pk__in=extra).only(
@@ -396,81 +408,89 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
                     tables, state, window, month, paid[beneficiary_id], province, rule, problems
                 )
         funeral = funerals.get(beneficiary_id)
-        carry = carried.get(beneficiary_id, [])
+        carry = carried.get((beneficiary_id, None), [])
         amount_regular = regular.amount if regular else 0
         amount_arrears = sum(a.amount for a in arrears_months) if arrears_months else 0
         amount_funeral = funeral.amount if funeral else 0
         amount_carried = sum(line.amount_total for line in carry) if carry else 0
         total = amount_regular + amount_arrears + amount_funeral + amount_carried
+        person = state or extra_people[beneficiary_id]
+
+        def own_payee(beneficiary_id=beneficiary_id, person=person, state=state):
+            return person_payee(
+                person,
+                state.phone if state else "",
+                recipients.get(beneficiary_id),
+                accounts.get(beneficiary_id),
+            )
+
         # Someone the rules cannot price gets a line all the same, marked, so that the list
         # cannot close on a silent zero (closing refuses it; it is never sent).
-        if total <= 0 and not problems:
-            continue
-        person = state or extra_people[beneficiary_id]
-        if funeral is not None:
-            payee = _Payee(funeral.payee_name, funeral.payee_id_number, "", True, None)
-        else:
-            recipient = recipients.get(beneficiary_id)
-            if recipient is not None:
-                payee = _Payee(
-                    recipient.full_name, recipient.id_number, recipient.phone, True, recipient.id
-                )
+        if total > 0 or problems:
+            if funeral is not None:
+                payee = _Payee(funeral.payee_name, funeral.payee_id_number, "", True, None)
+                account = None
             else:
-                payee = _Payee(
-                    person.full_name, person.id_number, state.phone if state else "", False, None
-                )
-        account = accounts.get(beneficiary_id) if funeral is None else None
-        if account is not None and not _holds(account, payee):
-            account = None  # the account is not in the payee's name: pay cash
-        if account is not None and any(
-            c.channel == Channel.ACCOUNT and c.account_number == account.account_number
-            for c in carry
-        ):
-            account = None  # that account failed last time: cash through VNPost
-        explanation = line_explanation(
-            regular=regular.explanation if regular else "",
-            arrears_months=[a.month for a in arrears_months or []],
-            funeral=bool(funeral),
-            carried_over=bool(carry),
+                payee, account = own_payee()
+            if account is not None and any(
+                c.channel == Channel.ACCOUNT and c.account_number == account.account_number
+                for c in carry
+            ):
+                account = None  # that account failed last time: cash through VNPost
+            explanation = line_explanation(
+                regular=regular.explanation if regular else "",
+                arrears_months=[a.month for a in arrears_months or []],
+                funeral=bool(funeral),
+                carried_over=bool(carry),
+            )
+            codes = regular.codes if regular else (state.codes_in(month) if state else ())
+            line = (
+                payment_list.pk,
+                len(lines) + 1,
+                f"{reference_prefix}{beneficiary_id:09d}",
+                beneficiary_id,
+                person.commune_id,
+                person.id_number,
+                person.full_name,
+                ";".join(sorted(codes)),
+                regular.coefficient if regular else no_coefficient,
+                amount_regular,
+                0,  # amount_care
+                amount_arrears,
+                format_months(a.month for a in arrears_months) if arrears_months else "",
+                amount_funeral,
+                amount_carried,
+                total,
+                payee.name,
+                payee.id_number,
+                payee.is_recipient,
+                payee.phone,
+                explanation,
+                Channel.ACCOUNT if account else Channel.CASH,
+                account.provider_id if account else cash_provider_id,
+                account.id if account else None,
+                account.account_number if account else "",
+                LineStatus.PENDING,
+                "",  # failure_code
+                "",  # failure_reason
+                bool(problems),
+                "; ".join(dict.fromkeys(problems))[:255] if problems else "",
+                LineKind.FUNERAL if funeral is not None else LineKind.ALLOWANCE,
+                None,  # care_arrangement_id
+            )
+            lines.append(line)
+            if arrears_months:
+                arrear_rows.append((len(lines) - 1, arrears_months))
+        care.add_lines(
+            lines,
+            arrear_rows,
+            list_id=payment_list.pk,
+            beneficiary_id=beneficiary_id,
+            state=state,
+            person=person,
+            own_payee=own_payee,
+            cash_provider_id=cash_provider_id,
         )
-        codes = regular.codes if regular else (state.codes_in(month) if state else ())
-        line = (
-            payment_list.pk,
-            len(lines) + 1,
-            f"{reference_prefix}{beneficiary_id:09d}",
-            beneficiary_id,
-            person.commune_id,
-            person.id_number,
-            person.full_name,
-            ";".join(sorted(codes)),
-            regular.coefficient if regular else no_coefficient,
-            amount_regular,
-            0,  # amount_care
-            amount_arrears,
-            format_months(a.month for a in arrears_months) if arrears_months else "",
-            amount_funeral,
-            amount_carried,
-            total,
-            payee.name,
-            payee.id_number,
-            payee.is_recipient,
-            payee.phone,
-            explanation,
-            Channel.ACCOUNT if account else Channel.CASH,
-            account.provider_id if account else cash_provider_id,
-            account.id if account else None,
-            account.account_number if account else "",
-            LineStatus.PENDING,
-            "",  # failure_code
-            "",  # failure_reason
-            bool(problems),
-            "; ".join(dict.fromkeys(problems))[:255] if problems else "",
-            LineKind.FUNERAL if funeral is not None else LineKind.ALLOWANCE,
-            None,  # care_arrangement_id
-        )
-        lines.append(line)
-        if arrears_months:
-            arrear_rows.append((len(lines) - 1, arrears_months))
 
     with transaction.atomic():
         period = PaymentPeriod.objects.select_for_update().get(pk=period.pk)
@@ -527,6 +547,7 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
         extra={
             "period_id": period.pk,
             "lines": payment_list.line_count,
+            "care_lines": sum(1 for line in lines if line[-1] is not None),
             "total": payment_list.total_amount,
             "seconds": round(seconds, 3),
         },
@@ -534,32 +555,9 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
     return payment_list
 
 
-@dataclass(frozen=True)
-class _Recipient:
-    id: int
-    full_name: str
-    id_number: str
-    phone: str
-
-
-@dataclass(frozen=True)
-class _Account:
-    id: int
-    holder: str
-    recipient_id: int | None
-    provider_id: int
-    account_number: str
-
-
 def _sort_key(pk, states, extra_people, commune_codes):
     person = states.get(pk) or extra_people[pk]
     return (commune_codes.get(person.commune_id, ""), name_sort_key(person.full_name), pk)
-
-
-def _holds(account: _Account, payee: _Payee) -> bool:
-    if account.holder == AccountHolder.RECIPIENT:
-        return payee.is_recipient and account.recipient_id == payee.recipient_id
-    return not payee.is_recipient
 
 
 def _report(payment_list: PaymentList, done: int, total: int, progress) -> None:

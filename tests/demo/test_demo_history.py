@@ -80,6 +80,10 @@ def test_seed_demo_makes_months_of_history_through_the_mock_providers(no_running
     assert lines.filter(status__in=[LineStatus.FAILED, LineStatus.UNPAID]).exists()
     carried = lines.filter(payment_list__period__month=MONTHS[-1], amount_carried_over__gt=0)
     assert carried.exists()
+    # The demo's carers are paid care support every month, beside the allowance lines.
+    care = lines.filter(line_kind="care_support")
+    assert {line.payment_list.period.month for line in care} == set(MONTHS)
+    assert care.filter(status=LineStatus.PAID, amount_care__gt=0).exists()
 
     # Each month's dashboard figures equal the register and that month's lines.
     communes = list(

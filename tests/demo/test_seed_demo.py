@@ -225,3 +225,48 @@ def test_the_public_helpers_give_what_the_seed_writes():
     )
     assert not taken & {p.id_number for p in others}
     assert {p.id_number for p in others} <= used
+
+
+def test_the_demo_has_carers_paid_care_support():
+    """Households caring for people with extremely severe disabilities, foster families for
+    orphans and elderly people, parents with disabilities raising an infant (with an end
+    month); some carers with a wallet or a bank account, the others paid in cash."""
+    from beneficiaries.models import CareArrangement
+
+    result = demo_seed(province_code="46", count=3000, seed=5, as_of=AS_OF)
+    arrangements = CareArrangement.objects.select_related("beneficiary", "account_provider")
+    assert result.care_arrangements == arrangements.count() > 0
+    codes = Counter(a.code for a in arrangements)
+    assert {"CS_HOUSEHOLD_DISABLED", "CS_FOSTER_K1", "CS_FOSTER_K5D"} <= set(codes)
+    for a in arrangements:
+        held = set(a.beneficiary.categories.values_list("category__code", flat=True))
+        if a.code == "CS_FOSTER_K1":
+            assert "K1" in held
+        elif a.code == "CS_FOSTER_K5D":
+            assert "K5D" in held
+        else:
+            assert a.beneficiary.disability_level == "extremely_severe"
+        assert a.start_month >= a.beneficiary.start_month and a.start_month <= AS_OF
+        if a.code == "CS_DISABLED_PARENT":
+            assert a.end_month is not None and not a.carer_full_name
+        else:
+            assert a.carer_full_name and len(a.carer_id_number) == 12
+    severe = Beneficiary.objects.filter(
+        disability_level="extremely_severe", categories__category__code="K6"
+    ).count()
+    assert 0.3 < codes["CS_HOUSEHOLD_DISABLED"] / severe < 0.5
+    providers = Counter(a.account_provider.code if a.account_provider else "" for a in arrangements)
+    assert providers["VIETTELPAY"] and providers["VIETINBANK"] and providers[""]
+    assert arrangements.first().history.exists()
+    # Deterministic with the seed: the same carers for the same people.
+    from demo.care import demo_care_plan
+    from demo.seed import demo_communes
+
+    people = demo_people(
+        communes=demo_communes(result.province), count=3000, seed=5, as_of=AS_OF,
+        province_code="46",
+    )  # fmt: skip
+    plan = demo_care_plan(people=people, seed=5, as_of=AS_OF, province_code="46")
+    assert sorted(
+        (people[c.person_index].external_id, c.code, c.carer_id_number) for c in plan
+    ) == sorted((a.beneficiary.external_id, a.code, a.carer_id_number) for a in arrangements)

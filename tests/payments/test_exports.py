@@ -52,14 +52,18 @@ CONTRACT_COLUMNS = [
     "provider",
     "account_number",
     "status",
+    "line_kind",
+    "amount_care",
 ]
 XLSX_HEADERS = [
     "STT",
     "Họ và tên",
     "Số định danh",
     "Diện",
+    "Loại chi trả",
     "Hệ số",
     "Trợ cấp hằng tháng",
+    "Hỗ trợ chăm sóc, nuôi dưỡng",
     "Truy lĩnh",
     "Tháng truy lĩnh",
     "Hỗ trợ mai táng",
@@ -455,7 +459,7 @@ def test_xlsx_has_a_sheet_per_commune_with_title_block_and_headers(payment_list,
     assert commune.name in ws["A3"].value
     assert hue_units["district"].name in ws["A3"].value
     header, _ = table(ws)
-    assert [ws.cell(header, c).value for c in range(1, 18)] == XLSX_HEADERS
+    assert [ws.cell(header, c).value for c in range(1, 20)] == XLSX_HEADERS
 
 
 def test_xlsx_rows_amounts_and_total_row(payment_list, hue_units):
@@ -469,36 +473,39 @@ def test_xlsx_rows_amounts_and_total_row(payment_list, hue_units):
         (3, "Phạm Thị Dung"),
     ]
     first = lines[0]
-    assert first[4] == pytest.approx(1.5)
-    assert (first[5], first[6], first[7], first[9], first[10]) == (
+    assert first[3:5] == ("K5A", "Trợ cấp hằng tháng")
+    assert first[5] == pytest.approx(1.5)
+    assert first[7] == 0  # no care support
+    assert (first[6], first[8], first[9], first[11], first[12]) == (
         750_000,
         1_500_000,
         "10/2026; 11/2026",
         750_000,
         3_000_000,
     )
-    assert (first[13], first[14], first[15]) == (
+    assert (first[15], first[16], first[17]) == (
         "Tài khoản",
         "Viettel Pay (Viettel Money)",
         "0971234567",
     )
-    assert (lines[1][11], lines[1][13]) == ("Trần Văn Bình", "Tiền mặt")
+    assert (lines[1][13], lines[1][15]) == ("Trần Văn Bình", "Tiền mặt")
     assert ws.cell(header + 1, 1).data_type == "n"
     assert ws.cell(header + 1, 2).data_type == "s"  # neutralised: text, not a formula
-    assert ws.cell(header + 1, 11).number_format == "#,##0"
+    assert ws.cell(header + 1, 13).number_format == "#,##0"
 
     total_row = header + len(rows)
     assert total[1] == "Tổng cộng (3 người)"
-    assert (total[5], total[6], total[9], total[10]) == (2_000_000, 1_500_000, 750_000, 4_250_000)
-    assert ws.cell(total_row, 11).font.bold
-    assert ws.cell(total_row, 11).number_format == "#,##0"
+    assert (total[6], total[8], total[11], total[12]) == (2_000_000, 1_500_000, 750_000, 4_250_000)
+    assert total[7] == 0
+    assert ws.cell(total_row, 13).font.bold
+    assert ws.cell(total_row, 13).number_format == "#,##0"
 
 
 def test_xlsx_signature_cell_is_empty_for_cash_and_a_dash_for_accounts(payment_list, hue_units):
     ws = load_xlsx(payment_list_xlsx(payment_list))[hue_units["commune"].name[:31]]
     header, _ = table(ws)
 
-    account, cash = ws.cell(header + 1, 17), ws.cell(header + 2, 17)
+    account, cash = ws.cell(header + 1, 19), ws.cell(header + 2, 19)
     assert account.value == "—"
     assert cash.value is None
     assert cash.border.left.style == cash.border.bottom.style == "thin"
@@ -512,7 +519,7 @@ def test_xlsx_footer_names_maker_checker_and_hash(payment_list, officers, hue_un
         return [
             str(ws.cell(r, c).value)
             for r in range(start, ws.max_row + 1)
-            for c in range(1, 18)
+            for c in range(1, 20)
             if ws.cell(r, c).value is not None
         ]
 
@@ -538,8 +545,8 @@ def test_xlsx_for_one_commune_has_one_sheet(payment_list, hue_units):
     assert wb.sheetnames == [neighbour.name[:31]]
     _, rows = table(wb.active)
     assert [r[1] for r in rows] == ["Hoàng Văn Em", "Lê Văn Cường", "Tổng cộng (2 người)"]
-    assert rows[0][11] == "'@SUM(1+1)"
-    assert rows[-1][10] == 12_000_000
+    assert rows[0][13] == "'@SUM(1+1)"
+    assert rows[-1][12] == 12_000_000
 
 
 def test_xlsx_sheet_titles_are_cut_to_31_characters_and_unique(payment_list, hue_units):
@@ -560,7 +567,7 @@ def summary_rows(ws) -> list[tuple]:
     header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "STT")
     rows = []
     for r in range(header + 1, ws.max_row + 1):
-        rows.append(tuple(ws.cell(r, c).value for c in range(1, 11)))
+        rows.append(tuple(ws.cell(r, c).value for c in range(1, 12)))
         if str(rows[-1][1]).startswith("Tổng cộng"):
             break
     return rows
@@ -574,26 +581,27 @@ def test_xlsx_summary_sheet_has_a_row_per_commune_and_the_district_total(payment
     assert ws["A1"].value == "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI HẰNG THÁNG"
     assert hue_units["district"].name in ws["A3"].value
     commune, neighbour, total = summary_rows(ws)
-    # name, lines, by account, in cash, regular, arrears, funeral, carried over, total
+    # name, lines, by account, in cash, regular, care, arrears, funeral, carried over, total
     assert commune[1:] == (
         hue_units["commune"].name,
         3,
         1,
         2,
         2_000_000,
+        0,
         1_500_000,
         0,
         750_000,
         4_250_000,
     )
     assert neighbour[1:3] == (hue_units["neighbour"].name, 2)
-    assert neighbour[9] == 12_000_000
+    assert neighbour[10] == 12_000_000
     assert total[1] == "Tổng cộng (2 xã)"
     assert total[2:] == tuple(a + b for a, b in zip(commune[2:], neighbour[2:], strict=True))
     # The district's figures are the sum of the commune sheets' total rows.
     for unit, row in ((hue_units["commune"], commune), (hue_units["neighbour"], neighbour)):
         *_, sheet_total = table(wb[unit.name[:31]])[1]
-        assert sheet_total[10] == row[9]
+        assert sheet_total[12] == row[10]
 
 
 def test_xlsx_for_one_commune_has_no_district_summary(payment_list, hue_units):
@@ -615,7 +623,7 @@ def test_xlsx_names_preparer_and_approver_as_two_people_on_every_sheet(
         cells = {
             (r, c): ws.cell(r, c).value
             for r in range(1, ws.max_row + 1)
-            for c in range(1, 18)
+            for c in range(1, 20)
             if ws.cell(r, c).value is not None
         }
         (prep_row, prep_col) = next(k for k, v in cells.items() if v == "Người lập")

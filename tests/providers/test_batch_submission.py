@@ -16,7 +16,11 @@ from providers.adapters import ProviderUnavailable
 from providers.adapters.viettelpay import ViettelPayAdapter
 from providers.models import Provider
 from tests.core.test_metrics import scrape, value
-from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory
+from tests.factories import (
+    BeneficiaryCategoryFactory,
+    BeneficiaryFactory,
+    CareArrangementFactory,
+)
 from tests.helpers import checker_of
 from tests.providers.mockprocess import call, running_mock
 
@@ -139,9 +143,11 @@ def test_an_outage_is_retried_and_the_batch_sent_once_it_is_over(batch, mock_url
 # -- VietinBank and VNPost -----------------------------------------------------------------------
 
 
-def close_list(hue_units, officers, accounts):
+def close_list(hue_units, officers, accounts, carers=()):
     """Close a December list with one beneficiary per (id_number, provider, account) given;
-    a beneficiary without a provider is paid cash through VNPost."""
+    a beneficiary without a provider is paid cash through VNPost. `carers`: (index of the
+    beneficiary, carer's ID number) of care arrangements paid in cash to their carer."""
+    people = []
     for i, (id_number, provider, account_number) in enumerate(accounts):
         b = BeneficiaryFactory(
             commune=hue_units["commune"],
@@ -149,6 +155,7 @@ def close_list(hue_units, officers, accounts):
             id_number=id_number,
         )
         BeneficiaryCategoryFactory(beneficiary=b, category=Category.objects.get(code="K5C"))
+        people.append(b)
         if provider is not None:
             PaymentAccount.objects.create(
                 beneficiary=b,
@@ -158,6 +165,10 @@ def close_list(hue_units, officers, accounts):
                 account_name="X",
                 status="active",
             )
+    for index, carer_id_number in carers:
+        CareArrangementFactory(
+            beneficiary=people[index], code="CS_FOSTER_K5D", carer_id_number=carer_id_number
+        )
     period = payment_period_open(unit=hue_units["district"], month=datetime.date(2026, 12, 1))
     payment_list_generate(period=period, generated_by=officers["district"])
     payment_list_close(period=period, closed_by=checker_of(period.unit))
@@ -223,6 +234,8 @@ def test_a_vnpost_cash_list_is_final_after_the_window_paid_or_unpaid_never_faile
             ("046140000207", None, ""),  # did not come
             ("046140000208", None, ""),  # paid at home
         ],
+        # The first person's foster carer does not come: the care line alone is unpaid.
+        carers=[(0, "046185000217")],
     )
     vnpost = Provider.objects.get(code="VNPOST")
     batch = PaymentBatch.objects.get(provider=vnpost)
@@ -241,7 +254,7 @@ def test_a_vnpost_cash_list_is_final_after_the_window_paid_or_unpaid_never_faile
     assert set(batch.lines.values_list("status", flat=True)) == {"submitted"}
 
     time.sleep(1.2)
-    assert batch_poll(batch=batch, adapter=post_office()) == 3
+    assert batch_poll(batch=batch, adapter=post_office()) == 4
     batch.refresh_from_db()
     assert batch.status == "completed"
     lines = {
@@ -250,9 +263,17 @@ def test_a_vnpost_cash_list_is_final_after_the_window_paid_or_unpaid_never_faile
     }
     assert lines == {
         "046140000201": ("paid", "", ""),
+        "046185000217": ("unpaid", "NOT_COLLECTED", "Đối tượng không đến nhận tiền"),
         "046140000207": ("unpaid", "NOT_COLLECTED", "Đối tượng không đến nhận tiền"),
         "046140000208": ("paid", "", ""),
     }
+    care = batch.lines.get(line_kind="care_support")
+    assert (care.amount_care, care.amount_total, care.beneficiary.id_number) == (
+        750_000,
+        750_000,
+        "046140000201",
+    )
+    assert (batch.control_count, batch.control_amount) == (4, 3 * 500_000 + 750_000)
     assert batch_submit(batch=batch, adapter=post_office()).status == "completed"
     assert batch_poll(batch=batch, adapter=post_office()) == 0
     references = [e["reference"] for e in provider_ledger(mock_url, "VNPOST")]

@@ -35,6 +35,8 @@ def direct(communes, month):
     ]
     next_month = (month + datetime.timedelta(days=31)).replace(day=1)
     lines = PaymentLine.objects.filter(commune__in=communes, payment_list__period__month=month)
+    # People are counted by their own line; the money counts care support to carers too.
+    own = lines.filter(care_arrangement__isnull=True)
     return {
         "active_count": len(people),
         "with_account_count": sum(
@@ -46,9 +48,9 @@ def direct(communes, month):
             )
         ),
         "via_recipient_count": sum(1 for b in people if b.recipients.filter(active=True)),
-        "paid_account_count": lines.filter(status="paid", channel="account").count(),
-        "paid_cash_count": lines.filter(status="paid", channel="cash").count(),
-        "unpaid_count": lines.filter(status__in=["failed", "unpaid"]).count(),
+        "paid_account_count": own.filter(status="paid", channel="account").count(),
+        "paid_cash_count": own.filter(status="paid", channel="cash").count(),
+        "unpaid_count": own.filter(status__in=["failed", "unpaid"]).count(),
         "amount_due": sum(line.amount_total for line in lines),
         "amount_paid": sum(line.amount_total for line in lines.filter(status="paid")),
     }

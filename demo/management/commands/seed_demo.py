@@ -138,6 +138,10 @@ class Command(BaseCommand):
             f"Through a recipient or guardian: {format_number(result.via_recipient)} "
             f"({100 * result.via_recipient / n:.0f}%)"
         )
+        self.stdout.write(
+            f"Care arrangements (care support paid to carers): "
+            f"{format_number(result.care_arrangements)}"
+        )
         self.stdout.write(f"Changes proposed by age for next month: {result.proposals}")
         self.stdout.write(
             "Categories: "
