@@ -116,7 +116,8 @@ def review(*, user, period: PaymentPeriod) -> dict:
         funeral=Sum("amount_funeral"),
         carried=Sum("amount_carried_over"),
         total=Sum("amount_total"),
-        via_recipient=Count("id", filter=Q(payee_is_recipient=True)),
+        # A carer is the payee of a care line, not a recipient of the person's allowance.
+        via_recipient=Count("id", filter=Q(payee_is_recipient=True, line_kind=LineKind.ALLOWANCE)),
         by_account=Count("id", filter=Q(channel="account")),
     )
 
@@ -129,7 +130,8 @@ def review(*, user, period: PaymentPeriod) -> dict:
         added, left, changed = _compared_with(user, period, lines, previous)
 
     # Warnings.
-    no_account = lines.filter(channel=Channel.CASH, amount_funeral=0).count()
+    no_account = lines.filter(channel=Channel.CASH, line_kind=LineKind.ALLOWANCE).count()
+    carers_in_cash = lines.filter(channel=Channel.CASH, line_kind=LineKind.CARE_SUPPORT).count()
     bad_ids = lines.filter(
         Q(beneficiary_id_number="") | ~Q(beneficiary_id_number__regex=r"^[0-9]{12}$")
     ).count()
@@ -173,6 +175,7 @@ def review(*, user, period: PaymentPeriod) -> dict:
         "left": left,
         "changed": changed,
         "no_account": no_account,
+        "carers_in_cash": carers_in_cash,
         "bad_ids": bad_ids,
         "shared_accounts": shared_accounts,
         "waiting": waiting,

@@ -96,6 +96,9 @@ def test_a_foster_carer_is_set_approved_and_paid(
     assert page.locator("[data-figure=lines]").inner_text() == "2"
     assert page.locator("[data-figure=total]").inner_text() == "2.500.000 ₫"
     screenshot("care-list-review")
+    # The carer is not counted as the child's recipient, and is said to be paid in cash.
+    assert page.locator("[data-figure=lines] + p").inner_text().startswith("0 ")
+    assert page.locator("[data-carers-cash]").inner_text().startswith("1 ")
     lines = {
         line.line_kind: line
         for line in PaymentLine.objects.filter(payment_list__period__month=month)
