@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from simple_history.utils import bulk_create_with_history
 
-from beneficiaries.models import CareArrangement, CareCode, CareStatus, CareVariant
+from beneficiaries.models import CareArrangement, CareCode, CareStatus, CareVariant, RecipientKind
 from core.months import add_months
 from demo.generator import DemoGenerator, DemoPerson
 from providers.models import ProviderCode
@@ -119,6 +119,38 @@ def demo_care_plan(
         name = generator.name(sex, minority=False)
         viettel = rng.random()
         phone = generator.phone(viettel=viettel < WALLET_SHARE)
+        guardian = person.recipient
+        if (
+            code == CareCode.FOSTER_K1
+            and guardian is not None
+            and guardian.kind == RecipientKind.GUARDIAN
+            and guardian.relationship not in ("Mẹ", "Bố")
+        ):
+            # The orphan's guardian is the one who fosters them (the draws above stay, so the
+            # other carers are the same): their name, number, phone and the account in their
+            # name, if any; the ID gives the year of birth.
+            held = (
+                person.account if person.account and person.account.holder == "recipient" else None
+            )
+            plan.append(
+                DemoCare(
+                    person_index=index,
+                    code=code,
+                    variant=variant,
+                    carer_full_name=guardian.full_name,
+                    carer_id_number=guardian.id_number,
+                    carer_date_of_birth=None,
+                    carer_relationship=guardian.relationship,
+                    carer_phone=guardian.phone,
+                    provider_code=held.provider_code if held else "",
+                    account_number=held.account_number if held else "",
+                    start_month=start,
+                    end_month=end,
+                    decision_number=decision_number,
+                    decision_date=decision_date,
+                )
+            )
+            continue
         if viettel < WALLET_SHARE:
             provider, number = ProviderCode.VIETTELPAY, phone
         elif viettel < WALLET_SHARE + BANK_SHARE:

@@ -287,6 +287,27 @@ URBAN_DISTRICT_NAMES = (
 MOUNTAIN_DISTRICT_NAMES = ("A Lưới", "Nam Đông", "Võ Nhai", "Định Hóa")
 
 
+# The sex a relationship names (Bà ngoại: grandmother); the others (Cháu nội) may be either.
+RELATIONSHIP_SEX = {
+    "Mẹ": "F",
+    "Bố": "M",
+    "Bà nội": "F",
+    "Bà ngoại": "F",
+    "Ông nội": "M",
+    "Cô": "F",
+    "Dì": "F",
+    "Chú": "M",
+    "Con trai": "M",
+    "Con gái": "F",
+    "Con dâu": "F",
+    "Vợ": "F",
+    "Chồng": "M",
+    "Anh trai": "M",
+    "Chị gái": "F",
+    "Em gái": "F",
+}
+
+
 @dataclass
 class DemoRecipient:
     kind: str
@@ -556,6 +577,9 @@ class DemoGenerator:
                 )
                 rec_ages = (20, 70)
             rec_sex = "F" if rng.random() < 0.6 else "M"
+            # A grandmother is a woman: the relationship decides where it says (the draw stays,
+            # so the rest of the demo is the same).
+            rec_sex = RELATIONSHIP_SEX.get(relationship, rec_sex)
             rec_dob = self.birth_date(*rec_ages)
             person.recipient = DemoRecipient(
                 kind=RecipientKind.GUARDIAN if guardian else RecipientKind.AUTHORIZED,
