@@ -55,8 +55,11 @@ class CareFacts:
 
 
 @dataclass(frozen=True)
-class CareLike:
-    """The arrangement being checked (`services.inputs.CareInput` has these fields)."""
+class CareInput:
+    """A care arrangement (Decree 20 Art. 20) as typed or stored, the one the rules check: the
+    code, the carer (empty for CS_DISABLED_PARENT), the carer's account (none: cash) and, when
+    known, its last month. Its first month is the change's effective month or the registration's
+    start month. (`beneficiaries.services.inputs` hands it to the services.)"""
 
     code: str
     variant: str = ""
@@ -185,7 +188,7 @@ def _requirement_errors(code: str, facts: CareFacts) -> list[ValidationError]:
     return []
 
 
-def _carer_errors(care: CareLike, facts: CareFacts, start_month: datetime.date) -> FieldProblems:
+def _carer_errors(care: CareInput, facts: CareFacts, start_month: datetime.date) -> FieldProblems:
     problems: FieldProblems = {}
     if not care.carer_full_name.strip():
         _add(problems, "carer_full_name", [error(Code.REQUIRED, _("Enter the carer's full name."))])
@@ -258,7 +261,7 @@ def _carer_errors(care: CareLike, facts: CareFacts, start_month: datetime.date) 
 
 
 def _overlap_errors(
-    care: CareLike, facts: CareFacts, start_month: datetime.date
+    care: CareInput, facts: CareFacts, start_month: datetime.date
 ) -> list[ValidationError]:
     for code, start, end in facts.others:
         if not months_overlap(start_month, care.end_month, start, end):
@@ -290,7 +293,7 @@ def _overlap_errors(
 
 
 def care_errors(
-    care: CareLike, *, start_month: datetime.date | None, facts: CareFacts
+    care: CareInput, *, start_month: datetime.date | None, facts: CareFacts
 ) -> FieldProblems:
     """A care arrangement from `start_month` (None: the caller refuses the missing month):
     a known code (and a variant only for CS_DISABLED_PARENT); the carer (for every code but

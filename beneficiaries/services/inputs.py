@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from accounts.models import AccountHolder
 from beneficiaries import validation
+from beneficiaries.rules.care import CareInput
 from org.models import AdministrativeUnit
 
 
@@ -25,24 +26,6 @@ class AccountInput:
     account_number: str
     holder: str = AccountHolder.BENEFICIARY
     account_name: str = ""
-
-
-@dataclass(frozen=True)
-class CareInput:
-    """A care arrangement (Decree 20 Art. 20): the code, the carer (empty for
-    CS_DISABLED_PARENT), the carer's account (none: cash) and, when known, its last month. Its
-    first month is the change's effective month or the registration's start month."""
-
-    code: str
-    variant: str = ""
-    carer_full_name: str = ""
-    carer_id_number: str = ""
-    carer_date_of_birth: datetime.date | None = None
-    carer_relationship: str = ""
-    carer_phone: str = ""
-    account_provider: str = ""
-    account_number: str = ""
-    end_month: datetime.date | None = None
 
 
 def care_normalized(care: CareInput | None) -> CareInput | None:

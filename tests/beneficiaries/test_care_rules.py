@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from beneficiaries.care_models import CareArrangement, CareStatus
 from beneficiaries.errors import BeneficiaryErrorCode as Code
 from beneficiaries.models import Category
-from beneficiaries.rules.care import CareFacts, CareLike, care_errors, carer_adult_errors
+from beneficiaries.rules.care import CareFacts, CareInput, care_errors, carer_adult_errors
 from beneficiaries.services.applicable import PersonFacts, kind_refusal
 from beneficiaries.services.changes import change_record_create
-from beneficiaries.services.inputs import CareInput, ChangeInput
+from beneficiaries.services.inputs import ChangeInput
 from core.errors import all_codes
 from tests.factories import BeneficiaryCategoryFactory, BeneficiaryFactory, id_number_for
 
@@ -215,7 +215,7 @@ def test_the_carer_is_not_the_person_cared_for(hue_units, officers):
 def test_the_carer_is_not_the_person_cared_for_by_register_record():
     facts = CareFacts(categories=frozenset({"K1"}), disability_level="", carer_is_person=True)
     found = care_errors(
-        CareLike(
+        CareInput(
             code="CS_FOSTER_K1",
             carer_full_name="A",
             carer_relationship="B",
