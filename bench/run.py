@@ -202,6 +202,10 @@ def django_setup(url: str) -> None:
     # No coverage refresh queued behind each list (here or in the national workers): the
     # dashboards' bench refreshes them itself.
     os.environ["TROCAP_COVERAGE_AUTO_REFRESH"] = "0"
+    # Production's connections (config.settings.production): kept 60 s with health checks, so a
+    # national worker does not open a PostgreSQL connection (a backend start, cold catalog
+    # caches) for every one of its thousands of closing units.
+    os.environ.setdefault("DB_CONN_MAX_AGE", "60")
     # With --keep each run times the month after the last one generated: beyond the officers'
     # window of months (payments.months), which the benchmark does not measure.
     os.environ.setdefault("TROCAP_MONTH_WINDOW_AFTER", "1200")

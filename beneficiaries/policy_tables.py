@@ -26,23 +26,22 @@ def load_policy_tables() -> PolicyTables:
     bands = []
     additive: dict[str, frozenset[str]] = {}
     approved = {"review_status": ReviewStatus.APPROVED}
-    for row in CategoryCoefficient.objects.filter(**approved).select_related("category"):
-        code = row.category.code
-        bands.append(
-            CoefficientBand(
-                category_code=code,
-                min_age=row.min_age,
-                max_age=row.max_age,
-                age_group=row.age_group,
-                disability_level=row.disability_level,
-                per_child=row.per_child,
-                variant=row.variant,
-                coefficient=row.coefficient,
-                valid_from=row.valid_from,
-                valid_to=row.valid_to,
-            )
-        )
-        if row.category.additive:
+    # Plain tuples, not model instances: a worker reads the tables once per closing unit.
+    for code, is_additive, *band in CategoryCoefficient.objects.filter(**approved).values_list(
+        "category__code",
+        "category__additive",
+        "min_age",
+        "max_age",
+        "age_group",
+        "disability_level",
+        "per_child",
+        "variant",
+        "coefficient",
+        "valid_from",
+        "valid_to",
+    ):
+        bands.append(CoefficientBand(code, *band))
+        if is_additive:
             additive[code] = ADDITIVE_PARTNERS
     levels = tuple(
         StandardLevelRow(province_code=province_code, effective_month=month, amount=amount)

@@ -36,7 +36,6 @@ from beneficiaries.policy import PolicyError, age_in_month
 from beneficiaries.policy_tables import load_policy_tables
 from core.errors import AppError
 from core.metrics import record_payment_list_generated
-from org.models import AdministrativeUnit
 from org.roles import communes_of
 from org.text import name_sort_key
 from payments.calculations import (
@@ -62,6 +61,7 @@ from payments.models import (
 from payments.reform import previous_close as previous_close_of
 from payments.reform import require_reform_worklist_empty
 from payments.services.care_lines import care_lines_load
+from payments.services.entitlement_memo import entitlement_memo
 from payments.services.generation_runs import (
     generation_heartbeat,
     payment_list_generation_fail,
@@ -77,6 +77,10 @@ from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider, ProviderCode
 
 logger = logging.getLogger(__name__)
+
+# Below this many people a list is computed in well under a second: no progress write (one
+# commit) before its lines; the claim's heartbeat and the final save stand for it.
+PROGRESS_MIN_PEOPLE = 5000
 
 # Approved changes that can make earlier months owed: they start the arrears window.
 ARREARS_KINDS = (
@@ -166,8 +170,10 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
     rule = rule or settings.TROCAP_AGE_RULE
     require_month_in_window(period.month, period.unit_id)
     started = time.monotonic()
+    # No lock here: a transaction that writes nothing commits without a WAL flush (a few ms on
+    # each of thousands of communes), and the write below re-checks under the period's lock.
     with transaction.atomic():
-        period = PaymentPeriod.objects.select_for_update().select_related("unit").get(pk=period.pk)
+        period = PaymentPeriod.objects.select_related("unit").get(pk=period.pk)
         if period.status in CLOSED_STATUSES:
             raise AppError(
                 PaymentErrorCode.LIST_CLOSED,
@@ -182,10 +188,8 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
     with register_snapshot():
         seen = changes_seen(period, snapshot_at)
         province = unit.province_code
-        communes = list(communes_of(unit).values_list("id", flat=True))
-        commune_codes = dict(
-            AdministrativeUnit.objects.filter(pk__in=communes).values_list("id", "code")
-        )
+        commune_codes = dict(communes_of(unit).values_list("id", "code"))
+        communes = list(commune_codes)
         tables = load_policy_tables()
         providers = {p.code: p for p in Provider.objects.all()}
 
@@ -369,11 +373,15 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
                 "id", "full_name", "id_number", "commune_id", "search_name"
             )
         }
-    _report(payment_list, 0, len(ids), progress)
+    if len(ids) >= PROGRESS_MIN_PEOPLE:
+        _report(payment_list, 0, len(ids), progress)
+    elif progress is not None:  # a small list is written before any page would show its progress
+        progress(0, len(ids))
 
     # Everything the amount depends on but the date of birth is in the key: people of the same
-    # age, categories, disability level and children get the same answer.
-    memo: dict[tuple, object] = {}
+    # age, categories, disability level and children get the same answer. Kept across the lists
+    # of this process while the policy tables read are equal (entitlement_memo).
+    memo = entitlement_memo(tables, month, province, rule)
 
     def cached_entitlement(state: PersonState):
         try:
