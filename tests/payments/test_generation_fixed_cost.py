@@ -164,4 +164,6 @@ def test_a_list_costs_the_same_number_of_queries_whatever_its_size(hue_units):
     for born in (1930, 1950, 1944, 1938):
         person(hue_units["neighbour"], born=datetime.date(born, 3, 3))
     assert queries() == small
-    assert small <= 40
+    # About 25 for the allowance, the rest care support's (its arrangements, their arrears
+    # windows and what closed lists paid them) and the list's bookkeeping: a ceiling, not a goal.
+    assert small <= 45
