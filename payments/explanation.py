@@ -35,7 +35,7 @@ def line_explanation(
     funeral support and a carry-over, in the system's language; at most 400 characters (the
     field's size)."""
     months = [f"{month:%m/%Y}" for month in arrears_months]
-    if not (months or funeral or carried_over):
+    if not (months or funeral or carried_over or care):
         # Most lines: the formula alone, nothing to translate (no language switch per line).
         return regular[:400]
     with override(settings.LANGUAGE_CODE):
