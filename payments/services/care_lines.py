@@ -43,7 +43,8 @@ from core.months import add_months, months_between
 from org.text import format_vnd
 from payments.calculations import MAX_ARREARS_MONTHS, ArrearsMonth, PersonState, format_months
 from payments.explanation import line_explanation
-from payments.models import Channel, LineArrear, LineKind, LineStatus, PaymentLine
+from payments.models import Channel, LineArrear, LineKind, PaymentLine
+from payments.services.lines_write import line_tail
 from payments.services.payees import Account, Payee
 
 
@@ -181,28 +182,21 @@ class CareLines:
                     0,  # amount_funeral
                     amount_carried,
                     total,
-                    payee.name,
-                    payee.id_number,
-                    payee.is_recipient,
-                    payee.phone,
-                    line_explanation(
-                        regular="",
-                        care=price.formula if price else "",
-                        arrears_months=[a.month for a in arrears_months],
-                        funeral=False,
-                        carried_over=bool(carry),
+                    *line_tail(
+                        payee,
+                        line_explanation(
+                            regular="",
+                            care=price.formula if price else "",
+                            arrears_months=[a.month for a in arrears_months],
+                            funeral=False,
+                            carried_over=bool(carry),
+                        ),
+                        account,
+                        cash_provider_id,
+                        problems,
+                        LineKind.CARE_SUPPORT,
+                        arrangement.id,
                     ),
-                    Channel.ACCOUNT if account else Channel.CASH,
-                    account.provider_id if account else cash_provider_id,
-                    account.id if account else None,
-                    account.account_number if account else "",
-                    LineStatus.PENDING,
-                    "",  # failure_code
-                    "",  # failure_reason
-                    bool(problems),
-                    "; ".join(dict.fromkeys(problems))[:255] if problems else "",
-                    LineKind.CARE_SUPPORT,
-                    arrangement.id,
                 )
             )
             if arrears_months:

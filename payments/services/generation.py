@@ -66,7 +66,7 @@ from payments.services.generation_runs import (
     generation_heartbeat,
     payment_list_generation_fail,
 )
-from payments.services.lines_write import BATCH_SIZE, LINE_COLUMNS, write_lines
+from payments.services.lines_write import BATCH_SIZE, LINE_COLUMNS, line_tail, write_lines
 from payments.services.payees import Account as _Account
 from payments.services.payees import Payee as _Payee
 from payments.services.payees import Recipient as _Recipient
@@ -469,22 +469,15 @@ def _generate(*, period: PaymentPeriod, generated_by, progress, rule) -> Payment
                 amount_funeral,
                 amount_carried,
                 total,
-                payee.name,
-                payee.id_number,
-                payee.is_recipient,
-                payee.phone,
-                explanation,
-                Channel.ACCOUNT if account else Channel.CASH,
-                account.provider_id if account else cash_provider_id,
-                account.id if account else None,
-                account.account_number if account else "",
-                LineStatus.PENDING,
-                "",  # failure_code
-                "",  # failure_reason
-                bool(problems),
-                "; ".join(dict.fromkeys(problems))[:255] if problems else "",
-                LineKind.FUNERAL if funeral is not None else LineKind.ALLOWANCE,
-                None,  # care_arrangement_id
+                *line_tail(
+                    payee,
+                    explanation,
+                    account,
+                    cash_provider_id,
+                    problems,
+                    LineKind.FUNERAL if funeral is not None else LineKind.ALLOWANCE,
+                    None,
+                ),
             )
             lines.append(line)
             if arrears_months:

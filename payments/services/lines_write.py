@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.db import connection
 
-from payments.models import PaymentLine
+from payments.models import Channel, LineStatus, PaymentLine
 
 BATCH_SIZE = 2000
 
@@ -23,6 +23,32 @@ LINE_COLUMNS = (
 )  # fmt: skip
 
 NULLABLE_COLUMNS = frozenset({"account_id", "care_arrangement_id"})
+
+
+def line_tail(
+    payee, explanation: str, account, cash_provider_id: int, problems, kind: str, arrangement_id
+) -> tuple:
+    """The columns of a line from `payee_name` to the end (LINE_COLUMNS' order), the same for
+    every kind of line: who is paid, how the amount was computed, the channel (the account, or
+    cash through VNPost), pending, whether it can be computed, the kind and the arrangement."""
+    return (
+        payee.name,
+        payee.id_number,
+        payee.is_recipient,
+        payee.phone,
+        explanation,
+        Channel.ACCOUNT if account else Channel.CASH,
+        account.provider_id if account else cash_provider_id,
+        account.id if account else None,
+        account.account_number if account else "",
+        LineStatus.PENDING,
+        "",  # failure_code
+        "",  # failure_reason
+        bool(problems),
+        "; ".join(dict.fromkeys(problems))[:255] if problems else "",
+        kind,
+        arrangement_id,
+    )
 
 
 def write_lines(lines: list[tuple], report: Callable[[int, int], None]) -> None:
