@@ -85,6 +85,10 @@ class PaymentList(models.Model):
     # A running generation beats as it reports progress; beat fails one that stopped beating
     # (payments.tasks.fail_stalled_generations).
     heartbeat_at = models.DateTimeField(_("last sign of the generation"), null=True, blank=True)
+    # When a worker took the queued generation up (None while it waits in the queue): a waiting
+    # generation is not a stalled one (beat gives it TROCAP_GENERATION_QUEUE_SECONDS, counted
+    # from heartbeat_at, the time it was queued).
+    claimed_at = models.DateTimeField(_("taken up by a worker at"), null=True, blank=True)
     # The point in the register's history the lines reflect: taken before the register is read,
     # in one consistent read. Changes decided after it make the list stale (closing refuses).
     snapshot_at = models.DateTimeField(_("register read at"), null=True, blank=True)

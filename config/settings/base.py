@@ -447,6 +447,9 @@ TROCAP_PROVIDER_POLL_SECONDS = float(os.environ.get("TROCAP_PROVIDER_POLL_SECOND
 TROCAP_BATCH_STALL_SECONDS = float(os.environ.get("TROCAP_BATCH_STALL_SECONDS", "900"))
 # A generation that has not beaten (reported progress) for this long is failed by beat.
 TROCAP_GENERATION_STALL_SECONDS = float(os.environ.get("TROCAP_GENERATION_STALL_SECONDS", "300"))
+# A generation still waiting for a worker after this long is failed by beat (queued behind a
+# whole province's communes it may wait longer than a running one may stay silent).
+TROCAP_GENERATION_QUEUE_SECONDS = float(os.environ.get("TROCAP_GENERATION_QUEUE_SECONDS", "3600"))
 # Imports (beneficiaries/services/import_jobs.py): the time a file may take to be read, how long
 # a job's worker may stay silent before the job fails, and how long stored uploads are kept.
 TROCAP_IMPORT_READ_SECONDS = float(os.environ.get("TROCAP_IMPORT_READ_SECONDS", "60"))

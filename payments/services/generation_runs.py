@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,6 +77,7 @@ def generation_mark_queued(*, period: PaymentPeriod) -> str:
             progress_total=0,
             generation_error="",
             heartbeat_at=timezone.now(),
+            claimed_at=None,
         )
     return task_id
 
@@ -90,8 +92,9 @@ def generation_claim(*, period_id: int, task_id: str | None) -> bool:
         return False  # superseded by a later request
     if payment_list.task_id == task_id and payment_list.generation_error:
         return False  # beat declared it dead; the officer retries with a new task
+    now = timezone.now()
     PaymentList.objects.filter(pk=payment_list.pk).update(
-        task_id=task_id, heartbeat_at=timezone.now()
+        task_id=task_id, heartbeat_at=now, claimed_at=now
     )
     return True
 
@@ -128,31 +131,52 @@ def payment_list_generation_fail(*, period: PaymentPeriod, exc: BaseException) -
 
 def generations_fail_stalled(*, now: datetime.datetime | None = None) -> list[int]:
     """Fail every generation that stopped beating for TROCAP_GENERATION_STALL_SECONDS (its worker
-    was killed or lost its broker): the page then offers to try again. The ids of the periods."""
+    was killed or lost its broker), and every one that no worker took up within
+    TROCAP_GENERATION_QUEUE_SECONDS of being queued (no worker, or a broker that lost it): the page
+    then offers to try again. A generation waiting its turn behind a province's other communes is
+    not a stalled one. The ids of the periods."""
     now = now or timezone.now()
-    before = now - datetime.timedelta(seconds=settings.TROCAP_GENERATION_STALL_SECONDS)
-    reason = _(
+    running_before = now - datetime.timedelta(seconds=settings.TROCAP_GENERATION_STALL_SECONDS)
+    queued_before = now - datetime.timedelta(seconds=settings.TROCAP_GENERATION_QUEUE_SECONDS)
+    stopped = _(
         "The generation stopped: no sign of its worker since %(when)s. Try again; if it stops "
         "again, tell the administrator."
     )
+    never_started = _(
+        "No worker took the generation up since it was asked for at %(when)s. Try again; if it "
+        "does not start, tell the administrator (is a worker running?)."
+    )
+    stale = Q(claimed_at__isnull=False, heartbeat_at__lt=running_before) | Q(
+        claimed_at__isnull=True, heartbeat_at__lt=queued_before
+    )
     failed = []
-    for payment_list in PaymentList.objects.filter(
-        generation_error="", closed_at__isnull=True, heartbeat_at__lt=before
-    ).exclude(task_id=""):
-        updated = PaymentList.objects.filter(
-            pk=payment_list.pk,
-            task_id=payment_list.task_id,
-            generation_error="",
-            heartbeat_at__lt=before,
-        ).update(
-            generation_error=reason
-            % {"when": timezone.localtime(payment_list.heartbeat_at).strftime("%d/%m/%Y %H:%M:%S")},
-            heartbeat_at=None,
+    for payment_list in (
+        PaymentList.objects.filter(stale, generation_error="", closed_at__isnull=True)
+        .exclude(task_id="")
+        .only("id", "period_id", "task_id", "heartbeat_at", "claimed_at")
+    ):
+        reason = stopped if payment_list.claimed_at is not None else never_started
+        updated = (
+            PaymentList.objects.filter(stale, pk=payment_list.pk, generation_error="")
+            .filter(task_id=payment_list.task_id)
+            .update(
+                generation_error=reason
+                % {
+                    "when": timezone.localtime(payment_list.heartbeat_at).strftime(
+                        "%d/%m/%Y %H:%M:%S"
+                    )
+                },
+                heartbeat_at=None,
+            )
         )
         if updated:
             failed.append(payment_list.period_id)
             logger.warning(
                 "payment_list_generation_stalled",
-                extra={"period_id": payment_list.period_id, "task": payment_list.task_id},
+                extra={
+                    "period_id": payment_list.period_id,
+                    "task": payment_list.task_id,
+                    "started": payment_list.claimed_at is not None,
+                },
             )
     return failed

@@ -216,10 +216,14 @@ def test_beat_fails_a_generation_that_stopped_beating(client, hue_units, officer
     alive = payment_period_open(unit=hue_units["other_district"], month=DEC)
     now = timezone.now()
     PaymentList.objects.filter(period=stuck).update(
-        task_id="dead", heartbeat_at=now - datetime.timedelta(minutes=6)
+        task_id="dead",
+        heartbeat_at=now - datetime.timedelta(minutes=6),
+        claimed_at=now - datetime.timedelta(minutes=7),
     )
     PaymentList.objects.filter(period=alive).update(
-        task_id="alive", heartbeat_at=now - datetime.timedelta(minutes=4)
+        task_id="alive",
+        heartbeat_at=now - datetime.timedelta(minutes=4),
+        claimed_at=now - datetime.timedelta(minutes=7),
     )
     assert fail_stalled_generations() == 1
     stuck_list = PaymentList.objects.get(period=stuck)
@@ -230,6 +234,39 @@ def test_beat_fails_a_generation_that_stopped_beating(client, hue_units, officer
     html = client.get(reverse("payments:progress", args=[stuck.pk])).content.decode()
     assert 'data-generation="failed"' in html and "Thử lại" in html
     assert fail_stalled_generations() == 0  # failed once
+
+
+def test_a_generation_waiting_its_turn_in_the_queue_is_not_a_stalled_one(hue_units, settings):
+    """Beat queues a province's communes at once (3,321 lists in the country's run): one still
+    waiting behind the others after the stall time has not stopped, it has not started. Only
+    one that no worker took up within TROCAP_GENERATION_QUEUE_SECONDS is failed, and says so."""
+    settings.TROCAP_GENERATION_STALL_SECONDS = 300
+    settings.TROCAP_GENERATION_QUEUE_SECONDS = 3600
+    waiting = payment_period_open(unit=hue_units["district"], month=DEC)
+    forgotten = payment_period_open(unit=hue_units["other_district"], month=DEC)
+    now = timezone.now()
+    PaymentList.objects.filter(period=waiting).update(
+        task_id="waiting", heartbeat_at=now - datetime.timedelta(minutes=20), claimed_at=None
+    )
+    PaymentList.objects.filter(period=forgotten).update(
+        task_id="forgotten", heartbeat_at=now - datetime.timedelta(minutes=61), claimed_at=None
+    )
+    assert fail_stalled_generations() == 1
+    assert PaymentList.objects.get(period=waiting).generating
+    failed = PaymentList.objects.get(period=forgotten)
+    assert failed.generation_failed
+    assert "nhận việc lập danh sách" in failed.generation_error  # not "stopped": never started
+
+
+def test_a_queued_generation_is_claimed_when_a_worker_takes_it_up(hue_units, eager_celery):
+    from payments.services.generation_runs import generation_claim, generation_mark_queued
+
+    period = payment_period_open(unit=hue_units["district"], month=DEC)
+    task_id = generation_mark_queued(period=period)
+    plist = PaymentList.objects.get(period=period)
+    assert plist.claimed_at is None and plist.heartbeat_at is not None
+    assert generation_claim(period_id=period.pk, task_id=task_id)
+    assert PaymentList.objects.get(period=period).claimed_at is not None
 
 
 def test_a_generation_declared_dead_does_not_run_when_its_message_comes_back(
