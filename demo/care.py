@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from beneficiaries.models import CareArrangement, CareCode, CareStatus, CareVariant, RecipientKind
 from core.months import add_months
-from demo.generator import DemoGenerator, DemoPerson
+from demo.generator import DemoGenerator, DemoPerson, district_channel
 from providers.models import ProviderCode
 
 # Shares of each group given a carer.
@@ -25,7 +25,8 @@ FOSTER_DISABLED_SHARE = 0.05  # ... or a foster family
 FOSTER_K1_SHARE = 0.30
 FOSTER_K5D_SHARE = 0.25
 DISABLED_PARENT_SHARE = 0.04  # K6 women of 18-40
-# The carer's channel: a Viettel Pay wallet, a VietinBank account, else cash through VNPost.
+# The share of carers with an account (the district's provider: see district_channel), the rest
+# paid in cash through VNPost.
 WALLET_SHARE = 0.30
 BANK_SHARE = 0.10
 
@@ -59,9 +60,16 @@ def _age(person: DemoPerson, as_of: datetime.date) -> int:
 
 
 def demo_care_plan(
-    *, people: list[DemoPerson], seed: int, as_of: datetime.date, province_code: str
+    *,
+    people: list[DemoPerson],
+    seed: int,
+    as_of: datetime.date,
+    province_code: str,
+    districts: dict[int, str] | None = None,
 ) -> list[DemoCare]:
-    """The carers of `people` (same arguments, same carers)."""
+    """The carers of `people` (same arguments, same carers); `districts` names the district of
+    each commune id (the carers' accounts follow the district's provider)."""
+    districts = districts or {}
     generator = DemoGenerator(seed=seed + SEED_OFFSET, as_of=as_of, province_code=province_code)
     generator.used_ids = {p.id_number for p in people}
     generator.used_phones = {p.phone for p in people if p.phone}
@@ -117,8 +125,12 @@ def demo_care_plan(
         sex = "F" if rng.random() < 0.8 else "M"
         born = generator.birth_date(25, 70)
         name = generator.name(sex, minority=False)
-        viettel = rng.random()
-        phone = generator.phone(viettel=viettel < WALLET_SHARE)
+        # A carer with an account has it where the district's people have theirs: Viettel Pay
+        # wallets in the rural and mountain districts, VietinBank in the towns.
+        has_account = rng.random() < WALLET_SHARE + BANK_SHARE
+        provider_here, _coverage = district_channel(districts.get(person.commune_id, ""))
+        wallet = has_account and provider_here == ProviderCode.VIETTELPAY
+        phone = generator.phone(viettel=wallet)
         guardian = person.recipient
         if (
             code == CareCode.FOSTER_K1
@@ -151,9 +163,9 @@ def demo_care_plan(
                 )
             )
             continue
-        if viettel < WALLET_SHARE:
+        if wallet:
             provider, number = ProviderCode.VIETTELPAY, phone
-        elif viettel < WALLET_SHARE + BANK_SHARE:
+        elif has_account:
             provider, number = ProviderCode.VIETINBANK, generator.bank_account()
         else:
             provider, number = "", ""

@@ -335,7 +335,13 @@ def demo_seed(
             batch_size=2000,
             default_change_reason="seed_demo",
         )
-        care = demo_care_plan(people=people, seed=seed, as_of=as_of, province_code=province.code)
+        care = demo_care_plan(
+            people=people,
+            seed=seed,
+            as_of=as_of,
+            province_code=province.code,
+            districts={c.id: c.district_name for c in communes},
+        )
         result.care_arrangements = demo_care_create(
             plan=care, beneficiaries=beneficiaries, providers=providers, as_of=as_of
         )

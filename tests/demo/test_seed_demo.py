@@ -262,11 +262,14 @@ def test_the_demo_has_carers_paid_care_support():
     from demo.care import demo_care_plan
     from demo.seed import demo_communes
 
+    communes = demo_communes(result.province)
     people = demo_people(
-        communes=demo_communes(result.province), count=3000, seed=5, as_of=AS_OF,
-        province_code="46",
+        communes=communes, count=3000, seed=5, as_of=AS_OF, province_code="46",
     )  # fmt: skip
-    plan = demo_care_plan(people=people, seed=5, as_of=AS_OF, province_code="46")
+    plan = demo_care_plan(
+        people=people, seed=5, as_of=AS_OF, province_code="46",
+        districts={c.id: c.district_name for c in communes},
+    )  # fmt: skip
     assert sorted(
         (people[c.person_index].external_id, c.code, c.carer_id_number) for c in plan
     ) == sorted((a.beneficiary.external_id, a.code, a.carer_id_number) for a in arrangements)
