@@ -63,6 +63,7 @@ from payments.reform import require_reform_worklist_empty
 from payments.services.care_lines import care_lines_load
 from payments.services.entitlement_memo import entitlement_memo
 from payments.services.generation_runs import (
+    PROGRESS_MIN_PEOPLE,
     generation_heartbeat,
     payment_list_generation_fail,
 )
@@ -77,10 +78,6 @@ from payments.signals import period_figures_changed_on_commit
 from providers.models import Provider, ProviderCode
 
 logger = logging.getLogger(__name__)
-
-# Below this many people a list is computed in well under a second: no progress write (one
-# commit) before its lines; the claim's heartbeat and the final save stand for it.
-PROGRESS_MIN_PEOPLE = 5000
 
 # Approved changes that can make earlier months owed: they start the arrears window.
 ARREARS_KINDS = (

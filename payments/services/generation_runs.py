@@ -29,6 +29,10 @@ from payments.services.periods import CLOSED_STATUSES
 
 logger = logging.getLogger(__name__)
 
+# Below this many people a list is computed in well under a second: no progress write (one
+# commit) before its lines; the claim's heartbeat and the final save stand for it.
+PROGRESS_MIN_PEOPLE = 5000
+
 # Refusals that end nothing: the list is closed, its lines are the closed ones; or the reform's
 # worklist still waits (payments.reform): the list stays as it was.
 NOT_FAILURES = (
