@@ -7,37 +7,22 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from beneficiaries.models import CareArrangement, Category, ChangeRecord
+from beneficiaries.models import CareArrangement, ChangeRecord
 from payments.models import LineArrear, LineKind, LineStatus, PaymentLine
 from payments.services import payment_list_close, payment_list_generate, payment_period_open
 from providers.models import Provider
 from tests.factories import (
     AccountFactory,
-    BeneficiaryCategoryFactory,
-    BeneficiaryFactory,
     CareArrangementFactory,
     RecipientFactory,
 )
+from tests.payments.test_generate import generate, person
 
 pytestmark = pytest.mark.django_db
 DEC = datetime.date(2026, 12, 1)
 NOV = datetime.date(2026, 11, 1)
 OCT = datetime.date(2026, 10, 1)
 SEP = datetime.date(2026, 9, 1)
-
-
-def person(commune, born, categories, **kwargs):
-    b = BeneficiaryFactory(commune=commune, date_of_birth=born, **kwargs)
-    for code in categories:
-        BeneficiaryCategoryFactory(beneficiary=b, category=Category.objects.get(code=code))
-    return b
-
-
-def generate(unit, month, user=None):
-    period = payment_period_open(unit=unit, month=month)
-    payment_list_generate(period=period, generated_by=user)
-    period.refresh_from_db()
-    return period
 
 
 def care_line(period, arrangement) -> PaymentLine | None:
